@@ -1,0 +1,285 @@
+"""Typed SQLAlchemy 2 models. Every row belongs to one workspace, directly or through its parent."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("sales", "success", "onboarding", "marketing")
+FEEDBACK_ROLES = (*ROLES, "other")
+ATTRIBUTE_KINDS = ("goal", "pain_point", "objection")
+VERDICTS = ("matches", "partly", "doesnt", "not_seen")
+SOURCES = ("adhoc", "shortcut", "checkin")
+JOURNEY_STAGES = ("awareness", "evaluation", "purchase", "onboarding", "adoption", "renewal", "expansion")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; SQLite hands back naive values, so we re-attach UTC on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class PersonaStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def active(self) -> bool:
+        return self.uninstalled_at is None
+
+
+class Persona(Base):
+    __tablename__ = "personas"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key"),
+        UniqueConstraint("workspace_id", "name_folded"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(150))
+    name_folded: Mapped[str] = mapped_column(String(150))
+    role: Mapped[str] = mapped_column(String(150), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    goals: Mapped[list[Any]] = mapped_column(default=list)
+    pain_points: Mapped[list[Any]] = mapped_column(default=list)
+    motivations: Mapped[list[Any]] = mapped_column(default=list)
+    objections: Mapped[list[Any]] = mapped_column(default=list)
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    # Roster roles this persona is checked by in quarterly rounds; empty means every role.
+    team_roles: Mapped[list[Any]] = mapped_column(default=list)
+    owner: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=PersonaStatus.ACTIVE.value)
+    revision_number: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    revisions: Mapped[list[PersonaRevision]] = relationship(
+        back_populates="persona", order_by="PersonaRevision.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.status == PersonaStatus.ACTIVE.value
+
+    def attributes(self) -> list[tuple[str, str]]:
+        """The checkable attributes, in the order people see them: goals, pain points, objections."""
+        return [
+            *(("goal", text) for text in self.goals),
+            *(("pain_point", text) for text in self.pain_points),
+            *(("objection", text) for text in self.objections),
+        ]
+
+
+class PersonaRevision(Base):
+    __tablename__ = "persona_revisions"
+    __table_args__ = (UniqueConstraint("persona_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    snapshot: Mapped[dict[str, Any]] = mapped_column()
+    # {field: {"before": ..., "after": ...}}; the first revision records every field as added.
+    changes: Mapped[dict[str, Any]] = mapped_column()
+
+    persona: Mapped[Persona] = relationship(back_populates="revisions")
+
+
+class PersonaReview(Base):
+    """An owner's six-monthly review: still accurate, edited or retired."""
+
+    __tablename__ = "persona_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RosterMember(Base):
+    __tablename__ = "roster_members"
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CheckinRound(Base):
+    __tablename__ = "checkin_rounds"
+    __table_args__ = (UniqueConstraint("workspace_id", "quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # "2026-Q4"
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    due_date: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Participation(Base):
+    """One rep's part in one round: assigned, sent, answered, skipped, reminded, unreachable."""
+
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("round_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("checkin_rounds.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    dm_ts: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    skipped_at: Mapped[datetime | None] = mapped_column(default=None)
+    skip_reason: Mapped[str | None] = mapped_column(String(64))
+    reminder_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+    snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
+    unreachable_at: Mapped[datetime | None] = mapped_column(default=None)
+    unreachable_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        # One submission of one view is stored once, however often Slack or the person sends it.
+        UniqueConstraint("workspace_id", "submission_key"),
+        Index("ix_feedback_persona_created", "persona_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    revision_number: Mapped[int] = mapped_column(Integer)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_rounds.id", ondelete="SET NULL"), index=True)
+    submission_key: Mapped[str] = mapped_column(String(128))
+    author_id: Mapped[str] = mapped_column(String(32), index=True)
+    author_role: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    fit: Mapped[int | None] = mapped_column(Integer)  # 1..5; None with not_met or when not answered
+    not_met: Mapped[bool] = mapped_column(Boolean, default=False)
+    missing_text: Mapped[str] = mapped_column(Text, default="")
+    objections_text: Mapped[str] = mapped_column(Text, default="")
+    evidence_ref: Mapped[str] = mapped_column(Text, default="")
+    evidence_message: Mapped[str] = mapped_column(Text, default="")
+    evidence_permalink: Mapped[str] = mapped_column(Text, default="")
+    journey_stage: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attribute_checks: Mapped[list[AttributeCheck]] = relationship(
+        back_populates="feedback", cascade="all, delete-orphan", order_by="AttributeCheck.position"
+    )
+
+
+class AttributeCheck(Base):
+    """One verdict on one persona attribute inside one feedback record (kept in rows so SQL can count them)."""
+
+    __tablename__ = "attribute_checks"
+    __table_args__ = (UniqueConstraint("feedback_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(16))
+
+    feedback: Mapped[Feedback] = relationship(back_populates="attribute_checks")
+
+
+class Effect(Base):
+    """The ledger of things the app did to people (a DM, a reminder, a close, a review request).
+
+    The unique key is the guard for exactly-once: a row is claimed (`pending`) before the Slack call and
+    completed after it, so a restarted or doubled process never repeats one.
+    """
+
+    __tablename__ = "effects"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
