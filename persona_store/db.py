@@ -89,8 +89,10 @@ def ensure_schema(engine: Engine) -> bool:
 
 def insert_ignore(engine_or_session: Engine | Session, table: Any) -> Insert:
     """`INSERT … ON CONFLICT DO NOTHING` for the dialect in use; both SQLite and PostgreSQL support it."""
-    name = engine_or_session.get_bind().dialect.name if isinstance(engine_or_session, Session) else (
-        engine_or_session.dialect.name
+    name = (
+        engine_or_session.get_bind().dialect.name
+        if isinstance(engine_or_session, Session)
+        else (engine_or_session.dialect.name)
     )
     if name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
