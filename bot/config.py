@@ -123,6 +123,7 @@ class Settings:
     listener_threads: int = 16
     background_threads: int = 4
     log_level: str = "INFO"
+    port: int = 3000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv: Path | None = None) -> Settings:
@@ -173,6 +174,7 @@ class Settings:
             listener_threads=_int(env, "PERSONA_BOT_LISTENER_THREADS", 16, minimum=1),
             background_threads=_int(env, "PERSONA_BOT_BACKGROUND_THREADS", 4, minimum=1),
             log_level=(text("LOG_LEVEL") or "INFO").upper(),
+            port=_int(env, "PORT", 3000, minimum=0),
         )
 
     @property

@@ -1,0 +1,80 @@
+"""create_app: the Bolt App with its middleware, error handler and listeners. No I/O at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks.persona import build_text
+from bot.config import Settings
+from bot.listeners import actions, commands
+from bot.request_log import describe_request, note
+from bot.services import Services
+
+log = logging.getLogger("persona_bot.app")
+
+
+def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client with Slack's retry handlers: 429 honours Retry-After, connection and 5xx errors retry."""
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, services: Services, client: WebClient | None = None) -> App:
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        token=settings.slack_bot_token,
+        client=client or make_web_client(settings),
+        # Verify the token on the first request, not at start-up: a brief Slack outage must not stop a deploy.
+        token_verification_enabled=False,
+        listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="bolt"),
+        logger=logging.getLogger("persona_bot.bolt"),
+    )
+    app.use(_describe)
+    app.error(_handle_error)
+    for module in (commands, actions):
+        module.register(app, services)
+    return app
+
+
+def _describe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # Bolt's name
+    note(**describe_request(body))
+    return next()
+
+
+def _handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+    """The one place unexpected errors land: log with the traceback, tell the person plainly."""
+    log.exception("listener failed: %s", type(error).__name__, extra=describe_request(body), exc_info=error)
+    note(outcome="error")
+    response_url = body.get("response_url") or next(
+        (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
+    )
+    if response_url:
+        try:
+            WebhookClient(response_url, timeout=5).send(
+                response_type="ephemeral",
+                replace_original=False,
+                text="Sorry, something went wrong",
+                blocks=build_text("errors", "unexpected"),
+            )
+        except Exception:  # the original error is already logged; a second failure must not hide it
+            log.warning("could not tell the person about the error", exc_info=True)
+
+
+__all__ = ["create_app", "make_web_client"]

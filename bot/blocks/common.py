@@ -1,0 +1,62 @@
+"""Small Block Kit pieces shared by every surface, each respecting Slack's limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.render import clean_plain, truncate
+
+SECTION_TEXT_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+CONTEXT_TEXT_LIMIT = 2000
+MESSAGE_TEXT_LIMIT = 3000  # the top-level `text` is a notification fallback; keep it short
+
+
+def mrkdwn_section(text: str, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_LIMIT)), block_id=block_id)
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=truncate(clean_plain(text) or "…", HEADER_LIMIT)))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, CONTEXT_TEXT_LIMIT))])
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()
+
+
+def button(text: str, action_id: str, value: str | None = None, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(clean_plain(text), BUTTON_TEXT_LIMIT)),
+        action_id=action_id,
+        value=value,
+        style=style,
+    )
+
+
+def actions(elements: list[ButtonElement], block_id: str | None = None) -> ActionsBlock:
+    return ActionsBlock(elements=elements, block_id=block_id)
+
+
+def to_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def fallback_text(text: str) -> str:
+    return truncate(text, MESSAGE_TEXT_LIMIT)

@@ -1,0 +1,14 @@
+"""`persona-bot`: the command line. Each module adds its commands to the root group."""
+
+from __future__ import annotations
+
+import sys
+
+from bot.cli import data, serving
+from bot.cli.root import cli
+
+__all__ = ["cli", "data", "main", "serving"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="persona-bot")

@@ -1,0 +1,132 @@
+"""Data commands: `db upgrade`, `personas import|export|list`, `roster import|list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from persona_store.personas import export_personas, import_personas, list_personas
+from persona_store.roster import import_roster, list_roster
+
+from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
+from persona_store import db
+from persona_store.files import dump_persona_file, parse_persona_file, parse_roster_csv
+
+# --- database -------------------------------------------------------------------------------------------------
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database maintenance."""
+
+
+@db_group.command("upgrade")
+@pass_runtime
+@friendly_errors
+def db_upgrade(runtime: Runtime) -> None:
+    """Apply migrations (also done automatically on an empty database)."""
+    db.upgrade(runtime.engine)
+    click.echo("database is up to date")
+
+
+# --- personas -------------------------------------------------------------------------------------------------
+
+
+@cli.group("personas")
+def personas_group() -> None:
+    """Import, export and list personas."""
+
+
+@personas_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_runtime
+@friendly_errors
+def personas_import(runtime: Runtime, file: Path) -> None:
+    """Import personas from a YAML or JSON file (all or nothing)."""
+    specs = parse_persona_file(file)
+    workspace_id = runtime.workspace_id()
+    with runtime.sessions.begin() as s:
+        summary = import_personas(s, workspace_id, specs, author="import")
+    click.echo(
+        f"imported {len(specs)} personas from {file.name}: "
+        f"{summary.created} new, {summary.updated} changed, {summary.unchanged} unchanged"
+    )
+
+
+@personas_group.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@pass_runtime
+@friendly_errors
+def personas_export(runtime: Runtime, output: Path | None) -> None:
+    """Export every persona, in the import format (YAML, or JSON for a .json file)."""
+    workspace_id = runtime.workspace_id()
+    with runtime.sessions.begin() as s:
+        specs = export_personas(s, workspace_id)
+    fmt = "json" if output is not None and output.suffix.lower() == ".json" else "yaml"
+    text = dump_persona_file(specs, fmt=fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(specs)} personas to {output}", err=True)
+
+
+@personas_group.command("list")
+@click.option("--all", "include_retired", is_flag=True, help="Include retired personas.")
+@pass_runtime
+@friendly_errors
+def personas_list(runtime: Runtime, include_retired: bool) -> None:
+    """List personas: key, name, role, revision."""
+    workspace_id = runtime.workspace_id()
+    with runtime.sessions.begin() as s:
+        rows = [
+            (p.key, p.name, p.role, p.status, p.revision_number)
+            for p in list_personas(s, workspace_id, include_retired=include_retired)
+        ]
+    if not rows:
+        click.echo("no personas yet: import some with `persona-bot personas import FILE`")
+    for key, name, role, status, revision in rows:
+        suffix = "" if status == "active" else f" [{status}]"
+        click.echo(f"{key:<32} {name} ({role or 'no role'}) rev {revision}{suffix}")
+
+
+# --- roster ---------------------------------------------------------------------------------------------------
+
+
+@cli.group("roster")
+def roster_group() -> None:
+    """Import and list the reps who answer check-ins."""
+
+
+@roster_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_runtime
+@friendly_errors
+def roster_import(runtime: Runtime, file: Path) -> None:
+    """Import the roster CSV: slack_user_id,name,role,manager,timezone (all or nothing)."""
+    entries = parse_roster_csv(file)
+    workspace_id = runtime.workspace_id()
+    with runtime.sessions.begin() as s:
+        summary = import_roster(s, workspace_id, entries)
+    click.echo(
+        f"imported {len(entries)} roster rows from {file.name}: {summary.added} added, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged, {summary.deactivated} deactivated"
+    )
+
+
+@roster_group.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Include people no longer on the roster.")
+@pass_runtime
+@friendly_errors
+def roster_list(runtime: Runtime, include_inactive: bool) -> None:
+    """List the roster."""
+    workspace_id = runtime.workspace_id()
+    with runtime.sessions.begin() as s:
+        members = list_roster(s, workspace_id, include_inactive=include_inactive)
+        rows = [(m.slack_user_id, m.name, m.role, m.is_manager, m.timezone, m.active) for m in members]
+    if not rows:
+        click.echo("the roster is empty: import one with `persona-bot roster import FILE.csv`")
+    for user_id, name, role, manager, tz, active in rows:
+        flags = " manager" if manager else ""
+        flags += "" if active else " [inactive]"
+        click.echo(f"{user_id:<12} {name:<28} {role:<11} {tz or '(zone from Slack)'}{flags}")

@@ -1,0 +1,136 @@
+"""The root command and the composition root: settings -> engine/sessions -> services -> App -> server/scheduler."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property, wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings, SettingsError
+from bot.request_log import configure_logging
+from bot.services import Services
+from persona_store import db
+from persona_store.files import FileError
+from persona_store.workspaces import ensure_workspace, list_workspaces
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CLIError(click.ClickException):
+    """A one-line reason on stderr and exit status 1."""
+
+    def format_message(self) -> str:
+        return self.message
+
+
+@dataclass
+class Runtime:
+    """Everything a command may need, built lazily and once: the composition root."""
+
+    settings: Settings
+    team: str | None = None
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = db.make_engine(self.settings.database_url)
+        self._closers.append(engine.dispose)
+        try:
+            db.ensure_schema(engine)
+        except OperationalError as error:
+            raise CLIError(f"cannot reach the database ({_db_reason(error)}); check DATABASE_URL") from None
+        return engine
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return db.make_session_factory(self.engine)
+
+    @cached_property
+    def background(self) -> ThreadPoolExecutor:
+        pool = ThreadPoolExecutor(max_workers=self.settings.background_threads, thread_name_prefix="background")
+        self._closers.append(lambda: pool.shutdown(wait=True))
+        return pool
+
+    @cached_property
+    def services(self) -> Services:
+        return Services.build(self.settings, self.sessions, self.background)
+
+    def team_id(self) -> str:
+        """Which workspace a CLI command acts on: --team, SLACK_TEAM_ID, the only one on record, or auth.test."""
+        if self.team:
+            return self.team
+        if self.settings.slack_team_id:
+            return self.settings.slack_team_id
+        with self.sessions.begin() as s:
+            known = list_workspaces(s)
+        if len(known) == 1:
+            return known[0].team_id
+        if len(known) > 1:
+            names = ", ".join(w.team_id for w in known)
+            raise CLIError(f"several workspaces are on record ({names}); pass --team TEAM_ID")
+        if self.settings.slack_bot_token:
+            from bot.app import make_web_client
+
+            try:
+                return str(make_web_client(self.settings).auth_test()["team_id"])
+            except SlackApiError as error:
+                raise CLIError(f"Slack refused the bot token ({error.response.get('error')})") from None
+        raise CLIError("can't tell which Slack workspace to use: set SLACK_BOT_TOKEN or SLACK_TEAM_ID, or pass --team")
+
+    def workspace_id(self) -> int:
+        team = self.team_id()
+        with self.sessions.begin() as s:
+            return ensure_workspace(s, team).id
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+
+
+def _db_reason(error: SQLAlchemyError) -> str:
+    original = getattr(error, "orig", None) or error
+    return " ".join(str(original).split())[:200]
+
+
+def friendly_errors(func: F) -> F:
+    """Turn expected failures into one line on stderr and a non-zero exit; never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (SettingsError, FileError) as error:
+            raise CLIError(str(error)) from None
+        except OperationalError as error:
+            raise CLIError(f"database error ({_db_reason(error)})") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+pass_runtime = click.make_pass_decorator(Runtime)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--team", metavar="TEAM_ID", help="Slack team id of the workspace to act on (CLI commands).")
+@click.version_option(package_name="persona-bot")
+@click.pass_context
+def cli(ctx: click.Context, team: str | None) -> None:
+    """persona-bot: keeps your customer personas honest, in Slack."""
+    try:
+        settings = Settings.from_env(os.environ, dotenv=Path.cwd() / ".env")
+    except SettingsError as error:
+        raise CLIError(str(error)) from None
+    configure_logging(settings.log_level)
+    runtime = Runtime(settings=settings, team=team)
+    ctx.obj = runtime
+    ctx.call_on_close(runtime.close)

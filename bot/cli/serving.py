@@ -1,0 +1,49 @@
+"""Serving Slack: `serve` (HTTP, production) and `socket` (Socket Mode, development)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
+
+log = logging.getLogger("persona_bot")
+
+
+@cli.command("serve")
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", type=int, help="Port to listen on (default: $PORT, else 3000).")
+@click.option("--threads", default=16, show_default=True, help="HTTP worker threads.")
+@pass_runtime
+@friendly_errors
+def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
+    """Serve Slack's HTTP requests: POST /slack/events, GET /healthz."""
+    import waitress
+
+    from bot.app import create_app
+    from bot.server import PersonaBotWSGI
+
+    settings = runtime.settings
+    # Bolt would start without a signing secret and answer 500 to everything: refuse instead.
+    settings.require("SLACK_SIGNING_SECRET", command="serve")
+    if not settings.oauth_enabled:
+        settings.require("SLACK_BOT_TOKEN", command="serve")
+    port = settings.port if port is None else port
+    wsgi = PersonaBotWSGI(create_app(settings, runtime.services), runtime.engine, settings.slack_signing_secret or "")
+    log.info("serving", extra={"host": host, "port": port})
+    waitress.serve(wsgi, host=host, port=port, threads=threads, ident="persona-bot", _quiet=True)
+
+
+@cli.command("socket")
+@pass_runtime
+@friendly_errors
+def socket(runtime: Runtime) -> None:
+    """Socket Mode, for development without a public URL."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    runtime.settings.require("SLACK_APP_TOKEN", command="socket")
+    runtime.settings.require("SLACK_BOT_TOKEN", command="socket")
+    SocketModeHandler(create_app(runtime.settings, runtime.services), runtime.settings.slack_app_token).start()

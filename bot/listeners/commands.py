@@ -1,0 +1,84 @@
+"""`/persona …`: parse the text, route to one handler per subcommand, unknown words fall through to search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
+from bot.services import Services
+from bot.services.lookup import LookupOutcome
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    response_url: str
+    text: str  # everything after the command, stripped
+    subcommand: str  # the first word, lower-cased ("" for a bare `/persona`)
+    args: str  # the rest after the first word
+
+
+def parse_command(body: dict[str, Any]) -> CommandRequest:
+    text = " ".join(str(body.get("text") or "").split())
+    first, _, rest = text.partition(" ")
+    return CommandRequest(
+        team_id=str(body.get("team_id") or body.get("enterprise_id") or ""),
+        user_id=str(body.get("user_id") or ""),
+        channel_id=str(body.get("channel_id") or ""),
+        trigger_id=str(body.get("trigger_id") or ""),
+        response_url=str(body.get("response_url") or ""),
+        text=text,
+        subcommand=first.lower(),
+        args=rest.strip(),
+    )
+
+
+Handler = Callable[[CommandRequest, Services, Ack, WebClient, Respond], None]
+
+
+def show_help(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    ack(response_type="ephemeral", blocks=build_help(), text="How to use /persona")
+
+
+def show_list(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    cards = services.lookup.list_active(req.team_id)
+    ack(response_type="ephemeral", blocks=build_list(cards), text=f"{len(cards)} active personas")
+
+
+def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    # Lookups are answered in the acknowledgement itself: one round trip, ephemeral, well inside 3 s.
+    answer = services.lookup.lookup(req.team_id, req.text)
+    if answer.outcome is LookupOutcome.CARD and answer.card is not None:
+        ack(response_type="ephemeral", blocks=build_card(answer.card), text=card_fallback(answer.card))
+    elif answer.outcome is LookupOutcome.PICK:
+        ack(response_type="ephemeral", blocks=build_pick_list(answer), text="Which persona did you mean?")
+    else:
+        ack(response_type="ephemeral", blocks=build_no_match(answer), text="No persona matched")
+
+
+def routes() -> dict[str, Handler]:
+    """Subcommands by first word. Anything else is a search."""
+    return {
+        "": show_help,
+        "help": show_help,
+        "list": show_list,
+    }
+
+
+def register(app: App, services: Services) -> None:
+    table = routes()
+
+    @app.command(ids.COMMAND)
+    def handle_persona_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        req = parse_command(body)
+        handler = table.get(req.subcommand, show_lookup)
+        handler(req, services, ack, client, respond)

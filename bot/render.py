@@ -1,0 +1,73 @@
+"""Words people read: Jinja2 templates in `prompts/`, rendered with StrictUndefined and mrkdwn escaping."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+# Control characters other than tab and newline make Slack drop or mangle text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape_mrkdwn(value: object) -> str:
+    """Escape Slack's three control characters (in this order) so user text can never ping or link."""
+    text = _CONTROL.sub("", str(value))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clean_plain(value: object) -> str:
+    """Plain-text objects are not parsed for mentions, but control characters still break them."""
+    return _CONTROL.sub("", str(value))
+
+
+def truncate(value: object, limit: int, ellipsis: str = "…") -> str:
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(ellipsis))].rstrip() + ellipsis
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "never"
+    return f"{value:%d %b %Y}"
+
+
+def user_mention(user_id: str | None) -> str:
+    """`<@U…>` for a well-formed Slack user id, nothing clickable for anything else."""
+    if user_id and re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
+        return f"<@{user_id}>"
+    return escape_mrkdwn(user_id or "nobody")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("prompts", "."),
+        undefined=StrictUndefined,
+        autoescape=False,  # mrkdwn, not HTML: user text goes through the `mrkdwn` filter explicitly
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["mrkdwn"] = escape_mrkdwn
+    env.filters["plain"] = clean_plain
+    env.filters["truncate_to"] = truncate
+    env.filters["day"] = format_date
+    env.filters["mention"] = user_mention
+    return env
+
+
+def render(template: str, /, **context: Any) -> str:
+    """Render `prompts/<template>.j2`; trailing whitespace is trimmed (Slack refuses empty text anyway)."""
+    return environment().get_template(f"{template}.j2").render(**context).strip()
+
+
+def render_part(template: str, macro: str, /, *args: Any, **kwargs: Any) -> str:
+    """Render one macro of `prompts/<template>.j2` (a surface keeps its pieces together in one file)."""
+    module = environment().get_template(f"{template}.j2").module
+    return str(getattr(module, macro)(*args, **kwargs)).strip()

@@ -1,0 +1,30 @@
+"""Use cases. Each method is one transaction; none of them calls Slack."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.services.lookup import LookupService
+
+
+@dataclass
+class Services:
+    """What listeners and jobs may use, wired once in the composition root (`bot.cli`)."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    background: Executor  # slow work after ack(), off Bolt's listener pool
+    lookup: LookupService
+
+    @classmethod
+    def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
+        return cls(
+            settings=settings,
+            sessions=sessions,
+            background=background,
+            lookup=LookupService(sessions),
+        )
