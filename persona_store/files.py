@@ -1,0 +1,534 @@
+"""Persona files (YAML or JSON) and roster files (CSV): parsing and validation, no database.
+
+Every problem is reported as a one-line sentence naming where it is (the persona by number and name, or the CSV
+line) and the field, so a person can fix the file without reading code. A file is accepted whole or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from persona_store.models import ROLES, PersonaStatus
+
+NAME_MAX = 150
+ROLE_MAX = 150
+KEY_MAX = 120
+SUMMARY_MAX = 1_000
+ITEM_MAX = 300
+ROSTER_NAME_MAX = 255
+
+LIST_FIELDS = ("goals", "pain_points", "motivations", "objections", "channels", "evidence")
+# The file schema, in the order fields are written and shown.
+PERSONA_FIELDS = ("name", "key", "role", "summary", *LIST_FIELDS, "owner", "status", "team_roles")
+STATUSES = tuple(status.value for status in PersonaStatus)
+ROSTER_COLUMNS = ("slack_user_id", "name", "role", "manager", "timezone")
+
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+SLACK_USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0", ""}
+_PERSONA_SUFFIXES = {".yml", ".yaml", ".json"}
+
+
+class FileError(ValueError):
+    """A file was refused. The message is one line for a person; `problems` lists every problem found.
+
+    `field_problems` maps a field name to its problem when a single persona was validated (for form errors).
+    """
+
+    def __init__(self, problems: str | Sequence[str], *, field_problems: Mapping[str, str] | None = None) -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        self.field_problems: dict[str, str] = dict(field_problems or {})
+        first = self.problems[0] if self.problems else "the file could not be read"
+        extra = len(self.problems) - 1
+        message = f"{first} (and {extra} more problem{'s' if extra > 1 else ''})" if extra > 0 else first
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class PersonaSpec:
+    """One persona as a file describes it: validated and normalised."""
+
+    name: str
+    key: str
+    role: str = ""
+    summary: str = ""
+    goals: tuple[str, ...] = ()
+    pain_points: tuple[str, ...] = ()
+    motivations: tuple[str, ...] = ()
+    objections: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    owner: str | None = None
+    status: str = PersonaStatus.ACTIVE.value
+    team_roles: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The file schema's fields in order; lists as lists (JSON- and YAML-ready)."""
+        out: dict[str, Any] = {}
+        for name in PERSONA_FIELDS:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    slack_user_id: str
+    name: str
+    role: str
+    is_manager: bool = False
+    timezone: str | None = None
+
+
+# --- helpers shared with personas.py -------------------------------------------------------------------------
+
+
+def fold_name(name: str) -> str:
+    """The form names are compared in: case-folded, whitespace collapsed."""
+    return " ".join(name.split()).casefold()
+
+
+def slugify(name: str) -> str:
+    """A stable key from a name: lowercase ASCII and hyphens; a short hash when nothing ASCII is left."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    slug = slug[:KEY_MAX].rstrip("-")
+    if slug:
+        return slug
+    digest = hashlib.sha1(fold_name(name).encode("utf-8")).hexdigest()[:8]
+    return f"persona-{digest}"
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def _read_source(path_or_text: str | Path, filename: str | None) -> tuple[str, str | None]:
+    """Text and a file name from a path or from text; a one-line string naming an existing file is read."""
+    path: Path | None = None
+    if isinstance(path_or_text, Path):
+        path = path_or_text
+    elif "\n" not in path_or_text and 0 < len(path_or_text) < 1024:
+        candidate = Path(path_or_text)
+        try:
+            if candidate.is_file():
+                path = candidate
+        except OSError:  # a long or odd string is text, not a path
+            path = None
+    if path is None:
+        text = str(path_or_text)
+        return text.removeprefix("\ufeff"), filename
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileError(f"{path.name} is not UTF-8 text (byte {exc.start})") from exc
+    return text, filename or path.name
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping with the same key twice (PyYAML would silently keep the last)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _value_node in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, str) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the field '{key}' appears twice in one mapping", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _load_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass, so safe
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "cannot be parsed"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise FileError(f"invalid YAML{where}: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise FileError(f"invalid YAML: {str(exc).splitlines()[0]}") from exc
+
+
+def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the field '{key}' appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _load_json(text: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+    except json.JSONDecodeError as exc:
+        raise FileError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    except ValueError as exc:
+        raise FileError(f"invalid JSON: {exc}") from exc
+
+
+# --- personas ------------------------------------------------------------------------------------------------
+
+
+def parse_persona_file(path_or_text: str | Path, *, filename: str | None = None) -> list[PersonaSpec]:
+    """Every persona in a YAML or JSON persona file, or FileError listing every problem in it."""
+    text, name = _read_source(path_or_text, filename)
+    if not text.strip():
+        raise FileError("the persona file is empty")
+    suffix = Path(name).suffix.lower() if name else ""
+    data = _load_json(text) if suffix == ".json" else _load_yaml(text)
+
+    if isinstance(data, Mapping):
+        extra = sorted(str(k) for k in data if k != "personas")
+        if extra or "personas" not in data:
+            found = f"found {', '.join(repr(k) for k in extra)}" if extra else "found no 'personas' key"
+            raise FileError(f"the file needs a top-level 'personas:' list and nothing else ({found})")
+        items = data["personas"]
+        if items is None:
+            items = []
+    else:
+        items = data
+    if not isinstance(items, list):
+        raise FileError("'personas' must be a list of personas, each a set of fields")
+
+    problems: list[str] = []
+    specs: list[PersonaSpec] = []
+    for index, item in enumerate(items, start=1):
+        try:
+            specs.append(build_persona_spec(item, label=f"persona {index}"))
+        except FileError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_duplicate_problems(items, specs))
+    if problems:
+        raise FileError(problems)
+    return specs
+
+
+def _label(label: str, item: Any) -> str:
+    name = item.get("name") if isinstance(item, Mapping) else None
+    if isinstance(name, str) and name.strip():
+        shown = " ".join(name.split())
+        if len(shown) > 40:
+            shown = shown[:39] + "…"
+        return f"{label} ({shown})"
+    return f"{label} (no name)"
+
+
+def _duplicate_problems(items: list[Any], specs: list[PersonaSpec]) -> list[str]:
+    if len(specs) != len(items):
+        return []  # positions no longer line up; the other problems come first
+    problems: list[str] = []
+    by_name: dict[str, int] = {}
+    by_key: dict[str, int] = {}
+    for index, spec in enumerate(specs, start=1):
+        label = f"persona {index} ({spec.name})"
+        folded = fold_name(spec.name)
+        if folded in by_name:
+            problems.append(f"{label}: name '{spec.name}' is already used by persona {by_name[folded]}")
+        else:
+            by_name[folded] = index
+        if spec.key in by_key:
+            explicit = isinstance(items[index - 1], Mapping) and items[index - 1].get("key")
+            hint = "" if explicit else " (derived from the name; set a different 'key')"
+            problems.append(f"{label}: key '{spec.key}' is already used by persona {by_key[spec.key]}{hint}")
+        else:
+            by_key[spec.key] = index
+    return problems
+
+
+def build_persona_spec(data: Any, *, label: str = "persona") -> PersonaSpec:
+    """Validate one persona's fields (from a file or a form) into a PersonaSpec, or raise FileError."""
+    where = _label(label, data)
+    if not isinstance(data, Mapping):
+        raise FileError(f"{label}: expected a set of fields like 'name: …', found {_kind(data)}")
+    problems: dict[str, str] = {}
+
+    unknown = [str(k) for k in data if k not in PERSONA_FIELDS]
+    for key in unknown:
+        guess = process.extractOne(key, PERSONA_FIELDS, scorer=fuzz.ratio, score_cutoff=75)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        problems[key] = f"unknown field '{key}'{hint}; allowed fields are {', '.join(PERSONA_FIELDS)}"
+
+    name = _text(data, "name", NAME_MAX, problems, collapse=True)
+    if not name and "name" not in problems:
+        problems["name"] = "name is required"
+
+    key = ""
+    raw_key = data.get("key")
+    if raw_key is None or (isinstance(raw_key, str) and not raw_key.strip()):
+        key = slugify(name) if name else ""
+    elif not isinstance(raw_key, str):
+        problems["key"] = f"key must be text, found {_kind(raw_key)}"
+    else:
+        key = raw_key.strip()
+        if not KEY_PATTERN.match(key):
+            problems["key"] = (
+                f"key '{_short(key)}' must be lowercase letters, digits and hyphens, "
+                f"starting with a letter or digit, at most {KEY_MAX} characters"
+            )
+
+    role = _text(data, "role", ROLE_MAX, problems)
+    summary = _text(data, "summary", SUMMARY_MAX, problems)
+    lists = {name_: _string_list(data, name_, problems) for name_ in LIST_FIELDS}
+
+    owner: str | None = _text(data, "owner", 32, problems) or None
+    if owner is not None and not SLACK_USER_PATTERN.match(owner):
+        problems["owner"] = f"owner '{_short(owner)}' is not a Slack user id like U0123ABCD (or leave it empty)"
+
+    status = (_text(data, "status", 16, problems) or PersonaStatus.ACTIVE.value).lower()
+    if "status" not in problems and status not in STATUSES:
+        problems["status"] = f"status '{_short(status)}' must be one of {', '.join(STATUSES)}"
+
+    team_roles: tuple[str, ...] = ()
+    given_roles = _string_list(data, "team_roles", problems, max_len=32)
+    bad_roles = [r for r in given_roles if r.lower() not in ROLES]
+    if bad_roles:
+        problems["team_roles"] = (
+            f"team_roles {', '.join(repr(r) for r in bad_roles)} not one of {', '.join(ROLES)} (empty means all)"
+        )
+    else:
+        wanted = {r.lower() for r in given_roles}
+        team_roles = tuple(r for r in ROLES if r in wanted)
+
+    if problems:
+        raise FileError([f"{where}: {message}" for message in problems.values()], field_problems=problems)
+    return PersonaSpec(
+        name=name,
+        key=key,
+        role=role,
+        summary=summary,
+        owner=owner,
+        status=status,
+        team_roles=team_roles,
+        **lists,
+    )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a set of fields"
+    return type(value).__name__
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(data: Mapping[str, Any], name: str, limit: int, problems: dict[str, str], *, collapse: bool = False) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems[name] = f"{name} must be text, found {_kind(value)}"
+        return ""
+    value = " ".join(value.split()) if collapse else value.strip()
+    if len(value) > limit:
+        problems[name] = f"{name} is {len(value)} characters long; the limit is {limit}"
+    return value
+
+
+def _string_list(
+    data: Mapping[str, Any], name: str, problems: dict[str, str], max_len: int = ITEM_MAX
+) -> tuple[str, ...]:
+    value = data.get(name)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems[name] = f"{name} must be a list of short strings, found {_kind(value)}"
+        return ()
+    items: list[str] = []
+    for position, item in enumerate(value, start=1):
+        if item is None:
+            continue
+        if not isinstance(item, str):
+            # `- Trend: deals stall` is a mapping in YAML; the fix is quoting, which nobody guesses.
+            hint = " (put text containing ': ' in quotes)" if isinstance(item, Mapping) else ""
+            problems[name] = f"{name} item {position} must be text, found {_kind(item)}{hint}"
+            return ()
+        text = item.strip()
+        if not text:
+            continue
+        if len(text) > max_len:
+            problems[name] = f"{name} item {position} is {len(text)} characters long; the limit is {max_len}"
+            return ()
+        items.append(text)
+    return tuple(items)
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents list items under their key, the way people write YAML by hand."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def dump_persona_file(specs: Iterable[PersonaSpec], fmt: Literal["yaml", "json"] = "yaml") -> str:
+    """A persona file that parses back to the same specs; empty optional fields are left out."""
+    personas = []
+    for spec in specs:
+        entry = spec.as_dict()
+        if entry["owner"] is None:
+            del entry["owner"]
+        if not entry["team_roles"]:
+            del entry["team_roles"]
+        personas.append(entry)
+    document = {"personas": personas}
+    if fmt == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        return yaml.dump(
+            document,
+            Dumper=_IndentedDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+            default_flow_style=False,
+        )
+    raise ValueError(f"unknown persona file format {fmt!r}; use 'yaml' or 'json'")
+
+
+def persona_file_format(filename: str) -> Literal["yaml", "json"]:
+    """The format a file name asks for (for `export -o FILE`); FileError for any other extension."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in _PERSONA_SUFFIXES:
+        raise FileError(f"{filename}: persona files end in .yaml, .yml or .json")
+    return "json" if suffix == ".json" else "yaml"
+
+
+# --- roster --------------------------------------------------------------------------------------------------
+
+
+def parse_roster_csv(path_or_text: str | Path, *, filename: str | None = None) -> list[RosterEntry]:
+    """Every rep in a roster CSV, or FileError naming each bad line and field."""
+    text, _name = _read_source(path_or_text, filename)
+    if not text.strip():
+        raise FileError("the roster file is empty; it needs the header " + ",".join(ROSTER_COLUMNS))
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    try:
+        header = next(reader)
+        while not any(cell.strip() for cell in header):
+            header = next(reader)
+    except StopIteration:
+        raise FileError("the roster file is empty") from None
+    except csv.Error as exc:
+        raise FileError(f"line {reader.line_num}: {exc}") from exc
+    header_line = reader.line_num
+    columns = [cell.strip().lower() for cell in header]
+    header_problems: list[str] = []
+    missing = [c for c in ROSTER_COLUMNS if c not in columns]
+    if missing:
+        header_problems.append(f"line {header_line}: the header is missing {', '.join(missing)}")
+    unknown = [c for c in columns if c not in ROSTER_COLUMNS]
+    if unknown:
+        header_problems.append(f"line {header_line}: unknown column {', '.join(repr(c) for c in unknown)}")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        header_problems.append(f"line {header_line}: column {', '.join(repeated)} appears twice")
+    if header_problems:
+        header_problems.append(f"the header must name exactly {','.join(ROSTER_COLUMNS)} (in any order)")
+        raise FileError(header_problems)
+    position = {c: columns.index(c) for c in ROSTER_COLUMNS}
+
+    problems: list[str] = []
+    entries: list[RosterEntry] = []
+    first_line: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(columns):
+                problems.append(f"line {line}: expected {len(columns)} values, found {len(row)}")
+                continue
+            entry, row_problems = _roster_row({c: row[i].strip() for c, i in position.items()}, line)
+            problems.extend(row_problems)
+            if entry is None:
+                continue
+            if entry.slack_user_id in first_line:
+                problems.append(
+                    f"line {line}: slack_user_id {entry.slack_user_id} is already on line "
+                    f"{first_line[entry.slack_user_id]}"
+                )
+                continue
+            first_line[entry.slack_user_id] = line
+            entries.append(entry)
+    except csv.Error as exc:
+        problems.append(f"line {reader.line_num}: {exc}")
+    if problems:
+        raise FileError(problems)
+    if not entries:
+        raise FileError("the roster file has a header but no reps")
+    return entries
+
+
+def _roster_row(cells: dict[str, str], line: int) -> tuple[RosterEntry | None, list[str]]:
+    problems: list[str] = []
+    user_id = cells["slack_user_id"]
+    if not user_id:
+        problems.append(f"line {line}: slack_user_id is empty")
+    elif not SLACK_USER_PATTERN.match(user_id):
+        problems.append(f"line {line}: slack_user_id '{_short(user_id)}' is not a Slack user id like U0123ABCD")
+    name = " ".join(cells["name"].split())
+    if not name:
+        problems.append(f"line {line}: name is empty")
+    elif len(name) > ROSTER_NAME_MAX:
+        problems.append(f"line {line}: name is {len(name)} characters long; the limit is {ROSTER_NAME_MAX}")
+    role = cells["role"].lower()
+    if role not in ROLES:
+        problems.append(f"line {line}: role '{_short(cells['role'])}' is not one of {', '.join(ROLES)}")
+    manager_text = cells["manager"].lower()
+    if manager_text not in _TRUE | _FALSE:
+        problems.append(f"line {line}: manager '{_short(cells['manager'])}' must be true or false")
+    timezone = cells["timezone"] or None
+    if timezone is not None and not _is_timezone(timezone):
+        problems.append(
+            f"line {line}: timezone '{_short(timezone)}' is not an IANA time zone like Europe/Berlin "
+            "(or leave it empty)"
+        )
+    if problems:
+        return None, problems
+    return RosterEntry(user_id, name, role, manager_text in _TRUE, timezone), []
+
+
+def _is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
