@@ -39,7 +39,6 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
 def create_app(settings: Settings, services: Services, client: WebClient | None = None) -> App:
     app = App(
         signing_secret=settings.slack_signing_secret,
-        token=settings.slack_bot_token,
         client=client or make_web_client(settings),
         # Verify the token on the first request, not at start-up: a brief Slack outage must not stop a deploy.
         token_verification_enabled=False,

@@ -34,19 +34,19 @@ def describe_request(body: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {"kind": kind}
     if "command" in body:
         first = str(body.get("text") or "").strip().split(" ", 1)[0].lower()
-        fields["name"] = body.get("command")
+        fields["target"] = body.get("command")
         fields["sub"] = first if first in KNOWN_SUBCOMMANDS else "search"
         fields["team"] = body.get("team_id")
         fields["user"] = body.get("user_id")
         return fields
     if kind == "block_actions":
-        fields["name"] = ",".join(str(a.get("action_id")) for a in body.get("actions") or [])
+        fields["target"] = ",".join(str(a.get("action_id")) for a in body.get("actions") or [])
     elif kind in ("view_submission", "view_closed"):
-        fields["name"] = (body.get("view") or {}).get("callback_id")
+        fields["target"] = (body.get("view") or {}).get("callback_id")
     elif kind in ("message_action", "shortcut"):
-        fields["name"] = body.get("callback_id")
+        fields["target"] = body.get("callback_id")
     elif kind == "event_callback":
-        fields["name"] = (body.get("event") or {}).get("type")
+        fields["target"] = (body.get("event") or {}).get("type")
     fields["team"] = (body.get("team") or {}).get("id") or body.get("team_id")
     fields["user"] = (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
     return fields

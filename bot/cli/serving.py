@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 
-from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
+from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 
 log = logging.getLogger("persona_bot")
 
@@ -31,8 +32,18 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
         settings.require("SLACK_BOT_TOKEN", command="serve")
     port = settings.port if port is None else port
     wsgi = PersonaBotWSGI(create_app(settings, runtime.services), runtime.engine, settings.slack_signing_secret or "")
+    try:
+        server = waitress.create_server(wsgi, host=host, port=port, threads=threads, ident="persona-bot")
+    except OSError as error:
+        raise CLIError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+    # A platform's SIGTERM (deploys, scale-downs) ends the loop cleanly instead of killing the process.
+    signal.signal(signal.SIGTERM, lambda *_: server.close())
     log.info("serving", extra={"host": host, "port": port})
-    waitress.serve(wsgi, host=host, port=port, threads=threads, ident="persona-bot", _quiet=True)
+    try:
+        server.run()
+    except (KeyboardInterrupt, OSError):  # OSError: the listening socket closed by our SIGTERM handler
+        pass
+    log.info("stopped")
 
 
 @cli.command("socket")

@@ -1,0 +1,209 @@
+"""`persona-bot demo`: the whole loop offline, on SQLite, against the local Slack stand-in.
+
+It seeds example personas and a roster, serves the real app over HTTP on 127.0.0.1, plays people using it with
+correctly signed requests, and prints what each person saw in Slack.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.server import PersonaBotWSGI
+from bot.services import Services
+from bot.slack_standin import SignedSlackClient, SlackStandin
+from persona_store import db
+from persona_store.files import parse_persona_file, parse_roster_csv
+from persona_store.personas import import_personas
+from persona_store.roster import import_roster
+from persona_store.workspaces import ensure_workspace
+
+DEMO_DATA = Path(__file__).parent / "demo_data"
+TEAM_ID = "T0DEMO"
+BOT_TOKEN = "xoxb-demo-token"  # a stand-in token, valid only against the local stand-in
+
+
+@dataclass
+class DemoWorld:
+    """What every scene can use: the stand-in, a signed client, the services and the people."""
+
+    settings: Settings
+    services: Services
+    standin: SlackStandin
+    client: SignedSlackClient
+    out_dir: Path
+    workspace_id: int
+    people: dict[str, str]  # user id -> name
+    echo: Callable[[str], None] = click.echo
+    notes: list[str] = field(default_factory=list)
+
+    def name(self, user_id: str) -> str:
+        return self.people.get(user_id, user_id)
+
+    def person_by_role(self, role: str, manager: bool | None = None) -> str:
+        from persona_store.roster import list_roster
+
+        with self.services.sessions.begin() as s:
+            for member in list_roster(s, self.workspace_id):
+                if member.role == role and (manager is None or member.is_manager == manager):
+                    return member.slack_user_id
+        raise LookupError(f"the demo roster has no {role}")
+
+    def act(self, user_id: str, what: str) -> None:
+        self.echo("")
+        self.echo(click.style(f"▶ {self.name(user_id)} {what}", bold=True))
+
+    def show(self, heading: str, payload: dict[str, Any] | None) -> None:
+        """Print a message or view the way a person would read it."""
+        self.echo(click.style(f"  {heading}:", fg="cyan"))
+        for line in describe(payload or {}).splitlines():
+            self.echo(f"    {line}")
+
+
+Scene = Callable[[DemoWorld], None]
+
+
+def describe(payload: dict[str, Any]) -> str:
+    """Block Kit as terminal text: headers, sections, fields, context lines, buttons and inputs."""
+    lines: list[str] = []
+    if payload.get("title"):
+        lines.append(f"[{_text(payload['title'])}]")
+    blocks = payload.get("blocks") or []
+    if not blocks and payload.get("text"):
+        lines.append(str(payload["text"]))
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            lines.append(_text(block["text"]).upper())
+        elif kind == "section":
+            if block.get("text"):
+                lines.append(_text(block["text"]))
+            lines.extend(_text(f) for f in block.get("fields") or [])
+            if block.get("accessory", {}).get("type") == "button":
+                lines.append(f"[ {_text(block['accessory']['text'])} ]")
+        elif kind == "context":
+            lines.append("  ".join(_text(e) for e in block.get("elements", []) if "text" in e))
+        elif kind == "actions":
+            lines.append("  ".join(f"[ {_text(e['text'])} ]" for e in block.get("elements", []) if "text" in e))
+        elif kind == "input":
+            lines.append(f"◻ {_text(block['label'])}")
+        elif kind == "divider":
+            lines.append("─" * 40)
+    return "\n".join(lines)
+
+
+def _text(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return str(obj.get("text", ""))
+    return str(obj)
+
+
+@contextmanager
+def running_app(settings: Settings, services: Services) -> Iterator[str]:
+    """Serve the real WSGI app on a free local port in a thread; yields its base URL."""
+    import waitress
+
+    app = create_app(settings, services)
+    engine = services.sessions.kw["bind"]
+    wsgi = PersonaBotWSGI(app, engine, settings.slack_signing_secret or "")
+    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=8)
+    port = server.socket.getsockname()[1]  # type: ignore[union-attr]
+    thread = threading.Thread(target=server.run, name="demo-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def seed(services: Services, standin: SlackStandin) -> tuple[int, dict[str, str]]:
+    """Example personas and roster, and the same people as Slack users in the stand-in."""
+    specs = parse_persona_file(DEMO_DATA / "personas.yaml")
+    roster = parse_roster_csv(DEMO_DATA / "roster.csv")
+    with services.sessions.begin() as s:
+        workspace_id = ensure_workspace(s, TEAM_ID, "Demo Co").id
+        import_personas(s, workspace_id, specs, author="import")
+        import_roster(s, workspace_id, roster)
+    people = {entry.slack_user_id: entry.name for entry in roster}
+    for spec in specs:
+        if spec.owner and spec.owner not in people:
+            people[spec.owner] = f"Owner of {spec.name}"
+    for user_id, name in people.items():
+        tz = next((e.timezone for e in roster if e.slack_user_id == user_id and e.timezone), "Europe/London")
+        standin.add_user(TEAM_ID, user_id, name, tz=tz)
+    return workspace_id, people
+
+
+def scene_help(world: DemoWorld) -> None:
+    rep = world.person_by_role("sales", manager=False)
+    world.act(rep, "types `/persona help`")
+    reply = world.client.command("help", user_id=rep)
+    world.show("only they see", reply.json())
+
+
+def scene_lookup_and_share(world: DemoWorld) -> None:
+    rep = world.person_by_role("sales", manager=False)
+    world.act(rep, "types `/persona mary` in #deals")
+    reply = world.client.command("mary", user_id=rep, channel_id="C0DEALS")
+    card = reply.json()
+    world.show("only they see", card)
+    world.act(rep, "types a typo, `/persona fionna`")
+    world.show("only they see", world.client.command("fionna", user_id=rep, channel_id="C0DEALS").json())
+    world.act(rep, "clicks “Share in channel” on Mary's card")
+    share = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
+    before = len(world.standin.response_posts())
+    world.client.block_action(
+        share["action_id"], share["value"], user_id=rep, channel_id="C0DEALS", message={"ts": "1.0", **card}
+    )
+    world.standin.wait_for(lambda: len(world.standin.response_posts()) >= before + 2, timeout=10)
+    shared = next(p for p in world.standin.response_posts()[before:] if p.body.get("response_type") == "in_channel")
+    world.show("everyone in #deals sees", shared.body)
+
+
+SCENES: list[Scene] = [scene_lookup_and_share, scene_help]
+
+
+def run_demo(out_dir: Path, echo: Callable[[str], None] = click.echo) -> DemoWorld:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    database = out_dir / "persona_bot_demo.db"
+    for stale in out_dir.glob("persona_bot_demo.db*"):
+        stale.unlink()
+    with SlackStandin(team_id=TEAM_ID, bot_token=BOT_TOKEN) as standin:
+        settings = Settings.from_env({}).with_overrides(
+            database_url=f"sqlite:///{database}",
+            slack_api_url=standin.api_url,
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=secrets.token_hex(16),
+            slack_team_id=TEAM_ID,
+        )
+        engine = db.make_engine(settings.database_url)
+        db.ensure_schema(engine)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="background") as background:
+            services = Services.build(settings, db.make_session_factory(engine), background)
+            workspace_id, people = seed(services, standin)
+            with running_app(settings, services) as url:
+                client = SignedSlackClient(url, settings.slack_signing_secret or "", standin=standin, team_id=TEAM_ID)
+                world = DemoWorld(settings, services, standin, client, out_dir, workspace_id, people, echo=echo)
+                echo(
+                    click.style("persona-bot demo", bold=True) + f": app on {url}, Slack stand-in on {standin.api_url}"
+                )
+                for scene in SCENES:
+                    scene(world)
+        engine.dispose()
+    echo("")
+    echo(f"The demo database is {database}")
+    for line in world.notes:
+        echo(line)
+    return world
