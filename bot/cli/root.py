@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings, SettingsError
 from bot.request_log import configure_logging
 from bot.services import Services
+from bot.slack_clients import SlackClients
 from persona_store import db
 from persona_store.files import FileError
 from persona_store.workspaces import ensure_workspace, list_workspaces
@@ -60,6 +61,10 @@ class Runtime:
         pool = ThreadPoolExecutor(max_workers=self.settings.background_threads, thread_name_prefix="background")
         self._closers.append(lambda: pool.shutdown(wait=True))
         return pool
+
+    @cached_property
+    def slack_clients(self) -> SlackClients:
+        return SlackClients(self.settings)
 
     @cached_property
     def services(self) -> Services:

@@ -1,0 +1,52 @@
+"""Web API clients for work that does not start from a Slack request (the clock, the CLI): one per workspace."""
+
+from __future__ import annotations
+
+import threading
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+
+
+class SlackUnavailable(RuntimeError):
+    """No usable token for a workspace (not installed, uninstalled, or the token was refused)."""
+
+
+class SlackClients:
+    """Single-workspace mode: the bot token serves its own team. (OAuth mode extends this with the installation store.)
+
+    Clients are created lazily and cached; they carry Slack's retry handlers (see `bot.app.make_web_client`).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._client: WebClient | None = None
+        self._team_id: str | None = settings.slack_team_id
+
+    def _single(self) -> WebClient:
+        from bot.app import make_web_client
+
+        with self._lock:
+            if self._client is None:
+                if not self._settings.slack_bot_token:
+                    raise SlackUnavailable("SLACK_BOT_TOKEN is not set")
+                self._client = make_web_client(self._settings)
+            return self._client
+
+    def team_ids(self) -> list[str]:
+        """The workspaces this process may message."""
+        if self._team_id is None:
+            try:
+                self._team_id = str(self._single().auth_test()["team_id"])
+            except SlackApiError as error:
+                raise SlackUnavailable(f"Slack refused the bot token ({error.response.get('error')})") from None
+        return [self._team_id]
+
+    def for_team(self, team_id: str) -> WebClient:
+        """The client for `team_id`; raises SlackUnavailable when this process has no token for it."""
+        if team_id not in self.team_ids():
+            raise SlackUnavailable(f"no token for workspace {team_id}")
+        return self._single()
