@@ -116,7 +116,7 @@ def running_app(settings: Settings, services: Services) -> Iterator[str]:
     engine = services.sessions.kw["bind"]
     wsgi = PersonaBotWSGI(app, engine, settings.slack_signing_secret or "")
     server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=8)
-    port = server.socket.getsockname()[1]  # type: ignore[union-attr]
+    port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.run, name="demo-http", daemon=True)
     thread.start()
     try:

@@ -25,7 +25,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not from Slack
 
-Extra = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes] | None]
+WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 
 
 def _reply(
@@ -55,7 +55,7 @@ def _reply(
 class PersonaBotWSGI:
     """Routes `/slack/events` to Bolt after our own cheap checks; `/healthz` asks the database."""
 
-    def __init__(self, app: App, engine: Engine, signing_secret: str, extra_routes: dict[str, Any] | None = None):
+    def __init__(self, app: App, engine: Engine, signing_secret: str, extra_routes: dict[str, WSGIApp] | None = None):
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self._engine = engine
         self._verifier = SignatureVerifier(signing_secret)
@@ -97,7 +97,7 @@ class PersonaBotWSGI:
                 return _reply(start_response, 405, {"ok": False, "error": "method_not_allowed"}, [("Allow", "POST")])
             return self._events(environ, start_response)
         if path in self._extra_routes:
-            return self._extra_routes[path](environ, start_response)  # type: ignore[no-any-return]
+            return self._extra_routes[path](environ, start_response)
         return _reply(start_response, 404, {"ok": False, "error": "not_found"})
 
     def _health(self, start_response: StartResponse) -> list[bytes]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from persona_store.personas import export_personas, import_personas, list_personas
-from persona_store.roster import import_roster, list_roster
 
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
 from persona_store import db
 from persona_store.files import dump_persona_file, parse_persona_file, parse_roster_csv
+from persona_store.personas import export_personas, import_personas, list_personas
+from persona_store.roster import import_roster, list_roster
 
 # --- database -------------------------------------------------------------------------------------------------
 
@@ -62,8 +62,7 @@ def personas_export(runtime: Runtime, output: Path | None) -> None:
     workspace_id = runtime.workspace_id()
     with runtime.sessions.begin() as s:
         specs = export_personas(s, workspace_id)
-    fmt = "json" if output is not None and output.suffix.lower() == ".json" else "yaml"
-    text = dump_persona_file(specs, fmt=fmt)
+    text = dump_persona_file(specs, fmt="json" if output is not None and output.suffix.lower() == ".json" else "yaml")
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.slack_clients import SlackClients
 from persona_store import db
 from persona_store.files import FileError
+from persona_store.personas import PersonaConflict, PersonaNotFound
 from persona_store.workspaces import ensure_workspace, list_workspaces
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,7 +115,7 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (SettingsError, FileError) as error:
+        except (SettingsError, FileError, PersonaConflict, PersonaNotFound) as error:
             raise CLIError(str(error)) from None
         except OperationalError as error:
             raise CLIError(f"database error ({_db_reason(error)})") from None

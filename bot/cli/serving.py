@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 
@@ -39,10 +40,9 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
     # A platform's SIGTERM (deploys, scale-downs) ends the loop cleanly instead of killing the process.
     signal.signal(signal.SIGTERM, lambda *_: server.close())
     log.info("serving", extra={"host": host, "port": port})
-    try:
+    # OSError: the listening socket was closed by our SIGTERM handler; either way we stop cleanly.
+    with contextlib.suppress(KeyboardInterrupt, OSError):
         server.run()
-    except (KeyboardInterrupt, OSError):  # OSError: the listening socket closed by our SIGTERM handler
-        pass
     log.info("stopped")
 
 
