@@ -120,7 +120,7 @@ class PersonaBotWSGI:
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
         # Checked here first so unsigned, replayed or malformed requests never reach a parser: always 401.
-        if not timestamp.isdigit() or not self._verifier.is_valid(body, timestamp, signature):
+        if not timestamp.isdigit() or not self._signed(body, timestamp, signature):
             request_log.note(outcome="invalid_signature")
             return _reply(start_response, 401, {"ok": False, "error": "invalid_request"})
         environ["wsgi.input"] = io.BytesIO(body)
@@ -132,3 +132,9 @@ class PersonaBotWSGI:
             log.warning("malformed Slack request: %s", type(error).__name__)
             request_log.note(outcome="malformed")
             return _reply(start_response, 400, {"ok": False, "error": "malformed_body"})
+
+    def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
+        try:
+            return self._verifier.is_valid(body, timestamp, signature)
+        except UnicodeDecodeError:  # Slack only sends UTF-8; the verifier decodes before hashing
+            return False
