@@ -24,3 +24,7 @@ VIEW_EDIT_PERSONA = "persona_edit"
 
 # App Home
 EVENT_APP_HOME_OPENED = "app_home_opened"
+ACTION_HOME_START_CHECKIN = "home_checkin_start"  # value = participation id
+ACTION_HOME_DOWNLOAD_REPORT = "home_report_download"  # value = quarter, e.g. "2026-Q4"
+BLOCK_HOME_CHECKIN = "home_checkin"
+BLOCK_HOME_MANAGER_ACTIONS = "home_manager_actions"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.home import HomeService
 from bot.services.lookup import LookupService
 
 
@@ -19,6 +20,7 @@ class Services:
     sessions: sessionmaker[Session]
     background: Executor  # slow work after ack(), off Bolt's listener pool
     lookup: LookupService
+    home: HomeService
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
@@ -27,4 +29,5 @@ class Services:
             sessions=sessions,
             background=background,
             lookup=LookupService(sessions),
+            home=HomeService(sessions, settings),
         )

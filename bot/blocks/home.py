@@ -1,0 +1,85 @@
+"""The App Home tab (`views.publish`): a rep's check-in, feedback and lookup help; a manager's quarter at a glance.
+
+A Home tab holds at most 100 blocks, so however many personas there are the manager sees the ones that need
+attention first (`PERSONAS_SHOWN`), a count of the rest, and Download report for the whole picture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.blocks.common import SECTION_TEXT_LIMIT, actions, button, context, divider, header, mrkdwn_section
+from bot.render import render_part, truncate
+from bot.services.home import HomeView
+
+PERSONAS_SHOWN = 10
+FEEDBACK_SHOWN = 5
+REVIEWS_SHOWN = 10
+
+
+def build_home(view: HomeView) -> dict[str, Any]:
+    """The `home` view for `views.publish`."""
+    blocks: list[Block] = [
+        header(render_part("home", "title")),
+        mrkdwn_section(render_part("home", "intro", view)),
+        *_checkin(view),
+        divider(),
+        *_feedback(view),
+        mrkdwn_section(render_part("home", "lookup_help")),
+    ]
+    if view.due_reviews:
+        blocks += [divider(), mrkdwn_section(render_part("home", "reviews", view.due_reviews, REVIEWS_SHOWN))]
+    if view.is_manager:
+        blocks += _manager(view)
+    return View(type="home", blocks=blocks).to_dict()
+
+
+def _checkin(view: HomeView) -> list[Block]:
+    pending = view.pending_checkin
+    if pending is None:
+        return [context(render_part("home", "no_checkin"))]
+    start = button("Start", ids.ACTION_HOME_START_CHECKIN, str(pending.participation_id), style="primary")
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate(render_part("home", "checkin", pending), SECTION_TEXT_LIMIT)),
+            accessory=start,
+            block_id=ids.BLOCK_HOME_CHECKIN,
+        )
+    ]
+
+
+def _feedback(view: HomeView) -> list[Block]:
+    items = view.recent_feedback[:FEEDBACK_SHOWN]
+    if not items:
+        return [mrkdwn_section(render_part("home", "feedback_heading")), context(render_part("home", "no_feedback"))]
+    return [
+        mrkdwn_section(render_part("home", "feedback_heading") + "\n" + render_part("home", "feedback_lines", items))
+    ]
+
+
+def _manager(view: HomeView) -> list[Block]:
+    blocks: list[Block] = [
+        divider(),
+        header(render_part("home", "manager_header", view.quarter)),
+        mrkdwn_section(render_part("home", "responses", view.responses)),
+    ]
+    personas = view.fit.needing_attention() if view.fit is not None else []
+    if not personas:
+        blocks.append(context(render_part("home", "no_personas")))
+    else:
+        assert view.fit is not None
+        blocks.append(context(render_part("home", "verdict_counts", view.fit.counts(), len(personas))))
+        blocks += [mrkdwn_section(render_part("home", "persona_fit", p)) for p in personas[:PERSONAS_SHOWN]]
+        if len(personas) > PERSONAS_SHOWN:
+            blocks.append(context(render_part("home", "more_personas", len(personas) - PERSONAS_SHOWN)))
+    blocks.append(
+        actions(
+            [button("Download report", ids.ACTION_HOME_DOWNLOAD_REPORT, view.quarter)],
+            block_id=ids.BLOCK_HOME_MANAGER_ACTIONS,
+        )
+    )
+    return blocks
