@@ -15,6 +15,27 @@ BLOCK_PICK_LIST = "persona_pick_list"
 # Feedback (issue: structured feedback)
 SHORTCUT_LOG_FEEDBACK = "log_persona_feedback"
 VIEW_FEEDBACK = "persona_feedback"
+ACTION_FEEDBACK_PERSONA = "feedback_persona"  # the modal's persona select (dispatches on change)
+ACTION_FEEDBACK_ROLE = "feedback_role"
+ACTION_FEEDBACK_FIT = "feedback_fit"
+ACTION_FEEDBACK_VERDICT = "feedback_verdict"  # one per attribute; the block id carries persona, revision, position
+ACTION_FEEDBACK_MISSING = "feedback_missing"
+ACTION_FEEDBACK_OBJECTIONS = "feedback_objections"
+ACTION_FEEDBACK_QUOTE = "feedback_quote"
+ACTION_FEEDBACK_EVIDENCE = "feedback_evidence"
+ACTION_FEEDBACK_JOURNEY = "feedback_journey"
+ACTION_FEEDBACK_EDIT = "feedback_edit"  # on the confirmation; value = feedback id
+ACTION_FEEDBACK_DELETE = "feedback_delete"  # on the confirmation; value = feedback id
+BLOCK_FEEDBACK_PERSONA = "feedback_persona"
+BLOCK_FEEDBACK_ROLE = "feedback_role"
+BLOCK_FEEDBACK_FIT = "feedback_fit"
+BLOCK_FEEDBACK_ATTRIBUTE = "feedback_attr"  # + ".{persona_id}.{revision}.{position}"
+BLOCK_FEEDBACK_MISSING = "feedback_missing"
+BLOCK_FEEDBACK_OBJECTIONS = "feedback_objections"
+BLOCK_FEEDBACK_QUOTE = "feedback_quote"
+BLOCK_FEEDBACK_EVIDENCE = "feedback_evidence"
+BLOCK_FEEDBACK_JOURNEY = "feedback_journey"
+BLOCK_FEEDBACK_CONFIRMATION = "feedback_confirmation"
 
 # Check-ins (issue: quarterly validation)
 VIEW_CHECKIN = "persona_checkin"

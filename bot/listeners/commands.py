@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
+from bot.listeners.feedback import start_feedback
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
 
@@ -71,6 +72,7 @@ def routes() -> dict[str, Handler]:
         "": show_help,
         "help": show_help,
         "list": show_list,
+        "feedback": start_feedback,
     }
 
 

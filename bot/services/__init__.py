@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
 from bot.services.lookup import LookupService
 
@@ -20,6 +21,7 @@ class Services:
     sessions: sessionmaker[Session]
     background: Executor  # slow work after ack(), off Bolt's listener pool
     lookup: LookupService
+    feedback: FeedbackService
     home: HomeService
 
     @classmethod
@@ -29,5 +31,6 @@ class Services:
             sessions=sessions,
             background=background,
             lookup=LookupService(sessions),
+            feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings),
         )
