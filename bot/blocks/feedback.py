@@ -1,0 +1,534 @@
+"""The feedback modal: composable question blocks, the whole modal, its parser, and the private confirmation.
+
+For the check-in modal (or any other form that asks the same questions about one or more personas):
+
+    blocks = build_feedback_question_blocks(card, prefill, block_prefix=f"p{card.id}_", default_role="sales")
+    ...                                            # your own blocks around them; keep the total within 100
+    result = parse_feedback_answers(view["state"]["values"], card, block_prefix=f"p{card.id}_")
+    if isinstance(result, FormErrors):
+        ack(response_action="errors", errors=result)  # block_id -> message, prefix included
+    else:
+        record_feedback(..., result, submission_key=checkin_submission_key(...), source="checkin", replace=True)
+
+Every word comes from `prompts/feedback.j2`. Attribute checks use one optional `static_select` per statement
+(compact in Slack, four options each); option values are short codes and the block id carries the persona id,
+its revision and the statement's position, so answers map back to the exact statements the person saw, and Slack
+does not carry a selection over to another persona's statement when the view is updated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.blocks.common import actions, button, context, mrkdwn_section, to_dicts
+from bot.render import clean_plain, render_part, truncate
+from bot.services.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt, PersonaChoice
+from bot.services.lookup import PersonaCard
+from persona_store.models import FEEDBACK_ROLES, JOURNEY_STAGES, VERDICTS
+
+__all__ = [
+    "MAX_ATTRIBUTE_QUESTIONS",
+    "TEXT_MAX",
+    "FeedbackModalMeta",
+    "FormErrors",
+    "attribute_block_id",
+    "build_confirmation",
+    "build_feedback_modal",
+    "build_feedback_question_blocks",
+    "build_privacy_notice",
+    "confirmation_fallback",
+    "feedback_attributes",
+    "parse_feedback_answers",
+    "read_feedback_draft",
+    "selected_persona_id",
+]
+
+TEMPLATE = "feedback"
+TEXT_MAX = 3000  # Slack's ceiling for plain_text_input max_length; every free-text answer carries it
+LABEL_MAX = 2000
+OPTION_TEXT_MAX = 75
+# A modal holds 100 blocks; the other questions, headings and notices take at most 20 of them.
+MAX_ATTRIBUTE_QUESTIONS = 80
+# A static_select holds 100 options. Workspaces have a few dozen personas; past 100 this becomes an
+# external_select fed by an options listener (the first 100 by name are offered until then).
+PERSONA_OPTIONS_MAX = 100
+FIT_VALUES = ("5", "4", "3", "2", "1", "not_met")
+KIND_FIELDS = (("goal", "goals"), ("pain_point", "pain_points"), ("objection", "objections"))
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+class FormErrors(dict[str, str]):
+    """Inline errors for `response_action: errors`: block_id -> message (block prefix included)."""
+
+
+@dataclass(frozen=True)
+class FeedbackModalMeta:
+    """What the modal carries in `private_metadata` (JSON, well under 3,000 characters).
+
+    `key`: a UUID made when the modal opens, so a double submit or a retry of this view maps to one record.
+    `persona_id`: the persona whose statements the modal shows. `channel_id`: where the person started (for the
+    confirmation). `feedback_id`: set when editing. `permalink`/`quote_cut`: the message a shortcut started from.
+    """
+
+    key: str
+    source: str = "adhoc"
+    persona_id: int | None = None
+    channel_id: str | None = None
+    feedback_id: int | None = None
+    permalink: str = ""
+    quote_cut: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> FeedbackModalMeta | None:
+        """The metadata back from a view, or None when it was tampered with beyond use."""
+        try:
+            data = json.loads(raw or "")
+            meta = cls(
+                key=str(data["key"]),
+                source=str(data.get("source") or "adhoc"),
+                persona_id=_int_or_none(data.get("persona_id")),
+                channel_id=_channel_or_none(data.get("channel_id")),
+                feedback_id=_int_or_none(data.get("feedback_id")),
+                permalink=_permalink(data.get("permalink")),
+                quote_cut=bool(data.get("quote_cut")),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        return meta if meta.source in ("adhoc", "shortcut") else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if value is None:
+        return None
+    raise ValueError("not an id")
+
+
+def _channel_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and re.fullmatch(r"[CGD][A-Z0-9]{2,30}", value) else None
+
+
+def _permalink(value: Any) -> str:
+    # Only what chat.getPermalink gives: an https address without spaces or Slack's link syntax.
+    if isinstance(value, str) and re.fullmatch(r"https://[^\s<>|]{1,500}", value):
+        return value
+    return ""
+
+
+def _t(macro: str, *args: Any) -> str:
+    return render_part(TEMPLATE, macro, *args)
+
+
+def _plain(text: str, limit: int) -> PlainTextObject:
+    return PlainTextObject(text=truncate(clean_plain(text) or "…", limit), emoji=True)
+
+
+def _option(value: str, label: str) -> Option:
+    return Option(value=value, text=truncate(clean_plain(label), OPTION_TEXT_MAX))
+
+
+def feedback_attributes(persona: PersonaCard) -> list[tuple[str, str]]:
+    """The persona's checkable statements (kind, text) in the order the store numbers them."""
+    return [(kind, str(text)) for kind, attr in KIND_FIELDS for text in getattr(persona, attr)]
+
+
+def attribute_block_id(persona: PersonaCard, position: int, block_prefix: str = "") -> str:
+    return f"{block_prefix}{ids.BLOCK_FEEDBACK_ATTRIBUTE}.{persona.id}.{persona.revision_number}.{position}"
+
+
+def _text_input(
+    block_id: str, action_id: str, label: str, *, initial: str, placeholder: str | None, multiline: bool, hint: str = ""
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=_plain(label, LABEL_MAX),
+        optional=True,
+        hint=_plain(hint, LABEL_MAX) if hint else None,
+        element=PlainTextInputElement(
+            action_id=action_id,
+            multiline=multiline,
+            max_length=TEXT_MAX,
+            initial_value=initial[:TEXT_MAX] or None,
+            placeholder=_plain(placeholder, 150) if placeholder else None,
+        ),
+    )
+
+
+def build_feedback_question_blocks(
+    persona: PersonaCard | None,
+    prefill: FeedbackAnswers | None,
+    *,
+    block_prefix: str = "",
+    default_role: str | None = None,
+    with_quote: bool | None = None,
+    quote_cut: bool = False,
+    max_attributes: int = MAX_ATTRIBUTE_QUESTIONS,
+) -> list[Block]:
+    """Every feedback question about one persona, except the persona select.
+
+    Role (pre-filled from `prefill.role`, else `default_role`), fit (1–5 or "haven't met"), one optional verdict
+    per goal, pain point and objection (up to `max_attributes`; a note says how many more were left out), what's
+    missing, objections heard, the message quote (shown when `with_quote`, by default when the prefill has one),
+    an evidence reference and the journey stage. `persona=None` leaves out the statements (nobody chose yet).
+    All block ids start with `block_prefix`, so several personas can share one view. At most
+    `max_attributes + 12` blocks come back.
+    """
+    p = block_prefix
+    blocks: list[Block] = []
+    role = (prefill.role if prefill else None) or default_role
+    role_options = [_option(r, _t("role_option", r)) for r in FEEDBACK_ROLES]
+    blocks.append(
+        InputBlock(
+            block_id=p + ids.BLOCK_FEEDBACK_ROLE,
+            label=_plain(_t("role_label"), LABEL_MAX),
+            hint=_plain(_t("role_hint"), LABEL_MAX),
+            element=StaticSelectElement(
+                action_id=ids.ACTION_FEEDBACK_ROLE,
+                placeholder=_plain(_t("role_label"), 150),
+                options=role_options,
+                initial_option=next((o for o in role_options if o.value == role), None),
+            ),
+        )
+    )
+    fit_options = [_option(v, _t("fit_option", v)) for v in FIT_VALUES]
+    fit_value = None
+    if prefill is not None:
+        fit_value = "not_met" if prefill.not_met else (str(prefill.fit) if prefill.fit else None)
+    blocks.append(
+        InputBlock(
+            block_id=p + ids.BLOCK_FEEDBACK_FIT,
+            label=_plain(_t("fit_label"), LABEL_MAX),
+            hint=_plain(_t("fit_hint"), LABEL_MAX),
+            element=RadioButtonsElement(
+                action_id=ids.ACTION_FEEDBACK_FIT,
+                options=fit_options,
+                initial_option=next((o for o in fit_options if o.value == fit_value), None),
+            ),
+        )
+    )
+    if persona is None:
+        blocks.append(context(_t("pick_persona_first")))
+    else:
+        blocks.extend(_attribute_blocks(persona, prefill, p, max_attributes))
+    blocks.append(
+        _text_input(
+            p + ids.BLOCK_FEEDBACK_MISSING,
+            ids.ACTION_FEEDBACK_MISSING,
+            _t("missing_label"),
+            initial=prefill.missing_text if prefill else "",
+            placeholder=_t("missing_placeholder"),
+            multiline=True,
+        )
+    )
+    blocks.append(
+        _text_input(
+            p + ids.BLOCK_FEEDBACK_OBJECTIONS,
+            ids.ACTION_FEEDBACK_OBJECTIONS,
+            _t("objections_label"),
+            initial=prefill.objections_text if prefill else "",
+            placeholder=_t("objections_placeholder"),
+            multiline=True,
+        )
+    )
+    if with_quote if with_quote is not None else bool(prefill and prefill.evidence_message):
+        blocks.append(
+            _text_input(
+                p + ids.BLOCK_FEEDBACK_QUOTE,
+                ids.ACTION_FEEDBACK_QUOTE,
+                _t("quote_label"),
+                initial=prefill.evidence_message if prefill else "",
+                placeholder=None,
+                multiline=True,
+                hint=_t("quote_hint", quote_cut),
+            )
+        )
+    blocks.append(
+        _text_input(
+            p + ids.BLOCK_FEEDBACK_EVIDENCE,
+            ids.ACTION_FEEDBACK_EVIDENCE,
+            _t("evidence_label"),
+            initial=prefill.evidence_ref if prefill else "",
+            placeholder=_t("evidence_placeholder"),
+            multiline=False,
+            hint=_t("evidence_hint"),
+        )
+    )
+    stage_options = [_option(s, _t("journey_option", s)) for s in JOURNEY_STAGES]
+    stage = prefill.journey_stage if prefill else None
+    blocks.append(
+        InputBlock(
+            block_id=p + ids.BLOCK_FEEDBACK_JOURNEY,
+            label=_plain(_t("journey_label"), LABEL_MAX),
+            optional=True,
+            element=StaticSelectElement(
+                action_id=ids.ACTION_FEEDBACK_JOURNEY,
+                placeholder=_plain(_t("journey_placeholder"), 150),
+                options=stage_options,
+                initial_option=next((o for o in stage_options if o.value == stage), None),
+            ),
+        )
+    )
+    return blocks
+
+
+def _attribute_blocks(persona: PersonaCard, prefill: FeedbackAnswers | None, p: str, limit: int) -> list[Block]:
+    attributes = feedback_attributes(persona)
+    if not attributes:
+        return []
+    # Verdicts given against another revision point at other statements: don't pre-fill those.
+    verdicts = prefill.verdicts if prefill and prefill.revision_number == persona.revision_number else {}
+    verdict_options = [_option(v, _t("verdict_option", v)) for v in VERDICTS]
+    blocks: list[Block] = [mrkdwn_section(_t("attributes_intro", persona.name))]
+    previous_kind = None
+    for position, (kind, text) in enumerate(attributes[:limit]):
+        if kind != previous_kind:
+            blocks.append(context(_t("kind_heading", kind)))
+            previous_kind = kind
+        chosen = verdicts.get(position)
+        blocks.append(
+            InputBlock(
+                block_id=attribute_block_id(persona, position, p),
+                label=_plain(text, LABEL_MAX),
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=ids.ACTION_FEEDBACK_VERDICT,
+                    placeholder=_plain(_t("verdict_placeholder"), 150),
+                    options=verdict_options,
+                    initial_option=next((o for o in verdict_options if o.value == chosen), None),
+                ),
+            )
+        )
+    if len(attributes) > limit:
+        blocks.append(context(_t("attributes_not_shown", len(attributes) - limit)))
+    return blocks
+
+
+def build_privacy_notice(anonymous: bool) -> Block:
+    """Who will see the answers (Settings.anonymous_ratings decides)."""
+    return context(_t("privacy", anonymous))
+
+
+def _persona_select(personas: tuple[PersonaChoice, ...], chosen: PersonaCard | None) -> InputBlock:
+    offered = list(personas[:PERSONA_OPTIONS_MAX])
+    if chosen is not None and all(c.id != chosen.id for c in offered):
+        offered[-1:] = [PersonaChoice(chosen.id, chosen.name)]
+    options = [_option(str(c.id), c.name) for c in offered]
+    initial = next((o for o in options if chosen is not None and o.value == str(chosen.id)), None)
+    return InputBlock(
+        block_id=ids.BLOCK_FEEDBACK_PERSONA,
+        label=_plain(_t("persona_label"), LABEL_MAX),
+        dispatch_action=True,  # a change re-draws the statements for the chosen persona
+        element=StaticSelectElement(
+            action_id=ids.ACTION_FEEDBACK_PERSONA,
+            placeholder=_plain(_t("persona_placeholder"), 150),
+            options=options,
+            initial_option=initial,
+        ),
+    )
+
+
+def build_feedback_modal(
+    form: FeedbackForm, meta: FeedbackModalMeta, *, prefill: FeedbackAnswers | None = None
+) -> dict[str, Any]:
+    """The whole feedback modal (a `views.open` / `views.update` / `response_action: update` view).
+
+    `prefill` overrides `form.prefill` (answers carried over when the person switches persona).
+    """
+    prefill = prefill or form.prefill
+    persona = form.persona
+    blocks: list[Block] = [context(_t("intro", persona.name if persona else "", meta.source))]
+    if form.query_missed:
+        blocks.append(context(_t("not_found", form.query_missed)))
+    blocks.append(build_privacy_notice(form.anonymous))
+    blocks.append(_persona_select(form.personas, persona))
+    blocks.extend(
+        build_feedback_question_blocks(
+            persona,
+            prefill,
+            default_role=form.role,
+            with_quote=meta.source == "shortcut" or bool(prefill and prefill.evidence_message),
+            quote_cut=meta.quote_cut,
+        )
+    )
+    view = View(
+        type="modal",
+        callback_id=ids.VIEW_FEEDBACK,
+        title=_plain(_t("title"), 24),
+        submit=_plain(_t("submit"), 24),
+        close=_plain(_t("close"), 24),
+        private_metadata=meta.to_json(),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+# --- parsing ---------------------------------------------------------------------------------------------------
+
+
+def selected_persona_id(state_values: dict[str, Any]) -> int | None:
+    """The persona chosen in the modal's persona select, if any."""
+    option = (state_values.get(ids.BLOCK_FEEDBACK_PERSONA, {}).get(ids.ACTION_FEEDBACK_PERSONA) or {}).get(
+        "selected_option"
+    ) or {}
+    value = str(option.get("value") or "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _selected(state_values: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    option = (state_values.get(block_id, {}).get(action_id) or {}).get("selected_option") or {}
+    value = option.get("value")
+    return str(value) if value is not None else None
+
+
+def _typed(state_values: dict[str, Any], block_id: str, action_id: str) -> str:
+    value = (state_values.get(block_id, {}).get(action_id) or {}).get("value")
+    text = str(value) if value is not None else ""
+    # PostgreSQL text can't hold NUL (and no Slack client types one): keep a visible mark in its place.
+    return text.replace("\x00", "\ufffd") if text.strip() else ""
+
+
+def looks_like_url(token: str) -> bool:
+    lowered = token.lower()
+    return "://" in token or lowered.startswith(("http:", "https:", "http/", "https/", "www."))
+
+
+def valid_url(token: str) -> bool:
+    candidate = token if "://" in token or not token.lower().startswith("www.") else "https://" + token
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and bool(_HOST.match(parts.netloc))
+
+
+def _read(state_values: dict[str, Any], persona: PersonaCard, p: str) -> tuple[FeedbackAnswers, FormErrors]:
+    errors = FormErrors()
+    role = _selected(state_values, p + ids.BLOCK_FEEDBACK_ROLE, ids.ACTION_FEEDBACK_ROLE)
+    if role is None:
+        errors[p + ids.BLOCK_FEEDBACK_ROLE] = _t("error_required", "choose your role")
+    elif role not in FEEDBACK_ROLES:
+        errors[p + ids.BLOCK_FEEDBACK_ROLE] = _t("error_invalid")
+    fit_value = _selected(state_values, p + ids.BLOCK_FEEDBACK_FIT, ids.ACTION_FEEDBACK_FIT)
+    if fit_value is None:
+        errors[p + ids.BLOCK_FEEDBACK_FIT] = _t("error_required", "say how well this persona fits")
+    elif fit_value not in FIT_VALUES:
+        errors[p + ids.BLOCK_FEEDBACK_FIT] = _t("error_invalid")
+
+    verdicts: dict[int, str] = {}
+    revisions: set[int] = set()
+    attribute_prefix = f"{p}{ids.BLOCK_FEEDBACK_ATTRIBUTE}.{persona.id}."
+    for block_id, actions_state in state_values.items():
+        if not block_id.startswith(attribute_prefix):
+            continue
+        revision, _, position = block_id[len(attribute_prefix) :].partition(".")
+        if not (revision.isdigit() and position.isdigit()):
+            continue
+        revisions.add(int(revision))
+        verdict = ((actions_state.get(ids.ACTION_FEEDBACK_VERDICT) or {}).get("selected_option") or {}).get("value")
+        if verdict is None:
+            continue
+        if verdict in VERDICTS:
+            verdicts[int(position)] = str(verdict)
+        else:
+            errors[block_id] = _t("error_invalid")
+    if len(revisions) > 1:
+        errors[p + ids.BLOCK_FEEDBACK_FIT] = _t("error_invalid")
+
+    texts: dict[str, str] = {}
+    for name, block, action in (
+        ("missing_text", ids.BLOCK_FEEDBACK_MISSING, ids.ACTION_FEEDBACK_MISSING),
+        ("objections_text", ids.BLOCK_FEEDBACK_OBJECTIONS, ids.ACTION_FEEDBACK_OBJECTIONS),
+        ("evidence_message", ids.BLOCK_FEEDBACK_QUOTE, ids.ACTION_FEEDBACK_QUOTE),
+        ("evidence_ref", ids.BLOCK_FEEDBACK_EVIDENCE, ids.ACTION_FEEDBACK_EVIDENCE),
+    ):
+        texts[name] = _typed(state_values, p + block, action)
+        if len(texts[name]) > TEXT_MAX:
+            errors[p + block] = _t("error_too_long", TEXT_MAX)
+    if any(looks_like_url(t) and not valid_url(t) for t in texts["evidence_ref"].split()):
+        errors.setdefault(p + ids.BLOCK_FEEDBACK_EVIDENCE, _t("error_url"))
+
+    stage = _selected(state_values, p + ids.BLOCK_FEEDBACK_JOURNEY, ids.ACTION_FEEDBACK_JOURNEY)
+    if stage is not None and stage not in JOURNEY_STAGES:
+        errors[p + ids.BLOCK_FEEDBACK_JOURNEY] = _t("error_invalid")
+
+    answers = FeedbackAnswers(
+        persona_id=persona.id,
+        revision_number=min(revisions) if revisions else persona.revision_number,
+        role=role if role in FEEDBACK_ROLES else "",
+        fit=int(fit_value) if fit_value and fit_value.isdigit() else None,
+        not_met=fit_value == "not_met",
+        verdicts=verdicts,
+        journey_stage=stage if stage in JOURNEY_STAGES else None,
+        **texts,
+    )
+    return answers, errors
+
+
+def parse_feedback_answers(
+    state_values: dict[str, Any], persona: PersonaCard, *, block_prefix: str = ""
+) -> FeedbackAnswers | FormErrors:
+    """The answers about `persona` in a submitted view's `state.values`, or inline errors (block_id -> message).
+
+    Reads the blocks `build_feedback_question_blocks` made with the same `block_prefix`. Verdicts keep the
+    revision the statements were drawn from (it is in their block ids). Required: role and fit. Refused: texts over
+    3,000 characters, a malformed link in the evidence, options the form never offered.
+    `evidence_permalink` is never in the state: the caller adds it (e.g. from private_metadata).
+    """
+    answers, errors = _read(state_values, persona, block_prefix)
+    return errors if errors else answers
+
+
+def read_feedback_draft(
+    state_values: dict[str, Any], persona: PersonaCard, *, block_prefix: str = ""
+) -> FeedbackAnswers:
+    """Whatever has been answered so far, errors ignored (to carry answers over when the view is re-drawn)."""
+    return _read(state_values, persona, block_prefix)[0]
+
+
+# --- the private confirmation ----------------------------------------------------------------------------------
+
+
+def build_confirmation(receipt: FeedbackReceipt, anonymous: bool) -> list[dict[str, Any]]:
+    """What the person sees after saving: a summary of what was recorded, with Edit and Delete."""
+    delete = button(_t("delete_button"), ids.ACTION_FEEDBACK_DELETE, str(receipt.id), style="danger")
+    delete.confirm = ConfirmObject(
+        title=_t("delete_confirm_title"),
+        text=_t("delete_confirm_text"),
+        confirm=_t("delete_confirm_yes"),
+        deny=_t("delete_confirm_no"),
+        style="danger",
+    )
+    edit: ButtonElement = button(_t("edit_button"), ids.ACTION_FEEDBACK_EDIT, str(receipt.id))
+    return to_dicts(
+        [
+            mrkdwn_section(_t("confirmation", receipt, anonymous)),
+            context(_t("confirmation_footer", anonymous)),
+            actions([edit, delete], block_id=ids.BLOCK_FEEDBACK_CONFIRMATION),
+        ]
+    )
+
+
+def confirmation_fallback(receipt: FeedbackReceipt) -> str:
+    return _t("confirmation_fallback", receipt)
