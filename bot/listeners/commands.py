@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
 from bot.listeners.feedback import start_feedback
+from bot.listeners.reports import request_report
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
 
@@ -72,6 +73,7 @@ def routes() -> dict[str, Handler]:
         "": show_help,
         "help": show_help,
         "list": show_list,
+        "report": request_report,
         "feedback": start_feedback,
     }
 

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
 from bot.services.lookup import LookupService
+from bot.services.reports import ReportService
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
     sessions: sessionmaker[Session]
     background: Executor  # slow work after ack(), off Bolt's listener pool
     lookup: LookupService
+    reports: ReportService
     feedback: FeedbackService
     home: HomeService
 
@@ -31,6 +33,7 @@ class Services:
             sessions=sessions,
             background=background,
             lookup=LookupService(sessions),
+            reports=ReportService(sessions, settings),
             feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings),
         )
