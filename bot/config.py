@@ -120,6 +120,9 @@ class Settings:
     checkin_max_reminders: int = 2
     checkin_reminder_spacing_hours: int = 24
     slack_post_rate: float = 1.0
+    checkin_claim_lease_seconds: int = 600
+    checkin_send_workers: int = 4
+    scheduler_tick_seconds: int = 120
     listener_threads: int = 16
     background_threads: int = 4
     log_level: str = "INFO"
@@ -171,6 +174,9 @@ class Settings:
             checkin_max_reminders=_int(env, "CHECKIN_MAX_REMINDERS", 2),
             checkin_reminder_spacing_hours=_int(env, "CHECKIN_REMINDER_SPACING_HOURS", 24),
             slack_post_rate=_float(env, "SLACK_POST_RATE", 1.0),
+            checkin_claim_lease_seconds=_int(env, "CHECKIN_CLAIM_LEASE_SECONDS", 600, minimum=1),
+            checkin_send_workers=_int(env, "CHECKIN_SEND_WORKERS", 4, minimum=1),
+            scheduler_tick_seconds=_int(env, "SCHEDULER_TICK_SECONDS", 120, minimum=1),
             listener_threads=_int(env, "PERSONA_BOT_LISTENER_THREADS", 16, minimum=1),
             background_threads=_int(env, "PERSONA_BOT_BACKGROUND_THREADS", 4, minimum=1),
             log_level=(text("LOG_LEVEL") or "INFO").upper(),

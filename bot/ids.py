@@ -39,6 +39,10 @@ BLOCK_FEEDBACK_CONFIRMATION = "feedback_confirmation"
 
 # Check-ins (issue: quarterly validation)
 VIEW_CHECKIN = "persona_checkin"
+ACTION_CHECKIN_START = "checkin_start"  # DM button; value = round id (also "Revise my answers")
+ACTION_CHECKIN_SNOOZE = "checkin_snooze"  # "Remind me tomorrow"; value = round id
+ACTION_CHECKIN_SKIP = "checkin_skip"  # select of skip reasons; option value = "<round id>:<reason>"
+BLOCK_CHECKIN_ACTIONS = "checkin_actions"
 
 # Editing and reviews
 VIEW_EDIT_PERSONA = "persona_edit"

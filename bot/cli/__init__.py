@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import data, demo, serving
+from bot.cli import checkins, data, demo, serving
 from bot.cli.root import cli
 
-__all__ = ["cli", "data", "demo", "main", "serving"]
+__all__ = ["checkins", "cli", "data", "demo", "main", "serving"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
+from bot.listeners.checkins import show_checkin_status
 from bot.listeners.feedback import start_feedback
 from bot.listeners.reports import request_report
 from bot.services import Services
@@ -75,6 +76,7 @@ def routes() -> dict[str, Handler]:
         "list": show_list,
         "report": request_report,
         "feedback": start_feedback,
+        "checkin": show_checkin_status,
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.checkins import CheckinService
 from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
 from bot.services.lookup import LookupService
@@ -22,6 +23,7 @@ class Services:
     sessions: sessionmaker[Session]
     background: Executor  # slow work after ack(), off Bolt's listener pool
     lookup: LookupService
+    checkins: CheckinService
     reports: ReportService
     feedback: FeedbackService
     home: HomeService
@@ -33,6 +35,7 @@ class Services:
             sessions=sessions,
             background=background,
             lookup=LookupService(sessions),
+            checkins=CheckinService(sessions, settings),
             reports=ReportService(sessions, settings),
             feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings),

@@ -1,0 +1,285 @@
+"""The check-in fan-out: send a round's messages through Slack exactly once, at the rate Slack allows.
+
+For each message: wait for a slot (a shared pacer at `SLACK_POST_RATE`), claim its ledger key in the database
+(committed), call Slack, then complete the key together with the rep's participation. No transaction is open
+during a Slack call.
+
+What a crash does (kill -9, a deploy, a lost connection) at each point:
+- before the claim: nothing happened; the next run sends it;
+- after the claim, before Slack answered: the key stays `pending`; once its lease expires
+  (`CHECKIN_CLAIM_LEASE_SECONDS`) the next run takes it over and sends it. If Slack had in fact accepted the
+  request, that is the one duplicate window: Slack accepted, we died before our commit (milliseconds, plus the
+  request's flight time). We prefer a rare duplicate to a rep who is never asked;
+- after Slack answered, before the completion committed: the same window, same rule;
+- after the completion: done; nobody sends it again.
+While a sender waits out a 429 it renews its lease, so a live sender is never overtaken.
+
+429 answers are obeyed: `Retry-After` pauses every worker (the pacer), the claim is renewed, and the same message
+is retried. 5xx and connection errors are retried with back-off; if Slack stays down the claim is released (not
+left pending) and the message is left for the next run. A person Slack can't reach is recorded as unreachable
+and reported, never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler
+
+from bot.services.checkins import CheckinService, MemberRef, Outgoing
+from persona_store.checkins import Assignment
+
+log = logging.getLogger("persona_bot.checkins")
+
+# Errors that mean "this person can't be messaged": recorded, reported, never retried.
+UNREACHABLE_ERRORS = frozenset(
+    {"channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "user_is_bot", "is_archived"}
+)
+# Errors that mean "nothing will work until a person fixes the app": stop the fan-out and say so.
+FATAL_ERRORS = frozenset(
+    {"not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive", "missing_scope",
+     "invalid_blocks", "invalid_blocks_format", "no_permission", "ekm_access_denied", "team_access_not_granted"}
+)  # fmt: skip
+SERVER_ERROR_ATTEMPTS = 5
+DIRECTORY_PAGE = 200
+
+
+class DeliveryAborted(RuntimeError):
+    """Slack refused the app itself (bad token, missing scope, bad blocks): a person must act."""
+
+
+class Pacer:
+    """One slot every 1/rate seconds, shared by all workers; `hold()` pauses everyone (a 429's Retry-After)."""
+
+    def __init__(self, rate: float, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._interval = 1.0 / rate
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+        self._sleep = sleep
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+        if slot > now:
+            self._sleep(slot - now)
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._next = max(self._next, time.monotonic() + seconds)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    already_done: int = 0  # claimed or sent by someone else, or no longer wanted
+    unreachable: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # left for the next run
+    rate_limited: int = 0  # 429 answers obeyed
+    aborted: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def merge(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.already_done += other.already_done
+        self.unreachable += other.unreachable
+        self.failed += other.failed
+        self.rate_limited += other.rate_limited
+        self.aborted = self.aborted or other.aborted
+
+
+Message = Callable[[Outgoing], dict[str, Any]]  # -> chat.postMessage / chat.update keyword arguments
+
+
+def without_rate_limit_retries(client: WebClient) -> WebClient:
+    """A copy of `client` that lets 429s through to us (we pace and obey Retry-After for the whole fan-out)."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)],
+    )
+
+
+def retry_after(error: SlackApiError) -> float:
+    headers = {str(k).lower(): v for k, v in (error.response.headers or {}).items()}
+    raw = headers.get("retry-after")
+    value = raw[0] if isinstance(raw, list) else raw
+    try:
+        return max(0.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+class Fanout:
+    """Sends a batch of a round's messages with `workers` threads sharing one pacer."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        service: CheckinService,
+        team_id: str,
+        message: Message,
+        *,
+        rate: float,
+        workers: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = without_rate_limit_retries(client)
+        self._service = service
+        self._team_id = team_id
+        self._message = message
+        self._pacer = Pacer(rate, sleep)
+        self._workers = workers
+        self._sleep = sleep
+        self._stop = threading.Event()
+
+    def run(self, items: Sequence[Outgoing]) -> DeliveryReport:
+        report = DeliveryReport()
+        work: queue.SimpleQueue[Outgoing] = queue.SimpleQueue()
+        for item in items:
+            work.put(item)
+
+        def worker() -> None:
+            while not self._stop.is_set():
+                try:
+                    item = work.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    self._deliver(item, report)
+                except DeliveryAborted as error:
+                    with report._lock:
+                        report.aborted = report.aborted or str(error)
+                    self._stop.set()
+
+        count = max(1, min(self._workers, len(items)))
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="checkin-send") as pool:
+            for future in [pool.submit(worker) for _ in range(count)]:
+                future.result()
+        return report
+
+    def _deliver(self, item: Outgoing, report: DeliveryReport) -> None:
+        self._pacer.wait()
+        token = uuid.uuid4().hex
+        if not self._service.claim(self._team_id, item, token):
+            with report._lock:
+                report.already_done += 1
+            return
+        server_errors = 0
+        while True:
+            try:
+                channel, ts = self._call(item)
+            except SlackApiError as error:
+                code = str(error.response.get("error") or "")
+                status = error.response.status_code
+                if status == 429 or code == "ratelimited":
+                    wait = retry_after(error)
+                    self._pacer.hold(wait)
+                    with report._lock:
+                        report.rate_limited += 1
+                    self._sleep(wait)
+                    if not self._service.renew(self._team_id, item, token):
+                        return  # someone took it over after our lease ran out; it is theirs now
+                    self._pacer.wait()
+                    continue
+                if code in UNREACHABLE_ERRORS:
+                    self._service.record_unreachable(self._team_id, item, token, code)
+                    with report._lock:
+                        report.unreachable.append((item.user_id, code))
+                    return
+                if code in FATAL_ERRORS or status < 500:
+                    self._service.release(self._team_id, item, token)
+                    if code in FATAL_ERRORS:
+                        raise DeliveryAborted(f"Slack refused the app ({code}); nothing more was sent") from None
+                    with report._lock:
+                        report.failed.append((item.user_id, code or f"HTTP {status}"))
+                    return
+                server_errors += 1
+                reason = code or f"HTTP {status}"
+            except (URLError, OSError) as error:
+                server_errors += 1
+                reason = type(error).__name__
+            else:
+                if not self._service.complete(self._team_id, item, token, channel, ts):
+                    log.warning("a claim was taken over while we sent it", extra={"key": item.key})
+                with report._lock:
+                    report.sent += 1
+                return
+            if server_errors >= SERVER_ERROR_ATTEMPTS:
+                self._service.release(self._team_id, item, token)
+                with report._lock:
+                    report.failed.append((item.user_id, reason))
+                return
+            self._sleep(min(8.0, 0.25 * 2**server_errors))
+            if not self._service.renew(self._team_id, item, token):
+                return
+
+    def _call(self, item: Outgoing) -> tuple[str | None, str | None]:
+        response = self._client.chat_postMessage(**self._message(item))
+        return response.get("channel"), response.get("ts")
+
+
+def resolve_assignments(
+    client: WebClient | None, members: Iterable[MemberRef], default_timezone: str
+) -> list[Assignment]:
+    """Each rep's zone (roster, else Slack, else the default) and whether Slack can reach them at all.
+
+    One `users.list` sweep (200 a page) answers for everyone; anyone it doesn't list is asked with `users.info`.
+    Deactivated or unknown people are assigned as unreachable, so reports can tell them from the silent.
+    """
+    members = list(members)
+    if not members:
+        return []
+    directory: dict[str, dict[str, Any]] = {}
+    if client is not None:
+        cursor = None
+        while True:
+            page = (
+                client.users_list(limit=DIRECTORY_PAGE, cursor=cursor)
+                if cursor
+                else client.users_list(limit=DIRECTORY_PAGE)
+            )
+            for user in page.get("members") or []:
+                directory[str(user.get("id"))] = user
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    result = []
+    for member in members:
+        user = directory.get(member.user_id)
+        reason = None
+        if client is not None and user is None:
+            try:
+                user = client.users_info(user=member.user_id).get("user")
+            except SlackApiError as error:
+                if error.response.get("error") not in ("user_not_found", "users_not_found"):
+                    raise
+                reason = "not_found"
+        if user is not None and user.get("deleted"):
+            reason = "deactivated"
+        zone = member.timezone or (user or {}).get("tz") or default_timezone
+        result.append(Assignment(member.user_id, member.role, _valid_zone(zone, default_timezone), reason))
+    return result
+
+
+def _valid_zone(zone: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return default
+    return zone

@@ -1,0 +1,135 @@
+"""`persona-bot checkin open|remind|close|status` and `persona-bot scheduler` (the clock process)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from bot.blocks.checkins import status_lines
+from bot.checkin_delivery import DeliveryAborted, DeliveryReport
+from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
+from bot.jobs import JobContext, close_round, open_round, remind, run_scheduler
+from bot.slack_clients import SlackUnavailable
+from persona_store.checkins import RoundClosed
+from persona_store.schedule import parse_quarter, quarter_label
+
+
+def _context(runtime: Runtime) -> JobContext:
+    return JobContext(runtime.settings, runtime.services.checkins, runtime.slack_clients, runtime.engine)
+
+
+def _quarter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return quarter_label(*parse_quarter(value))
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+
+
+def _plain(line: str) -> str:
+    """mrkdwn lines for a terminal: no stars, no escapes."""
+    return line.replace("*", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _report(report: DeliveryReport, what: str) -> None:
+    parts = [f"{report.sent} {what} sent"]
+    if report.already_done:
+        parts.append(f"{report.already_done} already done")
+    if report.rate_limited:
+        parts.append(f"{report.rate_limited} rate-limit waits")
+    click.echo(", ".join(parts))
+    for user_id, reason in report.unreachable:
+        click.echo(f"unreachable: {user_id} ({reason})")
+    if report.aborted:
+        raise CLIError(report.aborted)
+    if report.failed:
+        reasons = ", ".join(sorted({reason for _, reason in report.failed}))
+        raise CLIError(f"{len(report.failed)} {what} could not be sent ({reasons}); run the command again")
+
+
+@cli.group("checkin")
+def checkin_group() -> None:
+    """Quarterly validation check-ins: open a round, remind, close, status."""
+
+
+@checkin_group.command("open")
+@click.option("--quarter", metavar="YYYY-Qn", help="The round's quarter (default: this quarter).")
+@click.option("--due", "due", metavar="YYYY-MM-DD", help="Due date (default: day 14 of the quarter's round).")
+@pass_runtime
+@friendly_errors
+def checkin_open(runtime: Runtime, quarter: str | None, due: str | None) -> None:
+    """Open (or resume) the round and DM, now, every active rep who hasn't had it yet. Safe to run again."""
+    try:
+        due_date = date.fromisoformat(due) if due else None
+    except ValueError:
+        raise CLIError(f"--due must be a date like 2026-10-15, not {due!r}") from None
+    team_id = runtime.team_id()
+    try:
+        result = open_round(_context(runtime), team_id, _quarter(quarter), due_date)
+    except RoundClosed as error:
+        raise CLIError(str(error)) from None
+    except (SlackUnavailable, DeliveryAborted) as error:
+        raise CLIError(str(error)) from None
+    r = result.round
+    verb = "opened" if result.created else "resumed"
+    click.echo(f"round {r.quarter} {verb} (due {r.due_date:%d %b %Y}); {result.assigned} reps newly assigned")
+    _report(result.report, "DMs")
+
+
+@checkin_group.command("remind")
+@pass_runtime
+@friendly_errors
+def checkin_remind(runtime: Runtime) -> None:
+    """DM a reminder to reps who have neither answered nor skipped (capped, and spaced out)."""
+    try:
+        info, report = remind(_context(runtime), runtime.team_id())
+    except (SlackUnavailable, DeliveryAborted) as error:
+        raise CLIError(str(error)) from None
+    if info is None:
+        raise CLIError("there is no open check-in round; open one with `persona-bot checkin open`")
+    click.echo(f"round {info.quarter}:")
+    _report(report, "reminders")
+
+
+@checkin_group.command("close")
+@click.option("--quarter", metavar="YYYY-Qn", help="Which round (default: the open one).")
+@pass_runtime
+@friendly_errors
+def checkin_close(runtime: Runtime, quarter: str | None) -> None:
+    """Close the round (late answers are then turned away politely) and post the summary."""
+    try:
+        result = close_round(_context(runtime), runtime.team_id(), _quarter(quarter))
+    except (SlackUnavailable, DeliveryAborted) as error:
+        raise CLIError(str(error)) from None
+    if result is None:
+        raise CLIError("there is no check-in round to close")
+    state = "closed" if result.closed_now else "was already closed"
+    click.echo(f"round {result.round.quarter} {state}")
+    _report(result.report, "summaries")
+
+
+@checkin_group.command("status")
+@click.option("--quarter", metavar="YYYY-Qn", help="Which round (default: the open one, else the latest).")
+@pass_runtime
+@friendly_errors
+def checkin_status(runtime: Runtime, quarter: str | None) -> None:
+    """Per role: sent, answered, skipped, silent (and anyone unreachable)."""
+    status = runtime.services.checkins.status(runtime.team_id(), _quarter(quarter))
+    if status is None:
+        raise CLIError("there is no check-in round yet; open one with `persona-bot checkin open`")
+    for line in status_lines(status):
+        click.echo(_plain(line))
+    for user_id, reason in status.unreachable:
+        click.echo(f"unreachable: {user_id} ({reason})")
+
+
+@cli.command("scheduler")
+@pass_runtime
+@friendly_errors
+def scheduler(runtime: Runtime) -> None:
+    """The clock: opens rounds, DMs in each rep's morning, reminds, closes. Run exactly one."""
+    if not runtime.settings.oauth_enabled:
+        runtime.settings.require("SLACK_BOT_TOKEN", command="scheduler")
+    run_scheduler(_context(runtime))

@@ -1,0 +1,257 @@
+"""The clock (`persona-bot scheduler`) and the check-in jobs the CLI shares with it.
+
+The clock is one APScheduler job with a stable id: a `reconcile` tick every SCHEDULER_TICK_SECONDS that reads the
+database and does whatever is due and not done, for every workspace this process has a token for. Downtime,
+restarts and a doubled clock are therefore harmless: the next tick catches up from the tables, and the effect
+ledger (see `bot.checkin_delivery`) decides who sends. On PostgreSQL a session advisory lock lets a second clock
+skip a workspace another clock is working on, instead of queueing behind it.
+
+Other features add their own steps: `register_step(fn)` with `fn(ctx, team_id)`; steps run in order, and one
+failing step is logged and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from bot.blocks.checkins import build_checkin_message, build_summary
+from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
+from bot.config import Settings
+from bot.review_jobs import reconcile_reviews
+from bot.services.checkins import CheckinService, Outgoing, RoundInfo
+from bot.slack_clients import SlackClients, SlackUnavailable
+
+log = logging.getLogger("persona_bot.jobs")
+
+RECONCILE_JOB_ID = "persona_bot.reconcile"
+MISFIRE_GRACE_SECONDS = 6 * 3600
+SUMMARY_CATCH_UP = timedelta(days=7)
+
+
+@dataclass
+class JobContext:
+    """What jobs need: settings, the check-in service, Slack clients per workspace, a database engine and clocks."""
+
+    settings: Settings
+    checkins: CheckinService
+    slack: SlackClients
+    engine: Engine | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class OpenResult:
+    round: RoundInfo
+    created: bool
+    assigned: int
+    report: DeliveryReport
+
+
+@dataclass
+class CloseResult:
+    round: RoundInfo
+    closed_now: bool
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+def _fanout(ctx: JobContext, team_id: str, items: list[Outgoing]) -> DeliveryReport:
+    if not items:
+        return DeliveryReport()
+    client = ctx.slack.for_team(team_id)
+    limit = ctx.settings.checkin_max_reminders
+
+    def message(item: Outgoing) -> dict[str, Any]:
+        return build_checkin_message(item, reminder_limit=limit)
+
+    fan = Fanout(
+        client,
+        ctx.checkins,
+        team_id,
+        message,
+        rate=ctx.settings.slack_post_rate,
+        workers=ctx.settings.checkin_send_workers,
+        sleep=ctx.sleep,
+    )
+    return fan.run(items)
+
+
+def assign_missing(ctx: JobContext, team_id: str, round_id: int) -> int:
+    """Put active roster members who aren't on the round yet on it, with their zone and reachability."""
+    members = ctx.checkins.unassigned(team_id, round_id)
+    if not members:
+        return 0
+    assignments = resolve_assignments(ctx.slack.for_team(team_id), members, ctx.settings.default_timezone)
+    return ctx.checkins.assign(team_id, round_id, assignments)
+
+
+def open_round(ctx: JobContext, team_id: str, quarter: str | None = None, due: date | None = None) -> OpenResult:
+    """`checkin open`: open or resume the round and DM, now, every rep who hasn't had it yet."""
+    info, created = ctx.checkins.open_round(team_id, quarter, due)
+    assigned = assign_missing(ctx, team_id, info.id)
+    report = _fanout(ctx, team_id, ctx.checkins.invites_due(team_id, info.id, now_for_everyone=True))
+    return OpenResult(info, created, assigned, report)
+
+
+def remind(ctx: JobContext, team_id: str) -> tuple[RoundInfo | None, DeliveryReport]:
+    """`checkin remind`: remind reps who neither answered nor skipped (within the cap and the spacing)."""
+    info = next(iter(reversed(ctx.checkins.open_rounds(team_id))), None)
+    if info is None:
+        return None, DeliveryReport()
+    return info, _fanout(ctx, team_id, ctx.checkins.reminders_due(team_id, info.id, scheduled=False))
+
+
+def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport:
+    """Post the round's summary to REPORT_CHANNEL or each manager, once per target (ledger keys)."""
+    targets = ctx.checkins.summary_targets(team_id, round_id)
+    summary = ctx.checkins.summary(team_id, round_id)
+    if not targets or summary is None:
+        return DeliveryReport()
+    content = build_summary(summary)
+    fan = Fanout(
+        ctx.slack.for_team(team_id),
+        ctx.checkins,
+        team_id,
+        lambda item: {"channel": item.user_id, **content},
+        rate=ctx.settings.slack_post_rate,
+        workers=1,
+        sleep=ctx.sleep,
+    )
+    return fan.run(targets)
+
+
+def close_round(ctx: JobContext, team_id: str, quarter: str | None = None) -> CloseResult | None:
+    """`checkin close`: close the round (late answers are then turned away politely) and post the summary."""
+    info = ctx.checkins.find_round(team_id, quarter) if quarter else ctx.checkins.current_round(team_id)
+    if info is None:
+        return None
+    closed_now = ctx.checkins.close(team_id, info.id)
+    report = send_summary(ctx, team_id, info.id)
+    refreshed = ctx.checkins.find_round(team_id, info.quarter) or info
+    return CloseResult(refreshed, closed_now, report)
+
+
+# --- the clock ------------------------------------------------------------------------------------------------
+
+ReconcileStep = Callable[[JobContext, str], None]
+RECONCILE_STEPS: list[ReconcileStep] = []
+
+
+def register_step(step: ReconcileStep) -> ReconcileStep:
+    """Add a step to every reconcile tick (usable as a decorator); steps run in registration order."""
+    if step not in RECONCILE_STEPS:
+        RECONCILE_STEPS.append(step)
+    return step
+
+
+@register_step
+def reconcile_checkins(ctx: JobContext, team_id: str) -> None:
+    """Open this quarter's round when due, DM reps whose local morning has come, remind, snooze, close."""
+    ctx.checkins.scheduled_round(team_id)
+    for info in ctx.checkins.open_rounds(team_id):
+        if ctx.checkins.close_due(team_id, info.id):
+            close_round(ctx, team_id, info.quarter)
+            continue
+        assign_missing(ctx, team_id, info.id)
+        for items in (
+            ctx.checkins.invites_due(team_id, info.id, now_for_everyone=False),
+            ctx.checkins.reminders_due(team_id, info.id, scheduled=True),
+            ctx.checkins.snoozes_due(team_id, info.id),
+        ):
+            report = _fanout(ctx, team_id, items)
+            if report.sent or report.unreachable or report.failed:
+                log.info(
+                    "check-in messages sent",
+                    extra={
+                        "team_id": team_id,
+                        "quarter": info.quarter,
+                        "sent": report.sent,
+                        "unreachable": len(report.unreachable),
+                        "failed": len(report.failed),
+                    },
+                )
+    for info in ctx.checkins.recently_closed(team_id, SUMMARY_CATCH_UP):
+        send_summary(ctx, team_id, info.id)  # a no-op once every target has it
+
+
+# Six-monthly persona reviews (bot/review_jobs.py): DM owners whose personas are due, once per review cycle.
+register_step(reconcile_reviews)
+
+
+@contextlib.contextmanager
+def workspace_lock(engine: Engine | None, team_id: str) -> Iterator[bool]:
+    """On PostgreSQL, a session advisory lock per workspace (False: another clock holds it). Elsewhere True.
+
+    The lock lives on its own autocommit connection, so no transaction stays open while jobs call Slack.
+    """
+    if engine is None or engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = zlib.crc32(f"persona-bot:reconcile:{team_id}".encode())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
+def reconcile(ctx: JobContext) -> None:
+    """One tick: every registered step, for every workspace this process can message."""
+    try:
+        teams = ctx.slack.team_ids()
+    except SlackUnavailable as error:
+        log.warning("no Slack workspace to reconcile: %s", error)
+        return
+    for team_id in teams:
+        with workspace_lock(ctx.engine, team_id) as mine:
+            if not mine:
+                log.info("another clock is reconciling this workspace; skipping", extra={"team_id": team_id})
+                continue
+            for step in list(RECONCILE_STEPS):
+                try:
+                    step(ctx, team_id)
+                except Exception:  # one broken step must not stop the clock; it is logged with its traceback
+                    log.exception("reconcile step failed", extra={"team_id": team_id, "step": step.__name__})
+
+
+def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
+    """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run now."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
+    scheduler.add_job(
+        reconcile,
+        IntervalTrigger(seconds=ctx.settings.scheduler_tick_seconds, timezone=UTC),
+        args=[ctx],
+        id=RECONCILE_JOB_ID,
+        name="reconcile check-ins and reviews",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        next_run_time=datetime.now(UTC),  # catch up on start-up
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def run_scheduler(ctx: JobContext) -> None:
+    """Run the clock until SIGTERM/SIGINT (the platform stopping the dyno)."""
+    scheduler = build_scheduler(ctx)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("scheduler started", extra={"tick_seconds": ctx.settings.scheduler_tick_seconds})
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+    log.info("scheduler stopped")

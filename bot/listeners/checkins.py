@@ -1,0 +1,209 @@
+"""The check-in DM's buttons (Start, Remind me tomorrow, Skip this quarter) and the paged check-in modal."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot.blocks.checkins import (
+    PageMeta,
+    build_answered_message,
+    build_checkin_page,
+    build_notice,
+    build_notice_text,
+    build_notice_view,
+    build_skipped_message,
+    build_status,
+    build_thanks_view,
+    snoozed_notice,
+)
+from bot.blocks.feedback import FormErrors, parse_feedback_answers
+from bot.services import Services
+from bot.services.checkins import RoundClosed
+from persona_store.checkins import SKIP_REASONS
+from persona_store.feedback import FeedbackError
+
+if TYPE_CHECKING:
+    from bot.listeners.commands import CommandRequest
+
+log = logging.getLogger("persona_bot.checkins")
+
+
+@dataclass(frozen=True)
+class CheckinAction:
+    team_id: str
+    user_id: str
+    round_id: int | None
+    reason: str | None
+    trigger_id: str
+
+
+def _positive_int(value: str) -> int | None:
+    """Button values can be replayed or forged: accept only a plain positive integer."""
+    return int(value) if value.isdigit() and 0 < len(value) < 12 else None
+
+
+def parse_checkin_action(body: dict[str, Any]) -> CheckinAction:
+    action = (body.get("actions") or [{}])[0]
+    value = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
+    round_part, _, reason = value.partition(":")
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    return CheckinAction(
+        team_id=str(team.get("id") or user.get("team_id") or ""),
+        user_id=str(user.get("id") or ""),
+        round_id=_positive_int(round_part),
+        reason=reason if reason in SKIP_REASONS else None,
+        trigger_id=str(body.get("trigger_id") or ""),
+    )
+
+
+def open_checkin_modal(
+    services: Services, client: WebClient, team_id: str, user_id: str, round_id: int, trigger_id: str
+) -> dict[str, Any] | None:
+    """Open the check-in modal on its first page; returns a notice to show instead when it can't be opened.
+
+    Public so other surfaces (the App Home's Start button) open the very same modal.
+    """
+    try:
+        page = services.checkins.begin(team_id, round_id, user_id)
+    except RoundClosed:
+        info = services.checkins.round_info(team_id, round_id)
+        return build_notice("closed", info.quarter if info else "")
+    except LookupError:
+        return build_notice("not_part")
+    if not page.personas:
+        return build_notice("no_personas")
+    client.views_open(trigger_id=trigger_id, view=build_checkin_page(page, 0))
+    return None
+
+
+def handle_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
+    ack()
+    req = parse_checkin_action(body)
+    if req.round_id is None:
+        respond(replace_original=False, response_type="ephemeral", **build_notice("not_part"))
+        return
+    notice = open_checkin_modal(services, client, req.team_id, req.user_id, req.round_id, req.trigger_id)
+    if notice is not None:
+        respond(replace_original=False, response_type="ephemeral", **notice)
+
+
+def handle_snooze(ack: Ack, body: dict[str, Any], respond: Respond, services: Services) -> None:
+    ack()
+    req = parse_checkin_action(body)
+    try:
+        if req.round_id is None:
+            raise LookupError("no round")
+        when = services.checkins.snooze(req.team_id, req.round_id, req.user_id)
+        participation = services.checkins.participation(req.team_id, req.round_id, req.user_id)
+        zone = participation.timezone if participation else services.settings.default_timezone
+        respond(replace_original=False, response_type="ephemeral", **snoozed_notice(when, zone))
+    except RoundClosed:
+        respond(replace_original=False, response_type="ephemeral", **build_notice("closed", _quarter(services, req)))
+    except LookupError:
+        respond(replace_original=False, response_type="ephemeral", **build_notice("not_part"))
+
+
+def handle_skip(ack: Ack, body: dict[str, Any], respond: Respond, services: Services) -> None:
+    ack()
+    req = parse_checkin_action(body)
+    try:
+        if req.round_id is None or req.reason is None:
+            raise LookupError("no round or reason")
+        participation = services.checkins.skip(req.team_id, req.round_id, req.user_id, req.reason)
+        info = services.checkins.round_info(req.team_id, req.round_id)
+        assert info is not None  # skip() found it
+        if participation.answered_at is not None:
+            respond(replace_original=True, **build_answered_message(info))
+        else:
+            respond(replace_original=True, **build_skipped_message(info, req.reason))
+    except RoundClosed:
+        respond(replace_original=False, response_type="ephemeral", **build_notice("closed", _quarter(services, req)))
+    except LookupError:
+        respond(replace_original=False, response_type="ephemeral", **build_notice("not_part"))
+
+
+def _quarter(services: Services, req: CheckinAction) -> str:
+    info = services.checkins.round_info(req.team_id, req.round_id) if req.round_id else None
+    return info.quarter if info else ""
+
+
+def handle_page(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    """One page submitted: store it, then show the next page, or the thanks (and update the DM)."""
+    view = body.get("view") or {}
+    team_id = str((body.get("team") or {}).get("id") or "")
+    user_id = str((body.get("user") or {}).get("id") or "")
+    meta = PageMeta.from_json(view.get("private_metadata"))
+    if meta is None:
+        ack(response_action="update", view=build_notice_view("not_part"))
+        return
+    try:
+        page = services.checkins.begin(team_id, meta.round_id, user_id)
+    except RoundClosed:
+        info = services.checkins.round_info(team_id, meta.round_id)
+        ack(response_action="update", view=build_notice_view("closed", info.quarter if info else ""))
+        return
+    except LookupError:
+        ack(response_action="update", view=build_notice_view("not_part"))
+        return
+    by_id = {card.id: card for card in page.personas}
+    card = by_id.get(meta.persona_ids[meta.index])
+    remaining = [pid for pid in meta.persona_ids[meta.index + 1 :] if pid in by_id]
+    last = not remaining
+    if card is not None:
+        parsed = parse_feedback_answers((view.get("state") or {}).get("values") or {}, card)
+        if isinstance(parsed, FormErrors):
+            ack(response_action="errors", errors=dict(parsed))
+            return
+        try:
+            participation = services.checkins.answer(team_id, meta.round_id, user_id, parsed, last=last)
+        except RoundClosed:
+            ack(response_action="update", view=build_notice_view("closed", page.round.quarter))
+            return
+        except FeedbackError:
+            ack(response_action="update", view=build_notice_view("not_part"))
+            return
+    if not last:
+        next_index = [c.id for c in page.personas].index(remaining[0])
+        ack(response_action="update", view=build_checkin_page(page, next_index))
+        return
+    ack(response_action="update", view=build_thanks_view(page))
+    if card is None:
+        participation = services.checkins.answer_done(team_id, meta.round_id, user_id)
+    if participation.dm_channel and participation.dm_ts:
+        services.background.submit(_update_dm, client, participation.dm_channel, participation.dm_ts, page.round)
+
+
+def _update_dm(client: WebClient, channel: str, ts: str, round_info: Any) -> None:
+    """The DM loses its Start/Skip/Snooze buttons once answered (only "Revise my answers" stays)."""
+    try:
+        client.chat_update(channel=channel, ts=ts, **build_answered_message(round_info))
+    except SlackApiError as error:
+        log.warning("could not update the check-in DM: %s", error.response.get("error"))
+
+
+def show_checkin_status(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    """`/persona checkin [status] [YYYY-Qn]`: per-role counts, for managers and admins."""
+    if not services.checkins.may_see_status(req.team_id, req.user_id):
+        ack(response_type="ephemeral", **build_notice_text("errors", "not_allowed", "the check-in status"))
+        return
+    words = req.args.split()
+    quarter = next((w.upper() for w in words if w.lower() != "status"), None)
+    status = services.checkins.status(req.team_id, quarter)
+    ack(response_type="ephemeral", blocks=build_status(status), text="Check-in status")
+
+
+def register(app: App, services: Services) -> None:
+    app.action(ids.ACTION_CHECKIN_START)(
+        lambda ack, body, client, respond: handle_start(ack, body, client, respond, services)
+    )
+    app.action(ids.ACTION_CHECKIN_SNOOZE)(lambda ack, body, respond: handle_snooze(ack, body, respond, services))
+    app.action(ids.ACTION_CHECKIN_SKIP)(lambda ack, body, respond: handle_skip(ack, body, respond, services))
+    app.view(ids.VIEW_CHECKIN)(lambda ack, body, client: handle_page(ack, body, client, services))

@@ -1,0 +1,569 @@
+"""Quarterly check-in rounds: the use cases behind `checkin open|remind|close|status`, the clock and the DM buttons.
+
+Each method is one transaction and none calls Slack: the fan-out (`bot.checkin_delivery`) asks this service what
+is due, claims each message here before it calls Slack, and completes it here afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.services.lookup import PersonaCard
+from persona_store import checkins as store
+from persona_store.checkins import Assignment, RoleCounts, RoundClosed
+from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
+from persona_store.models import CheckinRound, Participation, Persona, utcnow
+from persona_store.personas import list_personas
+from persona_store.roster import is_manager, list_roster
+from persona_store.schedule import RoundPlan, current_quarter, next_local_morning, quarter_of
+from persona_store.workspaces import ensure_workspace
+
+__all__ = [
+    "CheckinService",
+    "MemberRef",
+    "Outgoing",
+    "PersonaRef",
+    "RoundClosed",
+    "RoundInfo",
+    "RoundStatus",
+    "RoundSummary",
+]
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    id: int
+    quarter: str
+    status: str
+    due_date: date
+    opened_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, r: CheckinRound) -> RoundInfo:
+        return cls(r.id, r.quarter, r.status, r.due_date, r.opened_at, r.closed_at)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class PersonaRef:
+    id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """A roster member about to join a round; `timezone` is the roster's (None: ask Slack)."""
+
+    user_id: str
+    role: str
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a round to one person, with its ledger key and everything its blocks need."""
+
+    key: str
+    kind: str  # invite | reminder | snooze | summary
+    round_id: int
+    quarter: str
+    due_date: date
+    user_id: str  # the rep, or the summary's target (a channel or a manager)
+    number: int = 0  # reminder number
+    personas: tuple[PersonaRef, ...] = ()
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    round: RoundInfo
+    counts: dict[str, RoleCounts]
+    unreachable: tuple[tuple[str, str], ...]  # (user id, reason)
+
+    @property
+    def total(self) -> RoleCounts:
+        total = RoleCounts()
+        for c in self.counts.values():
+            for name in ("assigned", "sent", "answered", "skipped", "silent", "unreachable", "waiting", "reminded"):
+                setattr(total, name, getattr(total, name) + getattr(c, name))
+        return total
+
+
+@dataclass(frozen=True)
+class PersonaLine:
+    name: str
+    answers: int
+    average_fit: float | None
+    not_met: int
+    weakest: str | None  # the attribute most often marked "doesn't match"
+    weakest_count: int
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    status: RoundStatus
+    personas: tuple[PersonaLine, ...]
+
+
+@dataclass(frozen=True)
+class CheckinPage:
+    """What the check-in modal needs: the rep's personas and their earlier answers (for revisions)."""
+
+    round: RoundInfo
+    user_id: str
+    role: str
+    personas: tuple[PersonaCard, ...]
+    previous: dict[int, FeedbackAnswers]
+
+
+class CheckinService:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+
+    # --- plans and rounds -------------------------------------------------------------------------------------
+
+    def plan(self, due_date: date) -> RoundPlan:
+        s = self._settings
+        return RoundPlan(due_date, s.checkin_open_hour, s.checkin_reminder_days, s.checkin_close_day)
+
+    def quarter_plan(self, quarter: str) -> RoundPlan:
+        s = self._settings
+        return RoundPlan.for_quarter(quarter, s.checkin_open_hour, s.checkin_reminder_days, s.checkin_close_day)
+
+    def default_due(self, quarter: str, today: date) -> date:
+        """The quarter's scheduled due date; a round opened after it gets the usual length from today."""
+        due = self.quarter_plan(quarter).due_date
+        return due if due >= today else today + timedelta(days=self._settings.checkin_close_day - 1)
+
+    def open_round(self, team_id: str, quarter: str | None = None, due: date | None = None) -> tuple[RoundInfo, bool]:
+        """Open (or resume) the round for `quarter` (default: this quarter); RoundClosed if it already closed."""
+        now = self._clock()
+        quarter = quarter or quarter_of(now.date())
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            due_date = due or self.default_due(quarter, now.date())
+            found, created = store.open_round(s, workspace.id, quarter, due_date, now)
+            if found.status != "open":
+                raise RoundClosed(f"the {quarter} round closed on {found.closed_at:%d %b %Y}")
+            if not created and due is not None and found.due_date != due:
+                found.due_date = due
+            return RoundInfo.of(found), created
+
+    def scheduled_round(self, team_id: str) -> RoundInfo | None:
+        """The clock's job: the current quarter's round, opened once its day 1 has begun somewhere on Earth.
+
+        A quarter whose round would already be over (the clock was down for the whole of it) is not opened.
+        """
+        now = self._clock()
+        quarter = current_quarter(now)
+        plan = self.quarter_plan(quarter)
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            existing = store.round_for_quarter(s, workspace.id, quarter)
+            if existing is not None:
+                return RoundInfo.of(existing)
+            if now < plan.opens_at() or now >= plan.close_at([self._settings.default_timezone]):
+                return None
+            found, _ = store.open_round(s, workspace.id, quarter, plan.due_date, now)
+            return RoundInfo.of(found)
+
+    def open_rounds(self, team_id: str) -> list[RoundInfo]:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return [RoundInfo.of(r) for r in store.open_rounds(s, workspace.id)]
+
+    def current_round(self, team_id: str) -> RoundInfo | None:
+        """The open round with the latest quarter, else the latest round."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            found = store.latest_open_round(s, workspace.id) or store.latest_round(s, workspace.id)
+            return RoundInfo.of(found) if found else None
+
+    def find_round(self, team_id: str, quarter: str) -> RoundInfo | None:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            found = store.round_for_quarter(s, workspace.id, quarter)
+            return RoundInfo.of(found) if found else None
+
+    def recently_closed(self, team_id: str, within: timedelta) -> list[RoundInfo]:
+        """Rounds closed in the last `within` (the clock re-checks that their summaries went out)."""
+        since = self._clock() - within
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return [
+                RoundInfo.of(r)
+                for r in store.closed_rounds(s, workspace.id)
+                if r.closed_at is not None and r.closed_at >= since
+            ]
+
+    def close_due(self, team_id: str, round_id: int) -> bool:
+        """True when the round's due date is over in every participant's zone."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            found = store.get_round(s, workspace.id, round_id)
+            if found is None or found.status != "open":
+                return False
+            zones = {p.timezone for p in store.participations(s, round_id)}
+            return now >= self.plan(found.due_date).close_at(zones | {self._settings.default_timezone})
+
+    def close(self, team_id: str, round_id: int) -> bool:
+        """Close the round; True for the one caller that closed it (a second close is a no-op)."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return store.close_round(s, workspace.id, round_id, self._clock())
+
+    # --- assignment -------------------------------------------------------------------------------------------
+
+    def unassigned(self, team_id: str, round_id: int) -> list[MemberRef]:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            members = store.unassigned_members(s, workspace.id, round_id)
+            return [MemberRef(m.slack_user_id, m.role, m.timezone) for m in members]
+
+    def assign(self, team_id: str, round_id: int, assignments: Sequence[Assignment]) -> int:
+        with self._sessions.begin() as s:
+            ensure_workspace(s, team_id)
+            return store.assign(s, round_id, assignments, self._clock())
+
+    # --- what is due ------------------------------------------------------------------------------------------
+
+    def _outgoing(
+        self,
+        s: Session,
+        r: CheckinRound,
+        p: Participation,
+        personas: list[Persona],
+        kind: str,
+        part: int | str | None = None,
+    ) -> Outgoing:
+        refs = tuple(PersonaRef(x.id, x.name, x.role) for x in store.personas_for_role(personas, p.role))
+        number = int(part) if kind == "reminder" and part is not None else 0
+        return Outgoing(
+            key=store.effect_key(r.id, p.slack_user_id, kind, part),
+            kind=kind,
+            round_id=r.id,
+            quarter=r.quarter,
+            due_date=r.due_date,
+            user_id=p.slack_user_id,
+            number=number,
+            personas=refs,
+            dm_channel=p.dm_channel,
+            dm_ts=p.dm_ts,
+        )
+
+    def invites_due(self, team_id: str, round_id: int, *, now_for_everyone: bool) -> list[Outgoing]:
+        """Invitations not sent yet: to everyone (`checkin open`), or to those whose local morning has come."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            r = store.get_round(s, workspace.id, round_id)
+            if r is None or r.status != "open":
+                return []
+            plan = self.plan(r.due_date)
+            personas = list_personas(s, workspace.id)
+            return [
+                self._outgoing(s, r, p, personas, "invite")
+                for p in store.participations(s, round_id)
+                if p.sent_at is None
+                and p.unreachable_at is None
+                and (now_for_everyone or plan.invite_at(p.timezone) <= now)
+            ]
+
+    def reminders_due(self, team_id: str, round_id: int, *, scheduled: bool) -> list[Outgoing]:
+        """Reminders for reps who have neither answered nor skipped, within the cap and the spacing.
+
+        `scheduled` (the clock) also waits for the reminder days in each rep's zone; `checkin remind` doesn't.
+        """
+        now = self._clock()
+        cap = self._settings.checkin_max_reminders
+        spacing = timedelta(hours=self._settings.checkin_reminder_spacing_hours)
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            r = store.get_round(s, workspace.id, round_id)
+            if r is None or r.status != "open":
+                return []
+            plan = self.plan(r.due_date)
+            personas = list_personas(s, workspace.id)
+            due: list[Outgoing] = []
+            for p in store.participations(s, round_id):
+                if not _silent(p) or p.reminder_count >= cap:
+                    continue
+                last_contact = max(t for t in (p.sent_at, p.last_reminded_at) if t is not None)
+                if now - last_contact < spacing:
+                    continue
+                if scheduled and plan.reminders_due(p.timezone, now) <= p.reminder_count:
+                    continue
+                due.append(self._outgoing(s, r, p, personas, "reminder", p.reminder_count + 1))
+            return due
+
+    def snoozes_due(self, team_id: str, round_id: int) -> list[Outgoing]:
+        """ "Remind me tomorrow" reminders whose morning has come."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            r = store.get_round(s, workspace.id, round_id)
+            if r is None or r.status != "open":
+                return []
+            personas = list_personas(s, workspace.id)
+            return [
+                self._outgoing(s, r, p, personas, "snooze", f"{p.snoozed_until:%Y%m%dT%H%M}")
+                for p in store.participations(s, round_id)
+                if _silent(p) and p.snoozed_until is not None and p.snoozed_until <= now
+            ]
+
+    # --- the ledger -------------------------------------------------------------------------------------------
+
+    def claim(self, team_id: str, item: Outgoing, token: str) -> bool:
+        """Claim one message before sending it (committed on return); False: sent, taken, or no longer wanted."""
+        now = self._clock()
+        lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            if item.kind != "summary":
+                r = store.get_round(s, workspace.id, item.round_id)
+                p = store.get_participation(s, item.round_id, item.user_id)
+                if r is None or r.status != "open" or p is None or not _still_wanted(item, p):
+                    return False
+            return store.claim_effect(s, workspace.id, item.key, token, now, lease)
+
+    def renew(self, team_id: str, item: Outgoing, token: str) -> bool:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return store.renew_effect(s, workspace.id, item.key, token, self._clock())
+
+    def release(self, team_id: str, item: Outgoing, token: str) -> None:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            store.release_effect(s, workspace.id, item.key, token)
+
+    def complete(self, team_id: str, item: Outgoing, token: str, channel: str | None, ts: str | None) -> bool:
+        """Record a message Slack accepted: the ledger row and the rep's participation, in one transaction."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            if not store.complete_effect(s, workspace.id, item.key, token, now, detail=ts):
+                return False
+            if item.kind == "summary":
+                return True
+            p = store.get_participation(s, item.round_id, item.user_id)
+            assert p is not None
+            if item.kind == "invite":
+                p.sent_at, p.dm_channel, p.dm_ts = now, channel, ts
+            elif item.kind == "reminder":
+                p.reminder_count = max(p.reminder_count, item.number)
+                p.last_reminded_at = now
+            else:
+                p.snoozed_until = None
+                p.last_reminded_at = now
+            return True
+
+    def record_unreachable(self, team_id: str, item: Outgoing, token: str, reason: str) -> None:
+        """Slack can't deliver to this person (deactivated, not found): recorded once, never retried."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            store.complete_effect(s, workspace.id, item.key, token, now, status="failed", detail=reason)
+            if item.kind == "summary":
+                return
+            p = store.get_participation(s, item.round_id, item.user_id)
+            if p is not None and p.unreachable_at is None:
+                p.unreachable_at, p.unreachable_reason = now, reason[:64]
+
+    # --- status and summary -----------------------------------------------------------------------------------
+
+    def status(self, team_id: str, quarter: str | None = None) -> RoundStatus | None:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            r = (
+                store.round_for_quarter(s, workspace.id, quarter)
+                if quarter
+                else store.latest_open_round(s, workspace.id) or store.latest_round(s, workspace.id)
+            )
+            return None if r is None else self._status(s, r)
+
+    def _status(self, s: Session, r: CheckinRound) -> RoundStatus:
+        unreachable = tuple(
+            (p.slack_user_id, p.unreachable_reason or "unreachable")
+            for p in store.participations(s, r.id)
+            if p.unreachable_at is not None and p.answered_at is None and p.skipped_at is None
+        )
+        return RoundStatus(RoundInfo.of(r), store.participation_counts(s, r.id), unreachable)
+
+    def summary(self, team_id: str, round_id: int) -> RoundSummary | None:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            r = store.get_round(s, workspace.id, round_id)
+            if r is None:
+                return None
+            feedback = store.round_feedback(s, workspace.id, round_id)
+            lines = []
+            for persona in list_personas(s, workspace.id):
+                mine = [f for f in feedback if f.persona_id == persona.id]
+                fits = [f.fit for f in mine if f.fit is not None]
+                doesnt: dict[str, int] = {}
+                for f in mine:
+                    for check in f.attribute_checks:
+                        if check.verdict == "doesnt":
+                            doesnt[check.text] = doesnt.get(check.text, 0) + 1
+                weakest = max(doesnt.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+                lines.append(
+                    PersonaLine(
+                        name=persona.name,
+                        answers=len(mine),
+                        average_fit=sum(fits) / len(fits) if fits else None,
+                        not_met=sum(1 for f in mine if f.not_met),
+                        weakest=weakest[0] if weakest else None,
+                        weakest_count=weakest[1] if weakest else 0,
+                    )
+                )
+            return RoundSummary(self._status(s, r), tuple(lines))
+
+    def summary_targets(self, team_id: str, round_id: int) -> list[Outgoing]:
+        """Where the summary goes: REPORT_CHANNEL, else a DM to each manager on the roster."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            r = store.get_round(s, workspace.id, round_id)
+            if r is None:
+                return []
+            if self._settings.report_channel:
+                targets = [self._settings.report_channel]
+            else:
+                targets = [m.slack_user_id for m in list_roster(s, workspace.id) if m.is_manager]
+            return [
+                Outgoing(store.effect_key(r.id, None, "summary", t), "summary", r.id, r.quarter, r.due_date, t)
+                for t in targets
+            ]
+
+    def may_see_status(self, team_id: str, user_id: str) -> bool:
+        if self._settings.is_admin(user_id):
+            return True
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return is_manager(s, workspace.id, user_id)
+
+    # --- what reps do -----------------------------------------------------------------------------------------
+
+    def _rep(self, s: Session, team_id: str, round_id: int, user_id: str) -> tuple[int, CheckinRound, Participation]:
+        workspace = ensure_workspace(s, team_id)
+        r = store.get_round(s, workspace.id, round_id)
+        p = store.get_participation(s, round_id, user_id) if r is not None else None
+        if r is None or p is None:
+            raise LookupError("you are not part of this check-in round")
+        if r.status != "open":
+            raise RoundClosed(f"the {r.quarter} check-in has closed")
+        return workspace.id, r, p
+
+    def begin(self, team_id: str, round_id: int, user_id: str) -> CheckinPage:
+        """The personas a rep checks (and their earlier answers); RoundClosed / LookupError otherwise."""
+        with self._sessions.begin() as s:
+            workspace_id, r, p = self._rep(s, team_id, round_id, user_id)
+            personas = store.personas_for_role(list_personas(s, workspace_id), p.role)
+            previous = {
+                f.persona_id: FeedbackAnswers.from_record(f)
+                for f in store.round_feedback(s, workspace_id, round_id)
+                if f.author_id == user_id
+            }
+            cards = tuple(PersonaCard.from_persona(x) for x in personas)
+            return CheckinPage(RoundInfo.of(r), user_id, p.role, cards, previous)
+
+    def answer(
+        self, team_id: str, round_id: int, user_id: str, answers: FeedbackAnswers, *, last: bool
+    ) -> Participation:
+        """Store one persona page (revisable until the round closes); the last page marks the rep as answered.
+
+        Raises RoundClosed after the close, and the feedback store's errors for answers it can't keep.
+        """
+        now = self._clock()
+        with self._sessions.begin() as s:
+            workspace_id, _, p = self._rep(s, team_id, round_id, user_id)
+            record_feedback(
+                s,
+                workspace_id,
+                answers,
+                submission_key=checkin_submission_key(round_id, answers.persona_id, user_id),
+                author_id=user_id,
+                source="checkin",
+                round_id=round_id,
+                replace=True,
+                now=now,
+            )
+            if last:
+                p.answered_at = p.answered_at or now
+                p.skipped_at, p.skip_reason, p.snoozed_until = None, None, None
+            s.flush()
+            s.expunge(p)
+            return p
+
+    def answer_done(self, team_id: str, round_id: int, user_id: str) -> Participation:
+        """Mark the rep as answered without a page (their last persona was retired while they answered)."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            _, _, p = self._rep(s, team_id, round_id, user_id)
+            p.answered_at = p.answered_at or now
+            p.skipped_at, p.skip_reason, p.snoozed_until = None, None, None
+            s.flush()
+            s.expunge(p)
+            return p
+
+    def round_info(self, team_id: str, round_id: int) -> RoundInfo | None:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            found = store.get_round(s, workspace.id, round_id)
+            return RoundInfo.of(found) if found else None
+
+    def skip(self, team_id: str, round_id: int, user_id: str, reason: str) -> Participation:
+        if reason not in store.SKIP_REASONS:
+            raise ValueError(f"unknown skip reason {reason!r}")
+        now = self._clock()
+        with self._sessions.begin() as s:
+            _, _, p = self._rep(s, team_id, round_id, user_id)
+            if p.answered_at is None:
+                p.skipped_at, p.skip_reason, p.snoozed_until = p.skipped_at or now, reason, None
+            s.flush()
+            s.expunge(p)
+            return p
+
+    def snooze(self, team_id: str, round_id: int, user_id: str) -> datetime:
+        """ "Remind me tomorrow": the rep's next local business morning."""
+        with self._sessions.begin() as s:
+            _, _, p = self._rep(s, team_id, round_id, user_id)
+            p.snoozed_until = next_local_morning(self._clock(), p.timezone, self._settings.checkin_open_hour)
+            return p.snoozed_until
+
+    def participation(self, team_id: str, round_id: int, user_id: str) -> Participation | None:
+        with self._sessions.begin() as s:
+            ensure_workspace(s, team_id)
+            p = store.get_participation(s, round_id, user_id)
+            if p is not None:
+                s.expunge(p)
+            return p
+
+
+def _silent(p: Participation) -> bool:
+    return p.sent_at is not None and p.answered_at is None and p.skipped_at is None and p.unreachable_at is None
+
+
+def _still_wanted(item: Outgoing, p: Participation) -> bool:
+    if p.unreachable_at is not None:
+        return False
+    if item.kind == "invite":
+        return p.sent_at is None
+    if item.kind == "reminder":
+        return _silent(p) and p.reminder_count == item.number - 1
+    return _silent(p) and p.snoozed_until is not None

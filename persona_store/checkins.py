@@ -1,0 +1,359 @@
+"""Quarterly check-in rounds: rounds, participation and the exactly-once effect ledger (queries never commit).
+
+Exactly once, in the database: every message the app sends for a round has a key in `effects`
+(`checkin:{round}:{user}:invite`, `…:reminder:{n}`, `…:snooze:{when}`, `round:{round}:summary:{target}`), unique per
+workspace. A sender *claims* the key (INSERT … ON CONFLICT DO NOTHING, committed) before calling Slack, and
+*completes* it after, together with the participation row. A claim carries a random token and a lease:
+a `pending` claim older than the lease belonged to a process that died, and is taken over by compare-and-swap on
+its token, so two live senders never both own one key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.orm import Session
+
+from persona_store.db import insert_ignore
+from persona_store.models import (
+    CheckinRound,
+    Effect,
+    Feedback,
+    Participation,
+    Persona,
+    RosterMember,
+    utcnow,
+)
+
+__all__ = [
+    "SKIP_REASONS",
+    "Assignment",
+    "RoleCounts",
+    "RoundClosed",
+    "assign",
+    "claim_effect",
+    "close_round",
+    "complete_effect",
+    "effect_key",
+    "get_participation",
+    "get_round",
+    "latest_open_round",
+    "open_round",
+    "participation_counts",
+    "personas_for_role",
+    "release_effect",
+    "renew_effect",
+    "unassigned_members",
+]
+
+SKIP_REASONS = {
+    "on_leave": "On leave",
+    "no_customer_contact": "No customer contact this quarter",
+    "new_in_role": "New in role",
+}
+
+
+class RoundClosed(Exception):
+    """The round is closed: answers, skips and snoozes are no longer taken."""
+
+
+def effect_key(round_id: int, user_id: str | None, kind: str, part: object | None = None) -> str:
+    """The ledger key of one effect: per (round, rep, kind[, number]), or per round when `user_id` is None."""
+    base = f"round:{round_id}" if user_id is None else f"checkin:{round_id}:{user_id}"
+    return f"{base}:{kind}" if part is None else f"{base}:{kind}:{part}"
+
+
+# --- rounds ---------------------------------------------------------------------------------------------------
+
+
+def get_round(session: Session, workspace_id: int, round_id: int) -> CheckinRound | None:
+    return session.scalar(
+        select(CheckinRound).where(CheckinRound.workspace_id == workspace_id, CheckinRound.id == round_id)
+    )
+
+
+def round_for_quarter(session: Session, workspace_id: int, quarter: str) -> CheckinRound | None:
+    return session.scalar(
+        select(CheckinRound).where(CheckinRound.workspace_id == workspace_id, CheckinRound.quarter == quarter)
+    )
+
+
+def latest_open_round(session: Session, workspace_id: int) -> CheckinRound | None:
+    return session.scalar(
+        select(CheckinRound)
+        .where(CheckinRound.workspace_id == workspace_id, CheckinRound.status == "open")
+        .order_by(CheckinRound.quarter.desc())
+        .limit(1)
+    )
+
+
+def latest_round(session: Session, workspace_id: int) -> CheckinRound | None:
+    return session.scalar(
+        select(CheckinRound)
+        .where(CheckinRound.workspace_id == workspace_id)
+        .order_by(CheckinRound.quarter.desc())
+        .limit(1)
+    )
+
+
+def open_rounds(session: Session, workspace_id: int) -> list[CheckinRound]:
+    return list(
+        session.scalars(
+            select(CheckinRound)
+            .where(CheckinRound.workspace_id == workspace_id, CheckinRound.status == "open")
+            .order_by(CheckinRound.quarter)
+        )
+    )
+
+
+def closed_rounds(session: Session, workspace_id: int) -> list[CheckinRound]:
+    return list(
+        session.scalars(
+            select(CheckinRound)
+            .where(CheckinRound.workspace_id == workspace_id, CheckinRound.status == "closed")
+            .order_by(CheckinRound.quarter)
+        )
+    )
+
+
+def open_round(
+    session: Session, workspace_id: int, quarter: str, due_date: date, now: datetime | None = None
+) -> tuple[CheckinRound, bool]:
+    """The round for `quarter`, created open with `due_date` unless it exists; (round, created).
+
+    Two openers racing both get the same row: the unique (workspace, quarter) constraint decides.
+    """
+    result = session.execute(
+        insert_ignore(session, CheckinRound).values(
+            workspace_id=workspace_id, quarter=quarter, status="open", due_date=due_date, opened_at=now or utcnow()
+        )
+    )
+    found = round_for_quarter(session, workspace_id, quarter)
+    assert found is not None
+    return found, bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def close_round(session: Session, workspace_id: int, round_id: int, now: datetime | None = None) -> bool:
+    """Close an open round; True for the one caller that closed it."""
+    result = session.execute(
+        update(CheckinRound)
+        .where(CheckinRound.workspace_id == workspace_id, CheckinRound.id == round_id, CheckinRound.status == "open")
+        .values(status="closed", closed_at=now or utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- participation --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A rep put on a round: their zone (roster, else Slack, else default) and whether Slack can reach them."""
+
+    slack_user_id: str
+    role: str
+    timezone: str
+    unreachable_reason: str | None = None
+
+
+def unassigned_members(session: Session, workspace_id: int, round_id: int) -> list[RosterMember]:
+    """Active roster members who are not part of the round yet."""
+    taken = select(Participation.slack_user_id).where(Participation.round_id == round_id)
+    return list(
+        session.scalars(
+            select(RosterMember)
+            .where(
+                RosterMember.workspace_id == workspace_id,
+                RosterMember.active.is_(True),
+                RosterMember.slack_user_id.not_in(taken),
+            )
+            .order_by(RosterMember.slack_user_id)
+        )
+    )
+
+
+def assign(session: Session, round_id: int, assignments: Sequence[Assignment], now: datetime | None = None) -> int:
+    """Add reps to a round (idempotent: a rep already on it keeps their row); returns how many were added."""
+    now = now or utcnow()
+    added = 0
+    for item in assignments:
+        result = session.execute(
+            insert_ignore(session, Participation).values(
+                round_id=round_id,
+                slack_user_id=item.slack_user_id,
+                role=item.role,
+                timezone=item.timezone,
+                assigned_at=now,
+                reminder_count=0,
+                unreachable_at=now if item.unreachable_reason else None,
+                unreachable_reason=item.unreachable_reason,
+            )
+        )
+        added += result.rowcount  # type: ignore[attr-defined]
+    return added
+
+
+def get_participation(session: Session, round_id: int, user_id: str) -> Participation | None:
+    return session.scalar(
+        select(Participation).where(Participation.round_id == round_id, Participation.slack_user_id == user_id)
+    )
+
+
+def participations(session: Session, round_id: int) -> list[Participation]:
+    return list(
+        session.scalars(
+            select(Participation).where(Participation.round_id == round_id).order_by(Participation.slack_user_id)
+        )
+    )
+
+
+@dataclass
+class RoleCounts:
+    """One role's part in a round. `silent` = sent, neither answered nor skipped; `waiting` = not sent yet."""
+
+    assigned: int = 0
+    sent: int = 0
+    answered: int = 0
+    skipped: int = 0
+    silent: int = 0
+    unreachable: int = 0
+    waiting: int = 0
+    reminded: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def response_rate(self) -> float | None:
+        """Answered out of those asked and able to answer (skips and unreachable reps don't count against it)."""
+        asked = self.answered + self.silent
+        return None if asked == 0 else self.answered / asked
+
+    def add(self, p: Participation) -> None:
+        self.assigned += 1
+        if p.sent_at is not None:
+            self.sent += 1
+        if p.reminder_count:
+            self.reminded += 1
+        if p.answered_at is not None:
+            self.answered += 1
+        elif p.skipped_at is not None:
+            self.skipped += 1
+            reason = p.skip_reason or "other"
+            self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+        elif p.unreachable_at is not None:
+            self.unreachable += 1
+        elif p.sent_at is not None:
+            self.silent += 1
+        else:
+            self.waiting += 1
+
+
+def participation_counts(session: Session, round_id: int) -> dict[str, RoleCounts]:
+    """Counts per role, roles in a stable order."""
+    counts: dict[str, RoleCounts] = {}
+    for p in participations(session, round_id):
+        counts.setdefault(p.role, RoleCounts()).add(p)
+    return dict(sorted(counts.items()))
+
+
+def personas_for_role(personas: Sequence[Persona], role: str) -> list[Persona]:
+    """Active personas a rep of `role` checks: those naming the role in `team_roles`, plus those naming none."""
+    return [p for p in personas if p.active and (not p.team_roles or role in p.team_roles)]
+
+
+# --- the effect ledger ----------------------------------------------------------------------------------------
+
+
+def claim_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta) -> bool:
+    """Claim `key` for the caller (token); commit right after, before the Slack call.
+
+    True when the caller now owns it: a fresh key, or a `pending` claim older than `lease` (its owner died;
+    taken over by compare-and-swap on the old token). False when it is done, failed, or owned by a live sender.
+    """
+    inserted = session.execute(
+        insert_ignore(session, Effect).values(
+            workspace_id=workspace_id, key=key, status="pending", detail=token, created_at=now
+        )
+    )
+    if inserted.rowcount:  # type: ignore[attr-defined]
+        return True
+    existing = session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
+    if existing is None or existing.status != "pending" or existing.created_at > now - lease:
+        return False
+    taken = session.execute(
+        update(Effect)
+        .where(
+            Effect.workspace_id == workspace_id,
+            Effect.key == key,
+            Effect.status == "pending",
+            Effect.detail == existing.detail,
+            Effect.created_at == existing.created_at,
+        )
+        .values(detail=token, created_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def _owned(workspace_id: int, key: str, token: str) -> Any:
+    return and_(
+        Effect.workspace_id == workspace_id, Effect.key == key, Effect.status == "pending", Effect.detail == token
+    )
+
+
+def renew_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> bool:
+    """Extend the caller's lease (while it waits out a 429); False when someone else took the claim over."""
+    result = session.execute(
+        update(Effect)
+        .where(_owned(workspace_id, key, token))
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def complete_effect(
+    session: Session,
+    workspace_id: int,
+    key: str,
+    token: str,
+    now: datetime,
+    status: str = "done",
+    detail: str | None = None,
+) -> bool:
+    """Mark the caller's claim done (or failed); False when the caller no longer owns it."""
+    result = session.execute(
+        update(Effect)
+        .where(_owned(workspace_id, key, token))
+        .values(status=status, completed_at=now, detail=detail)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_effect(session: Session, workspace_id: int, key: str, token: str) -> bool:
+    """Give a claim back (Slack failed and nothing was sent): a later run may claim it afresh."""
+    result = session.execute(
+        delete(Effect).where(_owned(workspace_id, key, token)).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get_effect(session: Session, workspace_id: int, key: str) -> Effect | None:
+    return session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
+
+
+# --- answers ---------------------------------------------------------------------------------------------------
+
+
+def round_feedback(session: Session, workspace_id: int, round_id: int) -> list[Feedback]:
+    return list(
+        session.scalars(
+            select(Feedback)
+            .where(Feedback.workspace_id == workspace_id, Feedback.round_id == round_id)
+            .order_by(Feedback.persona_id, Feedback.author_id)
+        )
+    )
