@@ -15,7 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.persona import build_text
 from bot.config import Settings
-from bot.listeners import actions, checkins, commands, feedback, home
+from bot.listeners import actions, checkins, commands, feedback, home, installs
 from bot.request_log import describe_request, note
 from bot.services import Services
 
@@ -37,6 +37,13 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def create_app(settings: Settings, services: Services, client: WebClient | None = None) -> App:
+    oauth: dict[str, Any] = {}
+    if settings.oauth_enabled:
+        from bot.oauth import build_oauth_settings
+
+        # Many workspaces: each request is authorised with its workspace's token from the installation store.
+        oauth["oauth_settings"] = build_oauth_settings(settings, services.sessions)
+        settings = settings.with_overrides(slack_bot_token=None)
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=client or make_web_client(settings),
@@ -44,10 +51,11 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
         token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="bolt"),
         logger=logging.getLogger("persona_bot.bolt"),
+        **oauth,
     )
     app.use(_describe)
     app.error(_handle_error)
-    for module in (commands, actions, checkins, feedback, home):
+    for module in (commands, actions, checkins, feedback, home, installs):
         module.register(app, services)
     return app
 

@@ -6,8 +6,10 @@ import threading
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from persona_store.installations import is_uninstalled
 
 
 class SlackUnavailable(RuntimeError):
@@ -20,8 +22,9 @@ class SlackClients:
     Clients are created lazily and cached; they carry Slack's retry handlers (see `bot.app.make_web_client`).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session] | None = None) -> None:
         self._settings = settings
+        self._sessions = sessions  # when given, a workspace marked uninstalled is refused
         self._lock = threading.Lock()
         self._client: WebClient | None = None
         self._team_id: str | None = settings.slack_team_id
@@ -43,10 +46,27 @@ class SlackClients:
                 self._team_id = str(self._single().auth_test()["team_id"])
             except SlackApiError as error:
                 raise SlackUnavailable(f"Slack refused the bot token ({error.response.get('error')})") from None
+        if self._sessions is not None:
+            with self._sessions.begin() as s:
+                if is_uninstalled(s, self._team_id):
+                    return []
         return [self._team_id]
 
     def for_team(self, team_id: str) -> WebClient:
         """The client for `team_id`; raises SlackUnavailable when this process has no token for it."""
+        self._refuse_uninstalled(team_id)
         if team_id not in self.team_ids():
             raise SlackUnavailable(f"no token for workspace {team_id}")
         return self._single()
+
+    def _sessions_or_fail(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            raise SlackUnavailable("no database to look installed workspaces up in")
+        return self._sessions
+
+    def _refuse_uninstalled(self, team_id: str) -> None:
+        if self._sessions is None:
+            return
+        with self._sessions.begin() as s:
+            if is_uninstalled(s, team_id):
+                raise SlackUnavailable(f"persona-bot was uninstalled from workspace {team_id}")

@@ -39,7 +39,7 @@ LATE_IN_ROUND = datetime(2026, 10, 2, 8, 0, tzinfo=UTC)
 HOSTILE_MISSING = '=HYPERLINK("http://evil.example","click")'
 HOSTILE_OBJECTION = "+1-2 they said @SUM(A1)"
 HOSTILE_EVIDENCE = "-2+3"
-CONTROL_TEXT = "bell\x07 and\x00 null"
+CONTROL_TEXT = "bell\x07 and\x1b escape\x0b"  # PostgreSQL refuses NUL, so no \x00 here
 LONG_TEXT = "x" * 40_000
 
 REPS = {

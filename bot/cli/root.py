@@ -65,7 +65,11 @@ class Runtime:
 
     @cached_property
     def slack_clients(self) -> SlackClients:
-        return SlackClients(self.settings)
+        if self.settings.oauth_enabled:
+            from bot.oauth import InstalledSlackClients
+
+            return InstalledSlackClients(self.settings, self.sessions)
+        return SlackClients(self.settings, self.sessions)
 
     @cached_property
     def services(self) -> Services:

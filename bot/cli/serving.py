@@ -32,7 +32,13 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
     if not settings.oauth_enabled:
         settings.require("SLACK_BOT_TOKEN", command="serve")
     port = settings.port if port is None else port
-    wsgi = PersonaBotWSGI(create_app(settings, runtime.services), runtime.engine, settings.slack_signing_secret or "")
+    app = create_app(settings, runtime.services)
+    extra_routes = None
+    if settings.oauth_enabled:
+        from bot.oauth import oauth_routes
+
+        extra_routes = oauth_routes(app)  # GET /slack/install and /slack/oauth_redirect
+    wsgi = PersonaBotWSGI(app, runtime.engine, settings.slack_signing_secret or "", extra_routes=extra_routes)
     try:
         server = waitress.create_server(wsgi, host=host, port=port, threads=threads, ident="persona-bot")
     except OSError as error:

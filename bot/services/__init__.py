@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.services.checkins import CheckinService
 from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
+from bot.services.installs import InstallService
 from bot.services.lookup import LookupService
 from bot.services.reports import ReportService
 
@@ -27,6 +28,7 @@ class Services:
     reports: ReportService
     feedback: FeedbackService
     home: HomeService
+    installs: InstallService
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
@@ -39,4 +41,5 @@ class Services:
             reports=ReportService(sessions, settings),
             feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings),
+            installs=InstallService(sessions),
         )

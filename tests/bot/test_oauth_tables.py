@@ -1,0 +1,33 @@
+"""Our migration creates the OAuth tables exactly as slack-sdk's SQLAlchemy stores describe them."""
+
+from __future__ import annotations
+
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine, MetaData, Table, inspect
+
+from persona_store.models import slack_bots, slack_installations, slack_oauth_states
+
+
+def shape(table: Table) -> dict[str, tuple[str, bool, bool]]:
+    return {c.name: (repr(c.type), bool(c.nullable), bool(c.primary_key)) for c in table.columns}
+
+
+def test_declared_tables_match_slack_sdk() -> None:
+    theirs = MetaData()
+    pairs = [
+        (slack_installations, SQLAlchemyInstallationStore.build_installations_table(theirs, "slack_installations")),
+        (slack_bots, SQLAlchemyInstallationStore.build_bots_table(theirs, "slack_bots")),
+        (slack_oauth_states, SQLAlchemyOAuthStateStore.build_oauth_states_table(theirs, "slack_oauth_states")),
+    ]
+    for ours, sdk in pairs:
+        assert shape(ours) == shape(sdk), ours.name
+        assert {i.name for i in ours.indexes} == {i.name for i in sdk.indexes}
+
+
+def test_migrations_create_them_and_the_stores_work(engine: Engine) -> None:
+    assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= set(inspect(engine).get_table_names())
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=60, engine=engine)
+    state = states.issue()
+    assert states.consume(state) is True
+    assert states.consume(state) is False, "a state is single-use"
