@@ -18,6 +18,7 @@ from persona_store.models import Base
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_SECONDS = 3
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READONLY_OPTION = "persona_bot_readonly"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -58,12 +59,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Every transaction may write; a deferred one that later writes fails fast with SQLITE_BUSY.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that may write takes the write lock up front: a deferred one that later writes fails fast
+        # with SQLITE_BUSY under contention. Read-only sessions (`make_readonly_session_factory`) share the database
+        # freely under WAL instead of queueing behind writers.
+        if connection.get_execution_options().get(READONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_readonly_session_factory(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions for transactions that only read (lookups): on SQLite they never wait for the write lock."""
+    engine: Engine = sessions.kw["bind"]
+    return sessionmaker(bind=engine.execution_options(**{READONLY_OPTION: True}), expire_on_commit=False)
 
 
 def alembic_config(engine: Engine) -> Config:

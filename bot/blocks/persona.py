@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -26,6 +28,12 @@ CARD_SECTIONS = (
 
 def build_card(card: PersonaCard, *, shared_by: str | None = None, with_actions: bool = True) -> list[dict[str, Any]]:
     """The persona card. Shared copies carry who shared them and no buttons."""
+    # Cards are looked up far more often than personas change: render each version once, hand out fresh copies.
+    return json.loads(_card_json(card, shared_by, with_actions))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=256)
+def _card_json(card: PersonaCard, shared_by: str | None, with_actions: bool) -> str:
     blocks: list[Block] = [
         header(render_part("persona_card", "header", card)),
         mrkdwn_section(render_part("persona_card", "summary", card)),
@@ -47,7 +55,7 @@ def build_card(card: PersonaCard, *, shared_by: str | None = None, with_actions:
                 block_id=ids.BLOCK_CARD_ACTIONS,
             )
         )
-    return to_dicts(blocks)
+    return json.dumps(to_dicts(blocks))
 
 
 def card_fallback(card: PersonaCard) -> str:

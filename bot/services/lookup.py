@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from persona_store.personas import get_persona, list_personas
-from persona_store.search import search_personas
-from sqlalchemy import func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.models import Feedback, Persona
-from persona_store.workspaces import ensure_workspace
+from persona_store.db import make_readonly_session_factory
+from persona_store.models import Persona, Workspace
+from persona_store.personas import CatalogueVersion, catalogue_version, last_rated, list_personas
+from persona_store.search import SearchResult, search_personas
 
 
 @dataclass(frozen=True)
@@ -73,40 +74,86 @@ class LookupAnswer:
     suggestions: tuple[PersonaCard, ...] = ()
 
 
-def _last_validated(session: Session, persona_id: int) -> datetime | None:
-    """The latest time someone on the front line rated this persona."""
-    return session.scalar(
-        select(func.max(Feedback.created_at)).where(Feedback.persona_id == persona_id, Feedback.fit.is_not(None))
-    )
+ANSWER_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """A workspace's active personas as cards, valid while the catalogue version is unchanged."""
+
+    version: CatalogueVersion
+    personas: list[Persona]  # detached and fully loaded: safe to read from any thread
+    cards: dict[int, PersonaCard]
+    answers: dict[str, SearchResult] = field(default_factory=dict)  # the same few names are asked all day
+
+    def search(self, query: str) -> SearchResult:
+        key = " ".join(query.casefold().split())
+        result = self.answers.get(key)
+        if result is None:
+            result = search_personas(self.personas, query)
+            if len(self.answers) < ANSWER_CACHE_SIZE:
+                self.answers[key] = result
+        return result
 
 
 class LookupService:
+    """Read-only: a workspace with no rows yet simply has no personas (nothing is created by looking).
+
+    Personas change rarely and are read often, so each workspace's active catalogue is cached and a lookup asks
+    the database only for the catalogue's version (one small aggregate) before searching in memory.
+    """
+
     def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+        self._sessions = make_readonly_session_factory(sessions)
+        self._engine: Engine = self._sessions.kw["bind"]
+        self._workspace_ids: dict[str, int] = {}  # a team's row id never changes once created
+        self._catalogues: dict[int, _Catalogue] = {}
+        self._lock = threading.Lock()
+
+    def _catalogue(self, team_id: str) -> _Catalogue | None:
+        with self._engine.connect() as conn, conn.begin():
+            workspace_id = self._workspace_ids.get(team_id)
+            if workspace_id is None:
+                workspace_id = conn.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+                if workspace_id is None:
+                    return None
+                self._workspace_ids[team_id] = workspace_id
+            version = catalogue_version(conn, workspace_id)
+        with self._lock:
+            cached = self._catalogues.get(workspace_id)
+        if cached is not None and cached.version == version:
+            return cached
+        with self._sessions.begin() as s:
+            personas = list_personas(s, workspace_id)
+            rated = last_rated(s, workspace_id)
+            s.expunge_all()
+        # Read in a later transaction than the version: if something changed in between, the next lookup sees a
+        # newer version and reloads, so a stale catalogue never outlives one request.
+        catalogue = _Catalogue(
+            version, personas, {p.id: PersonaCard.from_persona(p, rated.get(p.id)) for p in personas}
+        )
+        with self._lock:
+            self._catalogues[workspace_id] = catalogue
+        return catalogue
 
     def list_active(self, team_id: str) -> list[PersonaCard]:
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            return [PersonaCard.from_persona(p) for p in list_personas(s, workspace.id)]
+        catalogue = self._catalogue(team_id)
+        return [] if catalogue is None else [catalogue.cards[p.id] for p in catalogue.personas]
 
     def lookup(self, team_id: str, query: str) -> LookupAnswer:
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            result = search_personas(list_personas(s, workspace.id), query)
-            if result.best is not None:
-                card = PersonaCard.from_persona(result.best, _last_validated(s, result.best.id))
-                return LookupAnswer(LookupOutcome.CARD, query, card=card)
-            if result.candidates:
-                candidates = tuple(PersonaCard.from_persona(p) for p in result.candidates)
-                return LookupAnswer(LookupOutcome.PICK, query, candidates=candidates)
-            suggestions = tuple(PersonaCard.from_persona(p) for p in result.suggestions)
-            return LookupAnswer(LookupOutcome.NO_MATCH, query, suggestions=suggestions)
+        catalogue = self._catalogue(team_id)
+        if catalogue is None:
+            return LookupAnswer(LookupOutcome.NO_MATCH, query)
+        result = catalogue.search(query)
+        if result.best is not None:
+            return LookupAnswer(LookupOutcome.CARD, query, card=catalogue.cards[result.best.id])
+        if result.candidates:
+            candidates = tuple(catalogue.cards[p.id] for p in result.candidates)
+            return LookupAnswer(LookupOutcome.PICK, query, candidates=candidates)
+        suggestions = tuple(catalogue.cards[p.id] for p in result.suggestions)
+        return LookupAnswer(LookupOutcome.NO_MATCH, query, suggestions=suggestions)
 
     def card(self, team_id: str, persona_id: int) -> PersonaCard | None:
         """The card for an active persona of this workspace, or None (gone, retired, or another workspace's)."""
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            persona = get_persona(s, workspace.id, persona_id)
-            if persona is None or not persona.active:
-                return None
-            return PersonaCard.from_persona(persona, _last_validated(s, persona.id))
+        catalogue = self._catalogue(team_id)
+        return None if catalogue is None else catalogue.cards.get(persona_id)

@@ -1,0 +1,95 @@
+"""The lookup service answers from a cached catalogue that never outlives a change."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.lookup import LookupOutcome, LookupService
+from persona_store.files import PersonaSpec
+from persona_store.models import Feedback, Workspace
+from persona_store.personas import apply_persona, set_status
+
+MARY = PersonaSpec(
+    name="Marketing Director Mary",
+    key="marketing-director-mary",
+    role="Marketing Director",
+    goals=("Hit pipeline targets",),
+)
+FIONA = PersonaSpec(name="Finance Fiona", key="finance-fiona", role="CFO", goals=("Cut costs",))
+
+
+def seed(sessions: sessionmaker[Session], *specs: PersonaSpec, team: str = "T0TEST") -> int:
+    with sessions.begin() as s:
+        workspace = s.query(Workspace).filter_by(team_id=team).one_or_none() or Workspace(team_id=team)
+        s.add(workspace)
+        s.flush()
+        for spec in specs:
+            apply_persona(s, workspace.id, spec, author="U0ADMIN")
+        return workspace.id
+
+
+def test_unknown_workspace_has_no_personas_and_nothing_is_created(sessions: sessionmaker[Session]) -> None:
+    service = LookupService(sessions)
+    assert service.list_active("T0NOBODY") == []
+    assert service.lookup("T0NOBODY", "mary").outcome is LookupOutcome.NO_MATCH
+    with sessions.begin() as s:
+        assert s.query(Workspace).count() == 0
+
+
+def test_a_revision_is_visible_on_the_very_next_lookup(sessions: sessionmaker[Session]) -> None:
+    workspace_id = seed(sessions, MARY, FIONA)
+    service = LookupService(sessions)
+    assert service.lookup("T0TEST", "mary").card.goals == ("Hit pipeline targets",)  # type: ignore[union-attr]
+    with sessions.begin() as s:
+        apply_persona(s, workspace_id, dataclasses.replace(MARY, goals=("Prove ROI",)), author="U0ADMIN")
+    card = service.lookup("T0TEST", "mary").card
+    assert card is not None and card.goals == ("Prove ROI",) and card.revision_number == 2
+
+
+def test_retired_personas_disappear_and_new_ones_appear(sessions: sessionmaker[Session]) -> None:
+    workspace_id = seed(sessions, MARY)
+    service = LookupService(sessions)
+    mary_id = service.lookup("T0TEST", "mary").card.id  # type: ignore[union-attr]
+    with sessions.begin() as s:
+        set_status(s, workspace_id, mary_id, "retired", author="U0ADMIN")
+        apply_persona(s, workspace_id, FIONA, author="U0ADMIN")
+    assert [c.name for c in service.list_active("T0TEST")] == ["Finance Fiona"]
+    assert service.card("T0TEST", mary_id) is None
+    assert service.lookup("T0TEST", "Marketing Director Mary").card is None
+
+
+def test_a_new_rating_updates_last_validated(sessions: sessionmaker[Session]) -> None:
+    workspace_id = seed(sessions, MARY)
+    service = LookupService(sessions)
+    card = service.lookup("T0TEST", "mary").card
+    assert card is not None and card.validated_at is None
+    when = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    with sessions.begin() as s:
+        s.add(
+            Feedback(
+                workspace_id=workspace_id,
+                persona_id=card.id,
+                revision_number=1,
+                submission_key="k1",
+                author_id="U0REP",
+                author_role="sales",
+                source="adhoc",
+                fit=4,
+                created_at=when,
+                updated_at=when,
+            )
+        )
+    assert service.lookup("T0TEST", "mary").card.validated_at == when  # type: ignore[union-attr]
+
+
+def test_cards_never_cross_workspaces(sessions: sessionmaker[Session]) -> None:
+    seed(sessions, MARY, team="T0ONE")
+    seed(sessions, FIONA, team="T0TWO")
+    service = LookupService(sessions)
+    mary = service.lookup("T0ONE", "mary").card
+    assert mary is not None
+    assert service.card("T0TWO", mary.id) is None
+    assert [c.name for c in service.list_active("T0TWO")] == ["Finance Fiona"]
