@@ -59,6 +59,7 @@ __all__ = [
     "parse_feedback_answers",
     "read_feedback_draft",
     "selected_persona_id",
+    "view_values",
 ]
 
 TEMPLATE = "feedback"
@@ -387,6 +388,26 @@ def build_feedback_modal(
 # --- parsing ---------------------------------------------------------------------------------------------------
 
 
+def view_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A view's answers so far: its `state.values` over the initial values it was drawn with.
+
+    Slack may leave inputs nobody touched out of a block action's state; a re-drawn view must still keep them.
+    """
+    values: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        block_id, action_id = block.get("block_id"), element.get("action_id")
+        if block.get("type") != "input" or not block_id or not action_id:
+            continue
+        if element.get("initial_value") is not None:
+            values[block_id] = {action_id: {"type": element.get("type"), "value": element["initial_value"]}}
+        elif element.get("initial_option") is not None:
+            values[block_id] = {action_id: {"type": element.get("type"), "selected_option": element["initial_option"]}}
+    for block_id, state in ((view.get("state") or {}).get("values") or {}).items():
+        values.setdefault(block_id, {}).update(state)
+    return values
+
+
 def selected_persona_id(state_values: dict[str, Any]) -> int | None:
     """The persona chosen in the modal's persona select, if any."""
     option = (state_values.get(ids.BLOCK_FEEDBACK_PERSONA, {}).get(ids.ACTION_FEEDBACK_PERSONA) or {}).get(
@@ -409,18 +430,22 @@ def _typed(state_values: dict[str, Any], block_id: str, action_id: str) -> str:
     return text.replace("\x00", "\ufffd") if text.strip() else ""
 
 
-def looks_like_url(token: str) -> bool:
-    lowered = token.lower()
-    return "://" in token or lowered.startswith(("http:", "https:", "http/", "https/", "www."))
+# Anything written like a link: scheme://…, or http(s) with the slashes or colon mangled. Quotes, brackets and `|`
+# end it, so a link inside a formula, a sentence or Slack's <url|label> is checked on its own.
+_LINKISH = re.compile(r"""[^\s"'<>()\[\]|]*://[^\s"'<>()\[\]|]*|\bhttps?:(?!//)\S*|\bhttps?//\S*""", re.IGNORECASE)
 
 
-def valid_url(token: str) -> bool:
-    candidate = token if "://" in token or not token.lower().startswith("www.") else "https://" + token
+def malformed_links(text: str) -> list[str]:
+    """The link-like pieces of `text` that are not complete http(s) web addresses."""
+    return [candidate for candidate in _LINKISH.findall(text) if not _valid_url(candidate)]
+
+
+def _valid_url(candidate: str) -> bool:
     try:
         parts = urlsplit(candidate)
     except ValueError:
         return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and bool(_HOST.match(parts.netloc))
+    return parts.scheme.lower() in ("http", "https") and bool(_HOST.match(parts.netloc))
 
 
 def _read(state_values: dict[str, Any], persona: PersonaCard, p: str) -> tuple[FeedbackAnswers, FormErrors]:
@@ -466,7 +491,7 @@ def _read(state_values: dict[str, Any], persona: PersonaCard, p: str) -> tuple[F
         texts[name] = _typed(state_values, p + block, action)
         if len(texts[name]) > TEXT_MAX:
             errors[p + block] = _t("error_too_long", TEXT_MAX)
-    if any(looks_like_url(t) and not valid_url(t) for t in texts["evidence_ref"].split()):
+    if malformed_links(texts["evidence_ref"]):
         errors.setdefault(p + ids.BLOCK_FEEDBACK_EVIDENCE, _t("error_url"))
 
     stage = _selected(state_values, p + ids.BLOCK_FEEDBACK_JOURNEY, ids.ACTION_FEEDBACK_JOURNEY)

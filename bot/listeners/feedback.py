@@ -34,6 +34,7 @@ from bot.blocks.feedback import (
     parse_feedback_answers,
     read_feedback_draft,
     selected_persona_id,
+    view_values,
 )
 from bot.blocks.persona import build_text
 from bot.listeners.actions import parse_action, persona_id_from
@@ -148,7 +149,7 @@ def _redraw(
     form = services.feedback.form(team_id, user_id, persona_id=persona_id)
     if meta is None or form is None or form.persona is None:
         return None
-    draft = read_feedback_draft(view.get("state", {}).get("values", {}), form.persona)
+    draft = read_feedback_draft(view_values(view), form.persona)
     return build_feedback_modal(form, dataclasses.replace(meta, persona_id=persona_id), prefill=draft)
 
 
