@@ -29,7 +29,8 @@ CARD_SECTIONS = (
 def build_card(card: PersonaCard, *, shared_by: str | None = None, with_actions: bool = True) -> list[dict[str, Any]]:
     """The persona card. Shared copies carry who shared them and no buttons."""
     # Cards are looked up far more often than personas change: render each version once, hand out fresh copies.
-    return json.loads(_card_json(card, shared_by, with_actions))  # type: ignore[no-any-return]
+    blocks: list[dict[str, Any]] = json.loads(_card_json(card, shared_by, with_actions))
+    return blocks
 
 
 @lru_cache(maxsize=256)
