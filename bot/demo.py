@@ -6,13 +6,16 @@ correctly signed requests, and prints what each person saw in Slack.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import click
 
@@ -65,15 +68,22 @@ class DemoWorld:
     def show(self, heading: str, payload: dict[str, Any] | None) -> None:
         """Print a message or view the way a person would read it."""
         self.echo(click.style(f"  {heading}:", fg="cyan"))
-        for line in describe(payload or {}).splitlines():
+        for line in describe(payload or {}, self.people).splitlines():
             self.echo(f"    {line}")
 
 
 Scene = Callable[[DemoWorld], None]
 
 
-def describe(payload: dict[str, Any]) -> str:
-    """Block Kit as terminal text: headers, sections, fields, context lines, buttons and inputs."""
+def describe(payload: dict[str, Any], people: dict[str, str] | None = None) -> str:
+    """Block Kit as terminal text, as Slack would show it: mentions as names, entities decoded."""
+    text = _describe_blocks(payload)
+    names = people or {}
+    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _describe_blocks(payload: dict[str, Any]) -> str:
     lines: list[str] = []
     if payload.get("title"):
         lines.append(f"[{_text(payload['title'])}]")
@@ -107,22 +117,33 @@ def _text(obj: Any) -> str:
     return str(obj)
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # the stdlib's name
+        """The app logs each request itself."""
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
 @contextmanager
 def running_app(settings: Settings, services: Services) -> Iterator[str]:
-    """Serve the real WSGI app on a free local port in a thread; yields its base URL."""
-    import waitress
+    """Serve the real WSGI app on a free local port in a thread; yields its base URL.
 
+    The demo uses the standard library's threaded WSGI server (it stops cleanly in-process); `persona-bot serve`
+    runs the same WSGI app on waitress.
+    """
     app = create_app(settings, services)
     engine = services.sessions.kw["bind"]
     wsgi = PersonaBotWSGI(app, engine, settings.slack_signing_secret or "")
-    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=8)
-    port = server.socket.getsockname()[1]
-    thread = threading.Thread(target=server.run, name="demo-http", daemon=True)
+    server = make_server("127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="demo-http", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
-        server.close()
+        server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -21,4 +22,6 @@ def demo(out: Path | None) -> None:
     """Play the whole loop offline on SQLite against a local Slack stand-in, and show what people see."""
     from bot.demo import run_demo
 
+    # The demo prints what people see; the app's JSON request logs would drown it.
+    logging.getLogger().setLevel(logging.WARNING)
     run_demo(out or Path(tempfile.mkdtemp(prefix="persona-bot-demo-")))

@@ -43,12 +43,12 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
         server = waitress.create_server(wsgi, host=host, port=port, threads=threads, ident="persona-bot")
     except OSError as error:
         raise CLIError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
-    # A platform's SIGTERM (deploys, scale-downs) ends the loop cleanly instead of killing the process.
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    # A platform's SIGTERM (deploys, scale-downs) ends the loop like Ctrl-C does, instead of killing the process.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     log.info("serving", extra={"host": host, "port": port})
-    # OSError: the listening socket was closed by our SIGTERM handler; either way we stop cleanly.
-    with contextlib.suppress(KeyboardInterrupt, OSError):
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
+    server.close()
     log.info("stopped")
 
 
