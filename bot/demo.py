@@ -32,6 +32,7 @@ from persona_store.workspaces import ensure_workspace
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
 TEAM_ID = "T0DEMO"
+OWNER_NAMES = {"U0OWNER1": "Dana Kim (product marketing)", "U0OWNER2": "Luis Ortega (revenue operations)"}
 BOT_TOKEN = "xoxb-demo-token"  # a stand-in token, valid only against the local stand-in
 
 
@@ -158,7 +159,7 @@ def seed(services: Services, standin: SlackStandin) -> tuple[int, dict[str, str]
     people = {entry.slack_user_id: entry.name for entry in roster}
     for spec in specs:
         if spec.owner and spec.owner not in people:
-            people[spec.owner] = f"Owner of {spec.name}"
+            people[spec.owner] = OWNER_NAMES.get(spec.owner, spec.owner)
     for user_id, name in people.items():
         tz = next((e.timezone for e in roster if e.slack_user_id == user_id and e.timezone), "Europe/London")
         standin.add_user(TEAM_ID, user_id, name, tz=tz)
