@@ -46,6 +46,12 @@ BLOCK_CHECKIN_ACTIONS = "checkin_actions"
 
 # Editing and reviews
 VIEW_EDIT_PERSONA = "persona_edit"
+ACTION_EDIT_PICK = "persona_edit_pick"  # "Edit" on a pick list; value = persona id
+EDIT_BLOCK_PREFIX = "edit_"  # edit modal inputs: block_id "edit_<field>[_<part>]", action_id the same + "_input"
+ACTION_REVIEW_ACCURATE = "review_accurate"  # review DM buttons; value = "<persona id>:<review cycle>"
+ACTION_REVIEW_EDIT = "review_edit"
+ACTION_REVIEW_RETIRE = "review_retire"
+BLOCK_REVIEW_ACTIONS = "review_actions"
 
 # App Home
 EVENT_APP_HOME_OPENED = "app_home_opened"

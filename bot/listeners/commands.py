@@ -13,6 +13,7 @@ from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
 from bot.listeners.checkins import show_checkin_status
 from bot.listeners.feedback import start_feedback
+from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
 from bot.listeners.reports import request_report
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
@@ -74,6 +75,10 @@ def routes() -> dict[str, Handler]:
         "": show_help,
         "help": show_help,
         "list": show_list,
+        "new": handle_new,
+        "edit": handle_edit,
+        "history": handle_history,
+        "reviews": handle_reviews,
         "report": request_report,
         "feedback": start_feedback,
         "checkin": show_checkin_status,

@@ -13,7 +13,9 @@ from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
 from bot.services.installs import InstallService
 from bot.services.lookup import LookupService
+from bot.services.personas_admin import PersonaAdminService
 from bot.services.reports import ReportService
+from bot.services.reviews import ReviewService
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Services:
     sessions: sessionmaker[Session]
     background: Executor  # slow work after ack(), off Bolt's listener pool
     lookup: LookupService
+    personas_admin: PersonaAdminService
+    reviews: ReviewService
     checkins: CheckinService
     reports: ReportService
     feedback: FeedbackService
@@ -37,6 +41,8 @@ class Services:
             sessions=sessions,
             background=background,
             lookup=LookupService(sessions),
+            personas_admin=PersonaAdminService(sessions, settings),
+            reviews=ReviewService(sessions, settings),
             checkins=CheckinService(sessions, settings),
             reports=ReportService(sessions, settings),
             feedback=FeedbackService(sessions, settings),

@@ -1,0 +1,262 @@
+"""The persona edit modal: build it from an EditForm, parse a submission back, and map problems to its inputs.
+
+Lists are one item per line. A text input holds at most 3,000 characters, so a long list is spread over several
+inputs ("Goals", "Goals (continued, 2)", …), each filled to leave room for new lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.blocks.common import mrkdwn_section
+from bot.render import render_part
+from bot.services.personas_admin import NOTE_MAX, EditForm, EditSubmission
+from persona_store.files import LIST_FIELDS, NAME_MAX, ROLE_MAX, STATUSES, SUMMARY_MAX
+from persona_store.models import ROLES
+
+TEXT_INPUT_MAX = 3000
+PART_BUDGET = 2400  # characters prefilled per list input, leaving room to add lines
+MODAL_BLOCK_LIMIT = 100
+PRIVATE_METADATA_MAX = 3000
+_FIXED_BLOCKS = 8  # intro, name, role, summary, owner, status, team roles, note
+
+
+class TooLargeForModal(ValueError):
+    """The persona's lists need more inputs than a modal can hold."""
+
+
+@dataclass(frozen=True)
+class ReviewMessage:
+    """The review DM an edit was opened from, so saving can update it."""
+
+    channel: str
+    ts: str
+
+
+def block_id(field: str, part: int = 1) -> str:
+    return f"{ids.EDIT_BLOCK_PREFIX}{field}" if part == 1 else f"{ids.EDIT_BLOCK_PREFIX}{field}_{part}"
+
+
+def action_id(field: str, part: int = 1) -> str:
+    return block_id(field, part) + "_input"
+
+
+def split_list(items: tuple[str, ...] | list[str]) -> list[str]:
+    """Items as the text of one or more inputs, one item per line, each input within PART_BUDGET."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for item in items:
+        extra = len(item) + (1 if current else 0)
+        if current and size + extra > PART_BUDGET:
+            parts.append("\n".join(current))
+            current, size = [], 0
+            extra = len(item)
+        current.append(item)
+        size += extra
+    parts.append("\n".join(current))
+    return parts
+
+
+def _text_input(
+    field: str,
+    part: int,
+    initial: str,
+    *,
+    max_length: int,
+    optional: bool = True,
+    multiline: bool = False,
+    hint: str | None = None,
+) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id=action_id(field, part),
+        initial_value=initial or None,
+        multiline=multiline,
+        max_length=min(max_length, TEXT_INPUT_MAX),
+    )
+    return InputBlock(
+        block_id=block_id(field, part),
+        label=PlainTextObject(text=render_part("edit", "label", field, part)),
+        element=element,
+        optional=optional,
+        hint=PlainTextObject(text=hint) if hint else None,
+    )
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(text=PlainTextObject(text=text), value=value)
+
+
+def build_edit_modal(form: EditForm, review_message: ReviewMessage | None = None) -> dict[str, Any]:
+    """The modal for `form`; raises TooLargeForModal when its lists cannot fit in Slack's 100 blocks."""
+    spec = form.spec
+    is_new = form.persona_id is None
+    list_parts = {name: split_list(getattr(spec, name)) for name in LIST_FIELDS}
+    if _FIXED_BLOCKS + sum(len(parts) for parts in list_parts.values()) > MODAL_BLOCK_LIMIT:
+        raise TooLargeForModal(spec.name)
+
+    blocks: list[Block] = [mrkdwn_section(render_part("edit", "intro", form))]
+    blocks.append(_text_input("name", 1, spec.name, max_length=NAME_MAX, optional=False))
+    blocks.append(_text_input("role", 1, spec.role, max_length=ROLE_MAX))
+    blocks.append(_text_input("summary", 1, spec.summary, max_length=SUMMARY_MAX, multiline=True))
+    for name in LIST_FIELDS:
+        for part, text in enumerate(list_parts[name], start=1):
+            hint = render_part("edit", "list_hint", name) if part == 1 else None
+            blocks.append(_text_input(name, part, text, max_length=TEXT_INPUT_MAX, multiline=True, hint=hint))
+    blocks.append(
+        InputBlock(
+            block_id=block_id("owner"),
+            label=PlainTextObject(text=render_part("edit", "label", "owner", 1)),
+            element=UserSelectElement(action_id=action_id("owner"), initial_user=spec.owner or None),
+            optional=True,
+        )
+    )
+    statuses = [_option(render_part("edit", "status_option", s), s) for s in STATUSES]
+    blocks.append(
+        InputBlock(
+            block_id=block_id("status"),
+            label=PlainTextObject(text=render_part("edit", "label", "status", 1)),
+            element=RadioButtonsElement(
+                action_id=action_id("status"),
+                options=statuses,
+                initial_option=next(o for o in statuses if o.value == spec.status),
+            ),
+        )
+    )
+    roles = [_option(render_part("edit", "role_option", r), r) for r in ROLES]
+    chosen = [o for o in roles if o.value in spec.team_roles]
+    blocks.append(
+        InputBlock(
+            block_id=block_id("team_roles"),
+            label=PlainTextObject(text=render_part("edit", "label", "team_roles", 1)),
+            element=CheckboxesElement(action_id=action_id("team_roles"), options=roles, initial_options=chosen or None),
+            optional=True,
+            hint=PlainTextObject(text=render_part("edit", "team_roles_hint")),
+        )
+    )
+    blocks.append(
+        _text_input(
+            "note",
+            1,
+            "Created" if is_new else "",
+            max_length=NOTE_MAX,
+            optional=False,
+            hint=render_part("edit", "note_hint", is_new),
+        )
+    )
+    metadata: dict[str, Any] = {"p": form.persona_id, "r": form.revision_number, "v": form.review}
+    if review_message is not None:
+        metadata["dm"] = [review_message.channel, review_message.ts]
+    view = View(
+        type="modal",
+        callback_id=ids.VIEW_EDIT_PERSONA,
+        title=PlainTextObject(text=render_part("edit", "title", is_new)),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+        private_metadata=json.dumps(metadata, separators=(",", ":")),
+    )
+    return view.to_dict()
+
+
+def _metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    raw = view.get("private_metadata") or ""
+    try:
+        data = json.loads(raw) if len(raw) <= PRIVATE_METADATA_MAX else {}
+    except ValueError:
+        data = {}
+    return data if isinstance(data, dict) else {}
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def parse_edit_submission(view: Mapping[str, Any]) -> tuple[EditSubmission, ReviewMessage | None]:
+    """The submitted form (values as typed) and the review DM it came from, if any.
+
+    Nothing here is trusted: the service re-checks who may save, and validates every value.
+    """
+    state: Mapping[str, Any] = (view.get("state") or {}).get("values") or {}
+    meta = _metadata(view)
+
+    def element(field: str, part: int = 1) -> Mapping[str, Any] | None:
+        found = (state.get(block_id(field, part)) or {}).get(action_id(field, part))
+        return found if isinstance(found, Mapping) else None
+
+    def text(field: str) -> str:
+        found = element(field)
+        value = found.get("value") if found else None
+        return value if isinstance(value, str) else ""
+
+    values: dict[str, Any] = {"name": text("name"), "role": text("role"), "summary": text("summary")}
+    for name in LIST_FIELDS:
+        lines: list[str] = []
+        part = 1
+        while block_id(name, part) in state:
+            found = element(name, part)
+            value = found.get("value") if found else None
+            if isinstance(value, str):
+                lines.extend(line.strip() for line in value.splitlines())
+            part += 1
+        values[name] = [line for line in lines if line]
+    owner = element("owner")
+    values["owner"] = (owner or {}).get("selected_user") or None
+    status = (element("status") or {}).get("selected_option") or {}
+    values["status"] = status.get("value") if isinstance(status, Mapping) else None
+    roles = (element("team_roles") or {}).get("selected_options") or []
+    values["team_roles"] = [o.get("value") for o in roles if isinstance(o, Mapping)]
+
+    dm = meta.get("dm")
+    review_message = (
+        ReviewMessage(str(dm[0]), str(dm[1]))
+        if isinstance(dm, list) and len(dm) == 2 and all(isinstance(x, str) for x in dm)
+        else None
+    )
+    revision = meta.get("r")
+    submission = EditSubmission(
+        persona_id=_int_or_none(meta.get("p")),
+        revision_number=revision if isinstance(revision, int) and not isinstance(revision, bool) else 0,
+        values=values,
+        note=text("note"),
+        review=meta.get("v") is True,
+    )
+    return submission, review_message
+
+
+def edit_errors(errors: Mapping[str, str]) -> dict[str, str]:
+    """Service problems by field -> Slack's `response_action: errors` by block id (unknown fields: the note)."""
+    known = {"name", "role", "summary", "owner", "status", "team_roles", "note", *LIST_FIELDS}
+    out: dict[str, str] = {}
+    for field, message in errors.items():
+        target = block_id(field if field in known else ("name" if field == "key" else "note"))
+        out[target] = f"{out[target]} {message}" if target in out else message
+    return out
+
+
+__all__ = [
+    "ReviewMessage",
+    "TooLargeForModal",
+    "action_id",
+    "block_id",
+    "build_edit_modal",
+    "edit_errors",
+    "parse_edit_submission",
+    "split_list",
+]

@@ -1,0 +1,165 @@
+"""`/persona new`, `/persona edit <persona>`, `/persona history <persona>`, `/persona reviews`, and the edit modal."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+
+from bot import ids
+from bot.blocks.common import actions, button, fallback_text, mrkdwn_section, to_dicts
+from bot.blocks.edit import ReviewMessage, TooLargeForModal, build_edit_modal, edit_errors, parse_edit_submission
+from bot.blocks.history import build_history, history_fallback
+from bot.blocks.persona import build_text
+from bot.blocks.reviews import build_overdue
+from bot.render import render_part
+from bot.services import Services
+from bot.services.personas_admin import EditOpen, Outcome
+from bot.services.reviews import ReviewAnswer, ReviewStatus
+from persona_store.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.listeners.commands import CommandRequest
+
+log = logging.getLogger(__name__)
+PICK_LIMIT = 5
+
+
+def _refusal(opened: EditOpen) -> tuple[list[dict[str, Any]], str]:
+    """What to say instead of opening the form."""
+    if opened.outcome is Outcome.NOT_ALLOWED:
+        name = opened.candidates[0].name if opened.candidates else ""
+        return build_text("edit", "not_allowed", name), "Sorry, you can't edit that persona"
+    if opened.outcome is Outcome.NEED_NAME:
+        return build_text("edit", "need_name", "edit"), "Which persona?"
+    if opened.outcome is Outcome.PICK or opened.candidates:
+        macro = "pick" if opened.outcome is Outcome.PICK else "no_match"
+        blocks: list[Block] = [mrkdwn_section(render_part("edit", macro, opened.query))]
+        if opened.candidates:
+            choices = [button(f"Edit {p.name}", ids.ACTION_EDIT_PICK, str(p.id)) for p in opened.candidates]
+            blocks.append(actions(choices[:PICK_LIMIT]))
+        return to_dicts(blocks), "Which persona?"
+    return build_text("edit", "no_match", opened.query), "No persona matched"
+
+
+def open_edit_form(
+    opened: EditOpen, client: WebClient, trigger_id: str, review_message: ReviewMessage | None = None
+) -> tuple[list[dict[str, Any]], str] | None:
+    """Open the modal (returns None) or say why not (returns the message)."""
+    if opened.outcome is not Outcome.FORM or opened.form is None:
+        return _refusal(opened)
+    try:
+        view = build_edit_modal(opened.form, review_message)
+    except TooLargeForModal:
+        return build_text("edit", "too_large", opened.form.spec.name), "Too large to edit in Slack"
+    client.views_open(trigger_id=trigger_id, view=view)
+    return None
+
+
+def handle_new(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    _answer_command(services.personas_admin.open_new(req.team_id, req.user_id), req, ack, client)
+
+
+def handle_edit(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    _answer_command(services.personas_admin.open_edit(req.team_id, req.user_id, req.args), req, ack, client)
+
+
+def _answer_command(opened: EditOpen, req: CommandRequest, ack: Ack, client: WebClient) -> None:
+    if opened.outcome is not Outcome.FORM:
+        blocks, text = _refusal(opened)
+        ack(response_type="ephemeral", blocks=blocks, text=text)
+        return
+    # The trigger expires 3 s after the command: open the modal first, then acknowledge.
+    refusal = open_edit_form(opened, client, req.trigger_id)
+    if refusal is None:
+        ack()
+    else:
+        ack(response_type="ephemeral", blocks=refusal[0], text=refusal[1])
+
+
+def handle_history(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    answer = services.personas_admin.history(req.team_id, req.args)
+    if answer.outcome is Outcome.FORM and answer.persona is not None:
+        ack(response_type="ephemeral", blocks=build_history(answer), text=fallback_text(history_fallback(answer)))
+    elif answer.outcome is Outcome.NEED_NAME:
+        ack(response_type="ephemeral", blocks=build_text("edit", "need_name", "history"), text="Which persona?")
+    elif answer.outcome is Outcome.PICK:
+        ack(
+            response_type="ephemeral",
+            blocks=build_text("history", "pick", answer.query, answer.candidates),
+            text="Which persona?",
+        )
+    else:
+        ack(response_type="ephemeral", blocks=build_text("edit", "no_match", answer.query), text="No persona matched")
+
+
+def handle_reviews(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    items = services.reviews.overdue_for_admins(req.team_id, req.user_id, utcnow())
+    if items is None:
+        ack(response_type="ephemeral", blocks=build_text("reviews", "admins_only"), text="Admins only")
+        return
+    days = services.settings.review_after_days
+    ack(response_type="ephemeral", blocks=build_overdue(items, days), text=f"{len(items)} reviews overdue")
+
+
+def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
+
+
+def handle_edit_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
+    ack()
+    team_id, user_id = _team_and_user(body)
+    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    if not value.isdigit() or len(value) > 11:
+        return
+    opened = services.personas_admin.open_edit_by_id(team_id, user_id, int(value))
+    refusal = open_edit_form(opened, client, str(body.get("trigger_id") or ""))
+    if refusal is not None:
+        respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
+
+
+def handle_edit_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    team_id, user_id = _team_and_user(body)
+    submission, review_message = parse_edit_submission(body.get("view") or {})
+    result = services.personas_admin.save(team_id, user_id, submission)
+    if not result.ok:
+        ack(response_action="errors", errors=edit_errors(result.errors))
+        return
+    ack()
+    persona = result.persona
+    if persona is None:
+        return
+    try:
+        if review_message is not None:
+            outcome = "retired" if persona.status == "retired" else "edited"
+            answer = ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, utcnow())
+            client.chat_update(
+                channel=review_message.channel,
+                ts=review_message.ts,
+                blocks=build_text("reviews", "done", answer),
+                text=fallback_text(render_part("reviews", "done", answer)),
+            )
+        else:
+            client.chat_postMessage(
+                channel=user_id,
+                blocks=build_text("edit", "saved", persona.name, result.revision_number, result.created),
+                text=render_part("edit", "saved_fallback", persona.name),
+            )
+    except SlackApiError as error:  # the save stands; only the confirmation was lost
+        log.warning("could not confirm a persona save: %s", error.response.get("error"))
+
+
+def register(app: App, services: Services) -> None:
+    app.action(ids.ACTION_EDIT_PICK)(
+        lambda ack, body, client, respond: handle_edit_pick(ack, body, client, respond, services)
+    )
+    app.view(ids.VIEW_EDIT_PERSONA)(lambda ack, body, client: handle_edit_submission(ack, body, client, services))
+
+
+__all__ = ["handle_edit", "handle_history", "handle_new", "handle_reviews", "open_edit_form", "register"]

@@ -1,0 +1,98 @@
+"""The clock's review step: DM each overdue persona's owner once per review cycle.
+
+For each due persona: claim `review:{persona_id}:{cycle}` in the effects ledger (committed), send the DM, then
+mark it done or failed. A doubled or restarted clock finds the claim and sends nothing; no DB transaction is
+open during the Slack call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.blocks.common import fallback_text
+from bot.blocks.reviews import build_review_dm, review_fallback
+from bot.services import Services
+from bot.services.reviews import ReviewService
+from bot.slack_clients import SlackClients, SlackUnavailable
+from persona_store.db import make_session_factory
+from persona_store.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.jobs import JobContext
+
+log = logging.getLogger("persona_bot.reviews")
+
+
+@dataclass
+class ReviewRun:
+    sent: int = 0
+    failed: int = 0
+    skipped_teams: int = 0
+
+
+def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, now: datetime) -> ReviewRun:
+    """Send this workspace's review DMs that are due at `now` and not claimed yet."""
+    run = ReviewRun()
+    for request in reviews.due_reviews(team_id, now):
+        if not reviews.claim(team_id, request, now):
+            continue  # another clock got there first
+        ok, detail = True, None
+        try:
+            answer = client.chat_postMessage(
+                channel=request.owner,
+                blocks=build_review_dm(request, reviews.after_days),
+                text=fallback_text(review_fallback(request)),
+            )
+            detail = f"{answer.get('channel')}:{answer.get('ts')}"
+        except SlackApiError as error:
+            ok, detail = False, str(error.response.get("error") or "slack_error")
+        except (SlackClientError, OSError) as error:
+            ok, detail = False, type(error).__name__
+        reviews.complete(team_id, request, ok=ok, detail=detail, now=now)
+        if ok:
+            run.sent += 1
+        else:
+            run.failed += 1
+            log.warning("review request failed", extra={"team_id": team_id, "persona_id": request.persona_id})
+    return run
+
+
+def run_due_reviews(services: Services, slack_clients: SlackClients, now: datetime) -> ReviewRun:
+    """Send every review DM that is due at `now` and not sent yet, in every workspace this process can reach."""
+    run = ReviewRun()
+    try:
+        team_ids = slack_clients.team_ids()
+    except SlackUnavailable as error:
+        log.warning("reviews skipped: %s", error)
+        return run
+    for team_id in team_ids:
+        try:
+            client = slack_clients.for_team(team_id)
+        except SlackUnavailable as error:
+            log.warning("reviews skipped for a workspace: %s", error, extra={"team_id": team_id})
+            run.skipped_teams += 1
+            continue
+        one = send_due_reviews(services.reviews, client, team_id, now)
+        run.sent += one.sent
+        run.failed += one.failed
+    return run
+
+
+def reconcile_reviews(ctx: JobContext, team_id: str, now: datetime | None = None) -> None:
+    """The clock's review step (registered in `bot.jobs`): ask owners whose personas are due, once per cycle."""
+    if ctx.engine is None:
+        log.warning("reviews need the database engine in the job context; skipped")
+        return
+    reviews = ReviewService(make_session_factory(ctx.engine), ctx.settings)
+    run = send_due_reviews(reviews, ctx.slack.for_team(team_id), team_id, now or utcnow())
+    if run.sent or run.failed:
+        log.info("review requests sent", extra={"team_id": team_id, "sent": run.sent, "failed": run.failed})
+
+
+__all__ = ["ReviewRun", "reconcile_reviews", "run_due_reviews", "send_due_reviews"]

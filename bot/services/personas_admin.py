@@ -1,0 +1,263 @@
+"""Editing personas in Slack (`/persona new`, `/persona edit`, the edit modal) and `/persona history`.
+
+Only a persona's owner or an admin may open the form and save it; saving re-checks that, because a submitted
+view can be forged or outlive a change of owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from persona_store.files import FileError, PersonaSpec, build_persona_spec, slugify
+from persona_store.models import Persona, PersonaStatus, utcnow
+from persona_store.personas import (
+    FieldChange,
+    PersonaConflict,
+    apply_persona,
+    describe_changes,
+    get_persona,
+    get_persona_by_key,
+    list_personas,
+    persona_spec,
+    record_review,
+    revisions,
+)
+from persona_store.search import search_personas
+from persona_store.workspaces import ensure_workspace
+
+NOTE_MAX = 1000
+
+
+class Outcome(StrEnum):
+    FORM = "form"
+    NOT_ALLOWED = "not_allowed"
+    NO_MATCH = "no_match"
+    PICK = "pick"
+    NEED_NAME = "need_name"
+
+
+@dataclass(frozen=True)
+class PersonaRef:
+    id: int
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class EditForm:
+    """What the edit modal starts from. `persona_id` is None for a new persona."""
+
+    spec: PersonaSpec
+    persona_id: int | None = None
+    revision_number: int = 0
+    review: bool = False  # opened from a review DM: saving also records the review
+
+
+@dataclass(frozen=True)
+class EditOpen:
+    outcome: Outcome
+    query: str = ""
+    form: EditForm | None = None
+    candidates: tuple[PersonaRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class EditSubmission:
+    """The modal's values as typed (lists already split into lines), plus what the modal was opened for."""
+
+    persona_id: int | None
+    revision_number: int
+    values: dict[str, Any]
+    note: str
+    review: bool = False
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """`errors` maps a form field to a message (shown inline); otherwise the save happened (or nothing changed)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    persona: PersonaRef | None = None
+    revision_number: int | None = None
+    created: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    number: int
+    author: str
+    created_at: datetime
+    note: str
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class HistoryAnswer:
+    outcome: Outcome
+    query: str
+    persona: PersonaRef | None = None
+    entries: tuple[HistoryEntry, ...] = ()
+    candidates: tuple[PersonaRef, ...] = ()
+
+
+def _ref(persona: Persona) -> PersonaRef:
+    return PersonaRef(persona.id, persona.name, persona.status)
+
+
+def may_edit(settings: Settings, user_id: str, persona: Persona | None) -> bool:
+    """Admins may create and edit anything; an owner may edit their own persona."""
+    if settings.is_admin(user_id):
+        return True
+    return persona is not None and bool(persona.owner) and persona.owner == user_id
+
+
+class PersonaAdminService:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    # --- opening the form --------------------------------------------------------------------------------
+
+    def open_new(self, team_id: str, user_id: str) -> EditOpen:
+        if not self._settings.is_admin(user_id):
+            return EditOpen(Outcome.NOT_ALLOWED)
+        return EditOpen(Outcome.FORM, form=EditForm(spec=PersonaSpec(name="", key="", owner=user_id)))
+
+    def open_edit(self, team_id: str, user_id: str, query: str) -> EditOpen:
+        """Find the persona by words (retired ones too, so they can be reactivated) and check who asks."""
+        if not query.strip():
+            return EditOpen(Outcome.NEED_NAME)
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            result = search_personas(list_personas(s, workspace.id, include_retired=True), query)
+            if result.best is None:
+                refs = tuple(_ref(p) for p in (result.candidates or result.suggestions))
+                return EditOpen(Outcome.PICK if result.candidates else Outcome.NO_MATCH, query, candidates=refs)
+            return self._form(result.best, user_id, query)
+
+    def open_edit_by_id(self, team_id: str, user_id: str, persona_id: int, *, review: bool = False) -> EditOpen:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            persona = get_persona(s, workspace.id, persona_id)
+            if persona is None:
+                return EditOpen(Outcome.NO_MATCH)
+            return self._form(persona, user_id, persona.name, review=review)
+
+    def _form(self, persona: Persona, user_id: str, query: str, review: bool = False) -> EditOpen:
+        if not may_edit(self._settings, user_id, persona):
+            return EditOpen(Outcome.NOT_ALLOWED, query, candidates=(_ref(persona),))
+        form = EditForm(persona_spec(persona), persona.id, persona.revision_number, review=review)
+        return EditOpen(Outcome.FORM, query, form=form)
+
+    # --- saving ------------------------------------------------------------------------------------------
+
+    def save(self, team_id: str, user_id: str, submission: EditSubmission, now: datetime | None = None) -> SaveResult:
+        """Validate and apply a submitted form as one revision; problems come back per field, nothing saved."""
+        now = now or utcnow()
+        note = " ".join(submission.note.split())
+        errors: dict[str, str] = {}
+        if not note:
+            errors["note"] = "Say in a few words what changed and why."
+        elif len(note) > NOTE_MAX:
+            errors["note"] = f"Keep the note under {NOTE_MAX} characters (it has {len(note)})."
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            persona = None
+            if submission.persona_id is not None:
+                persona = get_persona(s, workspace.id, submission.persona_id)
+                if persona is None:
+                    return SaveResult(errors={"name": "This persona no longer exists."})
+            if not may_edit(self._settings, user_id, persona):
+                return SaveResult(errors={"note": "Only the persona's owner or an admin can save changes."})
+            if persona is not None and persona.revision_number != submission.revision_number:
+                return SaveResult(
+                    errors={"note": "Someone saved this persona after you opened it. Close this and edit again."}
+                )
+            values = dict(submission.values)
+            values["key"] = persona.key if persona is not None else self._new_key(s, workspace.id, values)
+            try:
+                spec = build_persona_spec(values, label="this persona")
+            except FileError as error:
+                errors.update({name: _sentence(message) for name, message in error.field_problems.items()})
+                return SaveResult(errors=errors)
+            if errors:
+                return SaveResult(errors=errors)
+            try:
+                result = apply_persona(s, workspace.id, spec, author=user_id, note=note, now=now)
+            except PersonaConflict:
+                return SaveResult(errors={"name": f"Another persona is already called “{spec.name}”."})
+            if result.unchanged:
+                return SaveResult(errors={"note": "Nothing has changed yet: change a field, or close the form."})
+            if submission.review:
+                outcome = "retired" if spec.status == PersonaStatus.RETIRED.value else "edited"
+                record_review(s, workspace.id, result.persona.id, user_id, outcome, now=now)
+            return SaveResult(
+                persona=_ref(result.persona),
+                revision_number=result.persona.revision_number,
+                created=result.created,
+            )
+
+    @staticmethod
+    def _new_key(session: Session, workspace_id: int, values: dict[str, Any]) -> str:
+        """A key for a new persona that no existing persona has (a renamed persona keeps its old key)."""
+        name = values.get("name")
+        base = slugify(name) if isinstance(name, str) and name.strip() else ""
+        if not base:
+            return ""
+        key, n = base, 2
+        while get_persona_by_key(session, workspace_id, key) is not None:
+            suffix = f"-{n}"
+            key, n = base[: 120 - len(suffix)] + suffix, n + 1
+        return key
+
+    # --- history -----------------------------------------------------------------------------------------
+
+    def history(self, team_id: str, query: str) -> HistoryAnswer:
+        if not query.strip():
+            return HistoryAnswer(Outcome.NEED_NAME, query)
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            result = search_personas(list_personas(s, workspace.id, include_retired=True), query)
+            if result.best is None:
+                refs = tuple(_ref(p) for p in (result.candidates or result.suggestions))
+                return HistoryAnswer(Outcome.PICK if result.candidates else Outcome.NO_MATCH, query, candidates=refs)
+            entries = tuple(
+                HistoryEntry(
+                    number=r.number,
+                    author=r.author,
+                    created_at=r.created_at,
+                    note=r.note,
+                    changes=tuple(describe_changes(r.changes).values()),
+                )
+                for r in revisions(s, workspace.id, result.best.id)
+            )
+            return HistoryAnswer(Outcome.FORM, query, persona=_ref(result.best), entries=entries)
+
+
+def _sentence(problem: str) -> str:
+    """File-style problems ("goals item 3 is 412 characters long; …") read fine in a form, capitalised."""
+    return problem[:1].upper() + problem[1:] if problem else problem
+
+
+__all__ = [
+    "EditForm",
+    "EditOpen",
+    "EditSubmission",
+    "HistoryAnswer",
+    "HistoryEntry",
+    "Outcome",
+    "PersonaAdminService",
+    "PersonaRef",
+    "SaveResult",
+    "may_edit",
+]

@@ -1,0 +1,149 @@
+"""Six-monthly persona reviews: which owners to ask, the exactly-once ledger, and what their answers do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.services.personas_admin import may_edit
+from persona_store.models import PersonaReview, PersonaStatus, utcnow
+from persona_store.personas import get_persona, record_review, set_status
+from persona_store.reviews import (
+    OverdueReview,
+    ReviewDigest,
+    claim_review_request,
+    complete_review_request,
+    due_for_review,
+    overdue_reviews,
+    review_cycle,
+    review_digest,
+    review_key,
+)
+from persona_store.workspaces import ensure_workspace
+
+RETIRE_NOTE = "Retired in the six-monthly review"
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """One owner's review DM, detached from the session."""
+
+    persona_id: int
+    name: str
+    role: str
+    owner: str
+    cycle: int
+    key: str
+    reviewed_at: datetime
+    digest: ReviewDigest
+
+
+class ReviewStatus(StrEnum):
+    RECORDED = "recorded"
+    NOT_ALLOWED = "not_allowed"
+    ALREADY = "already"  # this cycle was already answered (a double click, or another admin)
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class ReviewAnswer:
+    status: ReviewStatus
+    outcome: str = ""
+    persona_name: str = ""
+    reviewer: str | None = None
+    reviewed_at: datetime | None = None
+
+
+class ReviewService:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    @property
+    def after_days(self) -> int:
+        return self._settings.review_after_days
+
+    def due_reviews(self, team_id: str, now: datetime) -> list[ReviewRequest]:
+        """Owners to ask now: overdue active personas whose request for this cycle nobody has claimed."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            requests = []
+            for persona in due_for_review(s, workspace.id, now, self._settings.review_after_days):
+                cycle = review_cycle(persona)
+                requests.append(
+                    ReviewRequest(
+                        persona_id=persona.id,
+                        name=persona.name,
+                        role=persona.role,
+                        owner=persona.owner or "",
+                        cycle=cycle,
+                        key=review_key(persona.id, cycle),
+                        reviewed_at=persona.reviewed_at,
+                        digest=review_digest(s, workspace.id, persona.id, now),
+                    )
+                )
+            return requests
+
+    def claim(self, team_id: str, request: ReviewRequest, now: datetime) -> bool:
+        """Commit the claim before the DM is sent: True for exactly one caller per persona and cycle."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return claim_review_request(s, workspace.id, request.key, now)
+
+    def complete(self, team_id: str, request: ReviewRequest, *, ok: bool, detail: str | None, now: datetime) -> None:
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            complete_review_request(s, workspace.id, request.key, ok=ok, detail=detail, now=now)
+
+    def record_outcome(
+        self, team_id: str, user_id: str, persona_id: int, cycle: int, outcome: str, now: datetime | None = None
+    ) -> ReviewAnswer:
+        """ "Still accurate" or "Retire" from a review DM; a repeated click on the same cycle changes nothing."""
+        now = now or utcnow()
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            persona = get_persona(s, workspace.id, persona_id)
+            if persona is None:
+                return ReviewAnswer(ReviewStatus.GONE)
+            if not may_edit(self._settings, user_id, persona):
+                return ReviewAnswer(ReviewStatus.NOT_ALLOWED, persona_name=persona.name)
+            if review_cycle(persona) != cycle:
+                latest = s.scalar(
+                    select(PersonaReview)
+                    .where(PersonaReview.persona_id == persona.id)
+                    .order_by(PersonaReview.created_at.desc(), PersonaReview.id.desc())
+                    .limit(1)
+                )
+                return ReviewAnswer(
+                    ReviewStatus.ALREADY,
+                    outcome=latest.outcome if latest else "",
+                    persona_name=persona.name,
+                    reviewer=latest.reviewer if latest else None,
+                    reviewed_at=persona.reviewed_at,
+                )
+            if outcome == "retired" and persona.status != PersonaStatus.RETIRED.value:
+                set_status(
+                    s, workspace.id, persona.id, PersonaStatus.RETIRED.value, author=user_id, note=RETIRE_NOTE, now=now
+                )
+            record_review(s, workspace.id, persona.id, user_id, outcome, now=now)
+            return ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, now)
+
+    def overdue(self, team_id: str, now: datetime) -> list[OverdueReview]:
+        """Every active persona past its review date, most overdue first (for admins and the App Home)."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return overdue_reviews(s, workspace.id, now, self._settings.review_after_days)
+
+    def overdue_for_admins(self, team_id: str, user_id: str, now: datetime) -> list[OverdueReview] | None:
+        """The overdue list, or None when `user_id` is not an admin."""
+        if not self._settings.is_admin(user_id):
+            return None
+        return self.overdue(team_id, now)
+
+
+__all__ = ["ReviewAnswer", "ReviewRequest", "ReviewService", "ReviewStatus"]

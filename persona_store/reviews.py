@@ -1,0 +1,200 @@
+"""Six-monthly persona reviews: what is due, the ledger that makes each request exactly-once, and the digest.
+
+A persona's review *cycle* is named by its `reviewed_at` (seconds since the epoch): recording a review moves
+`reviewed_at`, which starts a new cycle, so each cycle's request is claimed once in `effects` under
+`review:{persona_id}:{cycle}`. Queries take a Session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from persona_store.db import insert_ignore
+from persona_store.models import AttributeCheck, Effect, Feedback, Persona, PersonaStatus
+from persona_store.quarters import quarter_of
+
+# How much of a digest a DM can show; the rest is in the spreadsheet.
+TOP_MISMATCHES = 5
+LATEST_MISSING = 3
+EFFECT_PENDING = "pending"
+EFFECT_DONE = "done"
+EFFECT_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RoleFit:
+    role: str
+    mean: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    kind: str
+    text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MissingNote:
+    text: str
+    author_role: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewDigest:
+    """The evidence an owner reads before saying a persona is still accurate."""
+
+    since: datetime
+    feedback_count: int
+    fit_by_role: tuple[RoleFit, ...]
+    mismatches: tuple[Mismatch, ...]
+    missing: tuple[MissingNote, ...]
+
+
+@dataclass(frozen=True)
+class OverdueReview:
+    persona_id: int
+    name: str
+    owner: str | None
+    reviewed_at: datetime
+    days_overdue: int
+    request_status: str | None  # the review request's ledger status for this cycle: None = not sent yet
+
+
+def review_cycle(persona: Persona) -> int:
+    """The current review cycle's name: `reviewed_at` in whole seconds."""
+    return int(persona.reviewed_at.timestamp())
+
+
+def review_key(persona_id: int, cycle: int) -> str:
+    return f"review:{persona_id}:{cycle}"
+
+
+def digest_window_start(now: datetime) -> datetime:
+    """The start of the last two quarters: the current quarter so far and the whole quarter before it."""
+    return quarter_of(now).previous().start_at
+
+
+def _cutoff(now: datetime, after_days: int) -> datetime:
+    return now - timedelta(days=after_days)
+
+
+def due_for_review(session: Session, workspace_id: int, now: datetime, after_days: int) -> list[Persona]:
+    """Active personas with an owner, not reviewed for `after_days`, whose request for this cycle is not claimed."""
+    personas = session.scalars(
+        select(Persona)
+        .where(
+            Persona.workspace_id == workspace_id,
+            Persona.status == PersonaStatus.ACTIVE.value,
+            Persona.owner.is_not(None),
+            Persona.reviewed_at <= _cutoff(now, after_days),
+        )
+        .order_by(Persona.reviewed_at, Persona.id)
+    ).all()
+    claimed = _effect_statuses(session, workspace_id, personas)
+    return [p for p in personas if review_key(p.id, review_cycle(p)) not in claimed]
+
+
+def overdue_reviews(session: Session, workspace_id: int, now: datetime, after_days: int) -> list[OverdueReview]:
+    """Every active persona past its review date (owner or not), most overdue first, with its request status."""
+    personas = session.scalars(
+        select(Persona)
+        .where(
+            Persona.workspace_id == workspace_id,
+            Persona.status == PersonaStatus.ACTIVE.value,
+            Persona.reviewed_at <= _cutoff(now, after_days),
+        )
+        .order_by(Persona.reviewed_at, Persona.name_folded, Persona.id)
+    ).all()
+    statuses = _effect_statuses(session, workspace_id, personas)
+    return [
+        OverdueReview(
+            persona_id=p.id,
+            name=p.name,
+            owner=p.owner,
+            reviewed_at=p.reviewed_at,
+            days_overdue=max(0, (now - p.reviewed_at).days - after_days),
+            request_status=statuses.get(review_key(p.id, review_cycle(p))),
+        )
+        for p in personas
+    ]
+
+
+def _effect_statuses(session: Session, workspace_id: int, personas: Sequence[Persona]) -> dict[str, str]:
+    keys = [review_key(p.id, review_cycle(p)) for p in personas]
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Effect.key, Effect.status).where(Effect.workspace_id == workspace_id, Effect.key.in_(keys))
+    )
+    return {key: status for key, status in rows}
+
+
+def claim_review_request(session: Session, workspace_id: int, key: str, now: datetime) -> bool:
+    """Claim the right to send one review request; True for exactly one caller, however many race."""
+    claimed = session.scalar(
+        insert_ignore(session, Effect)
+        .values(workspace_id=workspace_id, key=key, status=EFFECT_PENDING, created_at=now, detail=None)
+        .returning(Effect.id)
+    )
+    return claimed is not None
+
+
+def complete_review_request(
+    session: Session, workspace_id: int, key: str, *, ok: bool, detail: str | None, now: datetime
+) -> None:
+    session.execute(
+        update(Effect)
+        .where(Effect.workspace_id == workspace_id, Effect.key == key)
+        .values(status=EFFECT_DONE if ok else EFFECT_FAILED, detail=detail, completed_at=now)
+    )
+
+
+def review_digest(session: Session, workspace_id: int, persona_id: int, now: datetime) -> ReviewDigest:
+    """Fit by role, the attributes most often marked "doesn't match" and the latest "what's missing" notes,
+    from this persona's feedback in the last two quarters."""
+    since = digest_window_start(now)
+    window = (
+        Feedback.workspace_id == workspace_id,
+        Feedback.persona_id == persona_id,
+        Feedback.created_at >= since,
+        Feedback.created_at <= now,
+    )
+    count = session.scalar(select(func.count(Feedback.id)).where(*window)) or 0
+    fits = session.execute(
+        select(Feedback.author_role, func.avg(Feedback.fit), func.count(Feedback.id))
+        .where(*window, Feedback.fit.is_not(None))
+        .group_by(Feedback.author_role)
+        .order_by(Feedback.author_role)
+    )
+    mismatches = session.execute(
+        select(AttributeCheck.kind, AttributeCheck.text, func.count(AttributeCheck.id).label("n"))
+        .join(Feedback, Feedback.id == AttributeCheck.feedback_id)
+        .where(*window, AttributeCheck.verdict == "doesnt")
+        .group_by(AttributeCheck.kind, AttributeCheck.text)
+        .order_by(func.count(AttributeCheck.id).desc(), AttributeCheck.kind, AttributeCheck.text)
+        .limit(TOP_MISMATCHES)
+    )
+    missing = session.execute(
+        select(Feedback.missing_text, Feedback.author_role, Feedback.created_at)
+        .where(*window, func.length(func.trim(Feedback.missing_text)) > 0)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(LATEST_MISSING)
+    )
+    return ReviewDigest(
+        since=since,
+        feedback_count=int(count),
+        fit_by_role=tuple(RoleFit(role, round(float(mean), 1), int(n)) for role, mean, n in fits),
+        mismatches=tuple(Mismatch(kind, text, int(n)) for kind, text, n in mismatches),
+        missing=tuple(
+            MissingNote(text.strip(), role, created if created.tzinfo else created.replace(tzinfo=UTC))
+            for text, role, created in missing
+        ),
+    )
