@@ -1,0 +1,133 @@
+"""FeedbackService on SQLite and PostgreSQL: forms, recording once per form, edits, deletes, other workspaces."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.services.feedback import FeedbackAnswers, FeedbackError, FeedbackService, NotAuthor, PersonaUnavailable
+from persona_store.files import parse_persona_file, parse_roster_csv
+from persona_store.models import Feedback
+from persona_store.personas import import_personas, list_personas, set_status
+from persona_store.roster import import_roster
+from persona_store.workspaces import ensure_workspace
+
+DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo_data"
+TEAM = "T0SERVICE"
+REP = "U0DEMO002"  # sales in the demo roster
+
+
+@pytest.fixture
+def service(sessions: sessionmaker[Session]) -> FeedbackService:
+    with sessions.begin() as s:
+        workspace_id = ensure_workspace(s, TEAM).id
+        import_personas(s, workspace_id, parse_persona_file(DEMO_DATA / "personas.yaml"), author="import")
+        import_roster(s, workspace_id, parse_roster_csv(DEMO_DATA / "roster.csv"))
+    return FeedbackService(sessions, Settings())
+
+
+def persona_id(sessions: sessionmaker[Session], name: str) -> int:
+    with sessions.begin() as s:
+        return next(p.id for p in list_personas(s, ensure_workspace(s, TEAM).id) if p.name == name)
+
+
+def answers(pid: int, **changes: object) -> FeedbackAnswers:
+    base = FeedbackAnswers(persona_id=pid, revision_number=1, role="sales", fit=5, verdicts={0: "matches"})
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def count(sessions: sessionmaker[Session]) -> int:
+    with sessions.begin() as s:
+        return int(s.scalar(select(func.count()).select_from(Feedback)) or 0)
+
+
+def test_a_form_offers_every_active_persona_and_the_roster_role(
+    service: FeedbackService, sessions: sessionmaker[Session]
+) -> None:
+    form = service.form(TEAM, REP)
+    assert form is not None and form.persona is None and form.role == "sales" and not form.anonymous
+    assert "Marketing Director Mary" in [p.name for p in form.personas]
+    stranger = service.form(TEAM, "U0STRANGER")
+    assert stranger is not None and stranger.role is None, "not on the roster: they choose"
+
+
+def test_words_preselect_the_persona_they_match_or_say_they_matched_none(service: FeedbackService) -> None:
+    form = service.form(TEAM, REP, query="fionna")
+    assert form is not None and form.persona is not None and form.persona.name == "Finance Fiona"
+    missed = service.form(TEAM, REP, query="quantum astronaut")
+    assert missed is not None and missed.persona is None and missed.query_missed == "quantum astronaut"
+
+
+def test_unknown_retired_or_foreign_personas_get_no_form(
+    service: FeedbackService, sessions: sessionmaker[Session]
+) -> None:
+    mary = persona_id(sessions, "Marketing Director Mary")
+    assert service.form(TEAM, REP, persona_id=mary) is not None
+    assert service.form("T0ELSEWHERE", REP, persona_id=mary) is None
+    assert service.form(TEAM, REP, persona_id=999_999) is None
+    with sessions.begin() as s:
+        set_status(s, ensure_workspace(s, TEAM).id, mary, "retired", author="test")
+    assert service.form(TEAM, REP, persona_id=mary) is None
+    assert service.persona(TEAM, mary) is None
+    with pytest.raises(PersonaUnavailable):
+        service.record(TEAM, REP, answers(mary), form_key="k", source="adhoc")
+
+
+def test_the_same_form_submitted_twice_is_one_record(service: FeedbackService, sessions: sessionmaker[Session]) -> None:
+    mary = persona_id(sessions, "Marketing Director Mary")
+    first = service.record(TEAM, REP, answers(mary), form_key="form-1", source="adhoc")
+    again = service.record(TEAM, REP, answers(mary), form_key="form-1", source="adhoc")
+    other = service.record(TEAM, REP, answers(mary), form_key="form-2", source="shortcut")
+    assert first.created and not again.created and again.id == first.id and other.id != first.id
+    assert first.persona_name == "Marketing Director Mary" and first.verdict_counts == (("matches", 1),)
+    assert count(sessions) == 2
+
+
+def test_someone_else_reusing_a_form_key_gets_their_own_record(
+    service: FeedbackService, sessions: sessionmaker[Session]
+) -> None:
+    mary = persona_id(sessions, "Marketing Director Mary")
+    mine = service.record(TEAM, REP, answers(mary), form_key="shared", source="adhoc")
+    theirs = service.record(TEAM, "U0DEMO003", answers(mary, role="success"), form_key="shared", source="adhoc")
+    assert theirs.created and theirs.id != mine.id and theirs.role == "success"
+    with pytest.raises(FeedbackError):
+        service.record(TEAM, REP, answers(mary), form_key="k" * 65, source="adhoc")
+
+
+def test_edit_form_update_and_delete_belong_to_the_author(
+    service: FeedbackService, sessions: sessionmaker[Session]
+) -> None:
+    mary = persona_id(sessions, "Marketing Director Mary")
+    saved = service.record(
+        TEAM, REP, answers(mary, evidence_permalink="https://t.slack.com/x"), form_key="f", source="shortcut"
+    )
+    form = service.edit_form(TEAM, REP, saved.id)
+    assert form is not None and form.feedback_id == saved.id and form.prefill is not None
+    assert form.prefill.fit == 5 and form.prefill.verdicts == {0: "matches"} and form.role == "sales"
+    with pytest.raises(NotAuthor):
+        service.edit_form(TEAM, "U0DEMO003", saved.id)
+    with pytest.raises(NotAuthor):
+        service.update(TEAM, "U0DEMO003", saved.id, answers(mary, fit=1))
+    with pytest.raises(NotAuthor):
+        service.delete(TEAM, "U0DEMO003", saved.id)
+    assert service.edit_form("T0ELSEWHERE", REP, saved.id) is None
+
+    updated = service.update(TEAM, REP, saved.id, answers(mary, fit=2, verdicts={}))
+    assert updated is not None and updated.updated and updated.fit == 2 and updated.verdict_counts == ()
+    assert count(sessions) == 1
+    assert service.delete(TEAM, REP, saved.id) == "Marketing Director Mary"
+    assert service.delete(TEAM, REP, saved.id) is None
+    assert service.update(TEAM, REP, saved.id, answers(mary)) is None
+    assert service.edit_form(TEAM, REP, saved.id) is None
+    assert count(sessions) == 0
+
+
+def test_anonymous_ratings_setting_reaches_the_form(sessions: sessionmaker[Session], service: FeedbackService) -> None:
+    anonymous = FeedbackService(sessions, Settings(anonymous_ratings=True))
+    form = anonymous.form(TEAM, REP)
+    assert form is not None and form.anonymous
