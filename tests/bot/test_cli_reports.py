@@ -62,7 +62,7 @@ def test_a_range(database: str, tmp_path: Path) -> None:
     ],
 )
 def test_bad_or_empty_quarter_exits_1_with_one_line(database: str, tmp_path: Path, quarter: str, reason: str) -> None:
-    code, out, err = run(database, "-q", quarter, "-o", str(tmp_path / "x.xlsx"))
+    code, _out, err = run(database, "-q", quarter, "-o", str(tmp_path / "x.xlsx"))
     assert code == 1
     assert reason in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.xlsx").exists()
