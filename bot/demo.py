@@ -21,6 +21,7 @@ import click
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
 from bot.server import PersonaBotWSGI
 from bot.services import Services
 from bot.slack_standin import SignedSlackClient, SlackStandin
@@ -192,7 +193,12 @@ def scene_lookup_and_share(world: DemoWorld) -> None:
     world.show("everyone in #deals sees", shared.body)
 
 
-SCENES: list[Scene] = [scene_lookup_and_share, scene_help]
+SCENES: list[Scene] = [
+    scene_lookup_and_share,
+    scene_help,
+    scene_admin_edits_a_persona,
+    scene_owner_reviews_a_persona,
+]
 
 
 def run_demo(out_dir: Path, echo: Callable[[str], None] = click.echo) -> DemoWorld:
@@ -207,6 +213,7 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = click.echo) -> DemoWor
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=secrets.token_hex(16),
             slack_team_id=TEAM_ID,
+            admins=frozenset({DEMO_ADMIN}),
         )
         engine = db.make_engine(settings.database_url)
         db.ensure_schema(engine)
