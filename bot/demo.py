@@ -21,6 +21,7 @@ import click
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.demo_feedback import FEEDBACK_SCENES
 from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
 from bot.server import PersonaBotWSGI
 from bot.services import Services
@@ -195,6 +196,7 @@ def scene_lookup_and_share(world: DemoWorld) -> None:
 
 SCENES: list[Scene] = [
     scene_lookup_and_share,
+    *FEEDBACK_SCENES,
     scene_help,
     scene_admin_edits_a_persona,
     scene_owner_reviews_a_persona,
