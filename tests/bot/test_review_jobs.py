@@ -8,12 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks
 from bot.config import Settings
-from bot.review_jobs import run_due_reviews
+from bot.jobs import RECONCILE_STEPS, JobContext
+from bot.review_jobs import reconcile_reviews, run_due_reviews
 from bot.services import Services
 from bot.services.reviews import ReviewStatus
 from bot.slack_clients import SlackClients
@@ -123,3 +125,13 @@ def test_an_unreachable_owner_is_recorded_and_shown_to_admins(
     ]
     with services.sessions.begin() as s:
         assert overdue_reviews(s, workspace_id, DUE, 182)[0].owner == "U0OWNER"
+
+
+def test_the_clock_runs_the_review_step(services: Services, standin: SlackStandin, mary: int, engine: Engine) -> None:
+    assert reconcile_reviews in RECONCILE_STEPS
+    ctx = JobContext(services.settings, services.checkins, SlackClients(services.settings), engine)
+    reconcile_reviews(ctx, TEAM, now=DUE - timedelta(seconds=1))
+    assert review_dms(standin) == []
+    reconcile_reviews(ctx, TEAM, now=DUE)
+    reconcile_reviews(ctx, TEAM, now=DUE + timedelta(minutes=5))
+    assert len(review_dms(standin)) == 1

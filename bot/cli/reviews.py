@@ -1,0 +1,42 @@
+"""`persona-bot reviews [--send]`: overdue six-monthly persona reviews, and sending the owners' DMs now."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
+from bot.review_jobs import send_due_reviews
+from bot.slack_clients import SlackUnavailable
+from persona_store.models import utcnow
+
+
+@cli.command("reviews")
+@click.option("--send", is_flag=True, help="DM every owner whose review is due now (each is asked once per cycle).")
+@pass_runtime
+@friendly_errors
+def reviews(runtime: Runtime, send: bool) -> None:
+    """List personas overdue for their six-monthly review (REVIEW_AFTER_DAYS); --send asks their owners now."""
+    team_id = runtime.team_id()
+    now = utcnow()
+    if send:
+        try:
+            client = runtime.slack_clients.for_team(team_id)
+        except SlackUnavailable as error:
+            raise CLIError(str(error)) from None
+        run = send_due_reviews(runtime.services.reviews, client, team_id, now)
+        click.echo(f"{run.sent} review request{'s' if run.sent != 1 else ''} sent")
+        if run.failed:
+            raise CLIError(f"{run.failed} owner(s) could not be reached; `persona-bot reviews` shows which")
+    items = runtime.services.reviews.overdue(team_id, now)
+    days = runtime.settings.review_after_days
+    if not items:
+        click.echo(f"No reviews overdue: every active persona was reviewed within {days} days.")
+        return
+    status = {"done": "owner asked", "failed": "owner unreachable", "pending": "being sent", None: "not asked yet"}
+    click.echo(f"{len(items)} persona review{'s' if len(items) != 1 else ''} overdue (more than {days} days):")
+    for item in items:
+        owner = item.owner or "no owner"
+        click.echo(
+            f"  {item.name}  owner {owner}  last reviewed {item.reviewed_at:%Y-%m-%d}  "
+            f"{item.days_overdue} days overdue  {status.get(item.request_status, item.request_status or '')}"
+        )
