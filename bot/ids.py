@@ -55,7 +55,7 @@ BLOCK_REVIEW_ACTIONS = "review_actions"
 
 # App Home
 EVENT_APP_HOME_OPENED = "app_home_opened"
-ACTION_HOME_START_CHECKIN = "home_checkin_start"  # value = participation id
+ACTION_HOME_START_CHECKIN = "home_checkin_start"  # value = round id; opens the same modal as the DM's Start
 ACTION_HOME_DOWNLOAD_REPORT = "home_report_download"  # value = quarter, e.g. "2026-Q4"
 BLOCK_HOME_CHECKIN = "home_checkin"
 BLOCK_HOME_MANAGER_ACTIONS = "home_manager_actions"

@@ -42,7 +42,7 @@ def _checkin(view: HomeView) -> list[Block]:
     pending = view.pending_checkin
     if pending is None:
         return [context(render_part("home", "no_checkin"))]
-    start = button("Start", ids.ACTION_HOME_START_CHECKIN, str(pending.participation_id), style="primary")
+    start = button("Start", ids.ACTION_HOME_START_CHECKIN, str(pending.round_id), style="primary")
     return [
         SectionBlock(
             text=MarkdownTextObject(text=truncate(render_part("home", "checkin", pending), SECTION_TEXT_LIMIT)),
@@ -65,7 +65,7 @@ def _manager(view: HomeView) -> list[Block]:
     blocks: list[Block] = [
         divider(),
         header(render_part("home", "manager_header", view.quarter)),
-        mrkdwn_section(render_part("home", "responses", view.responses)),
+        mrkdwn_section(render_part("home", "responses", view.fit.responses if view.fit else None)),
     ]
     personas = view.fit.needing_attention() if view.fit is not None else []
     if not personas:

@@ -1,4 +1,8 @@
-"""The App Home tab: `app_home_opened` (Home tab only) → build this person's view → `views.publish`."""
+"""The App Home tab: `app_home_opened` (Home tab only) → build this person's view → `views.publish`.
+
+Its two buttons reuse other features: Start opens the check-in modal (`open_checkin_modal`), Download report
+builds and DMs the same workbook as `/persona report` (`deliver_report`, on the background executor).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.home import build_home
+from bot.listeners.checkins import open_checkin_modal
+from bot.listeners.reports import deliver_report
 from bot.services import Services
+from persona_store.quarters import QuarterError
 
 log = logging.getLogger("persona_bot.home")
 
@@ -21,13 +28,15 @@ log = logging.getLogger("persona_bot.home")
 class HomeRequest:
     team_id: str
     user_id: str
-    tab: str
+    tab: str = "home"
+    value: str = ""
+    trigger_id: str = ""
 
 
 def parse_home_opened(body: dict[str, Any]) -> HomeRequest:
     event = body.get("event") or {}
     return HomeRequest(
-        team_id=str(body.get("team_id") or event.get("view", {}).get("team_id") or ""),
+        team_id=str(body.get("team_id") or (event.get("view") or {}).get("team_id") or ""),
         user_id=str(event.get("user") or ""),
         tab=str(event.get("tab") or ""),
     )
@@ -36,8 +45,12 @@ def parse_home_opened(body: dict[str, Any]) -> HomeRequest:
 def parse_home_action(body: dict[str, Any]) -> HomeRequest:
     team = body.get("team") or {}
     user = body.get("user") or {}
+    action = (body.get("actions") or [{}])[0]
     return HomeRequest(
-        team_id=str(team.get("id") or user.get("team_id") or ""), user_id=str(user.get("id") or ""), tab="home"
+        team_id=str(team.get("id") or user.get("team_id") or ""),
+        user_id=str(user.get("id") or ""),
+        value=str(action.get("value") or ""),
+        trigger_id=str(body.get("trigger_id") or ""),
     )
 
 
@@ -53,14 +66,38 @@ def handle_home_opened(body: dict[str, Any], client: WebClient, services: Servic
     publish_home(parse_home_opened(body), services, client)
 
 
-def handle_refresh(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    """A Home button whose own feature is not wired in yet: acknowledge and redraw the tab with fresh data."""
+def handle_start_checkin(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
+    req = parse_home_action(body)
+    round_id = int(req.value) if req.value.isdigit() and len(req.value) < 12 else None
+    if round_id is not None and (
+        open_checkin_modal(services, client, req.team_id, req.user_id, round_id, req.trigger_id) is None
+    ):
+        return
+    # Answered, skipped or closed meanwhile (or a forged value): the tab is stale, so redraw it as it is now.
     try:
-        publish_home(parse_home_action(body), services, client)
+        publish_home(req, services, client)
     except SlackApiError as error:
-        log.warning("could not refresh the Home tab (%s)", error.response.get("error"))
+        log.warning("could not redraw the Home tab (%s)", error.response.get("error"))
+
+
+def handle_download_report(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    ack()
+    req = parse_home_action(body)
+    if not services.reports.may_request(req.team_id, req.user_id):
+        return  # the button is only drawn for managers and admins; a replayed click from anyone else does nothing
+    try:
+        period = services.reports.resolve_period(req.team_id, req.value or None)
+    except QuarterError:
+        period = services.reports.resolve_period(req.team_id, None)
+    services.background.submit(deliver_report, services, client, req.team_id, req.user_id, period)
 
 
 def register(app: App, services: Services) -> None:
     app.event(ids.EVENT_APP_HOME_OPENED)(lambda body, client: handle_home_opened(body, client, services))
+    app.action(ids.ACTION_HOME_START_CHECKIN)(
+        lambda ack, body, client: handle_start_checkin(ack, body, client, services)
+    )
+    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(
+        lambda ack, body, client: handle_download_report(ack, body, client, services)
+    )

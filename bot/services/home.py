@@ -14,22 +14,20 @@ from persona_store.home import (
     PendingCheckin,
     QuarterFit,
     RecentFeedback,
-    ResponseRate,
     due_reviews,
     pending_checkin,
     quarter_fit,
-    quarter_of,
     recent_feedback,
-    response_rate,
 )
 from persona_store.models import Persona, PersonaStatus, utcnow
+from persona_store.quarters import current_quarter
 from persona_store.roster import get_member
 from persona_store.workspaces import ensure_workspace
 
 
 @dataclass(frozen=True)
 class HomeView:
-    """Everything the Home tab shows; `fit` and `responses` are only filled in for managers and admins."""
+    """Everything the Home tab shows; `fit` (the current quarter at a glance) only for managers and admins."""
 
     user_id: str
     now: datetime
@@ -40,7 +38,6 @@ class HomeView:
     recent_feedback: tuple[RecentFeedback, ...]
     due_reviews: tuple[DueReview, ...]
     fit: QuarterFit | None = None
-    responses: ResponseRate | None = None
 
     @property
     def is_owner(self) -> bool:
@@ -54,7 +51,7 @@ class HomeService:
 
     def build_for(self, team_id: str, user_id: str, now: datetime | None = None) -> HomeView:
         now = now or utcnow()
-        quarter = quarter_of(now)
+        quarter = current_quarter(now).label
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             member = get_member(s, workspace.id, user_id)
@@ -73,6 +70,5 @@ class HomeService:
                 pending_checkin=pending_checkin(s, workspace.id, user_id),
                 recent_feedback=tuple(recent_feedback(s, workspace.id, user_id)),
                 due_reviews=tuple(due_reviews(s, workspace.id, user_id, self._settings.review_after_days, now)),
-                fit=quarter_fit(s, workspace.id, quarter) if is_manager else None,
-                responses=response_rate(s, workspace.id, quarter) if is_manager else None,
+                fit=quarter_fit(s, workspace.id, now, self._settings.review_after_days) if is_manager else None,
             )

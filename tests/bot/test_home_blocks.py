@@ -76,13 +76,13 @@ def test_a_rep_sees_their_pending_checkin_with_start_their_feedback_and_lookup_h
         s.flush()
         s.add(Participation(round_id=round_.id, slack_user_id="U0REP", role="sales", timezone="UTC", sent_at=NOW))
         s.flush()
-        participation_id = s.query(Participation.id).scalar()
+        round_id = round_.id
     view = build_home(service(sessions).build_for(TEAM, "U0REP", NOW))
     assert_valid_view(view)
     text = texts(view)
     assert "Your 2026-Q4 check-in is waiting" in text and "01 Dec 2026" in text
     start = next(b["accessory"] for b in view["blocks"] if b.get("block_id") == ids.BLOCK_HOME_CHECKIN)
-    assert start["action_id"] == ids.ACTION_HOME_START_CHECKIN and start["value"] == str(participation_id)
+    assert start["action_id"] == ids.ACTION_HOME_START_CHECKIN and start["value"] == str(round_id)
     assert "Marketing Director Mary" in text and "fit 4/5" in text and "fit 1/5" not in text
     assert "/persona list" in text
     assert "at a glance" not in text and ids.ACTION_HOME_DOWNLOAD_REPORT not in text, "a rep sees no manager view"
@@ -109,7 +109,7 @@ def test_a_manager_sees_fit_role_split_verdict_response_rate_and_download(sessio
         fiona = add_persona(s, ws, "Finance Fiona")
         rick = add_persona(s, ws, "RevOps Rick")
         add_persona(s, ws, "Quiet Quinn")
-        for author, role, fit in [("U1", "sales", 5), ("U2", "sales", 4), ("U3", "success", 3), ("U4", "success", 4)]:
+        for author, role, fit in [("U1", "sales", 5), ("U2", "sales", 4), ("U3", "success", 4), ("U4", "success", 5)]:
             add_feedback(s, ws, fiona, author, role, fit)
         for author, role, fit in [("U1", "sales", 1), ("U2", "sales", 2), ("U3", "onboarding", 2)]:
             add_feedback(s, ws, rick, author, role, fit)
@@ -134,10 +134,10 @@ def test_a_manager_sees_fit_role_split_verdict_response_rate_and_download(sessio
     text = texts(view)
     assert "2026-Q4 at a glance" in text
     assert "2 of 4 answered (50%)" in text
-    assert "*Finance Fiona*: 🟢 holds up" in text and "Fit 4.0/5 from 4 ratings" in text
-    assert "sales 4.5 (2)" in text and "success 3.5 (2)" in text
-    assert "*RevOps Rick*: 🔴 weak" in text and "Fit 1.7/5 from 3 ratings" in text, "last quarter's 5 is left out"
-    assert "*Quiet Quinn*: ⚪ too few ratings" in text
+    assert "*Finance Fiona*: 🟢 validated" in text and "Fit 4.5/5 from 4 ratings" in text
+    assert "sales 4.5 (2)" in text and "success 4.5 (2)" in text
+    assert "*RevOps Rick*: 🔴 needs review" in text and "Fit 1.7/5 from 3 ratings" in text, "last quarter's 5 is out"
+    assert "*Quiet Quinn*: ⚪ not enough data" in text
     assert text.index("RevOps Rick") < text.index("Quiet Quinn") < text.index("Finance Fiona"), "worst first"
     download = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [(b["action_id"], b["value"]) for b in download] == [(ids.ACTION_HOME_DOWNLOAD_REPORT, "2026-Q4")]
@@ -147,9 +147,9 @@ def test_admins_see_the_manager_view_without_being_on_the_roster(sessions: sessi
     with sessions.begin() as s:
         ensure_workspace(s, TEAM)
     home = service(sessions, admins=frozenset({"U0ADMIN"})).build_for(TEAM, "U0ADMIN", NOW)
-    assert home.is_manager and home.responses is None
+    assert home.is_manager and home.fit is not None and home.fit.responses is None
     text = texts(build_home(home))
-    assert "no round has been opened yet" in text and "No active personas yet" in text
+    assert "nobody has been asked this quarter yet" in text and "No active personas yet" in text
 
 
 def test_sixty_personas_fit_in_the_home_tab_worst_first_with_a_count_of_the_rest(
@@ -166,8 +166,8 @@ def test_sixty_personas_fit_in_the_home_tab_worst_first_with_a_count_of_the_rest
     assert_valid_view(view)
     assert len(view["blocks"]) <= 60
     text = texts(view)
-    assert text.count("🔴 weak") == PERSONAS_SHOWN, "the ten weakest are the ones shown"
-    assert "…and 50 more" in text and "60 active personas: 🔴 10 weak" in text
+    assert text.count("🔴 needs review") == PERSONAS_SHOWN, "the ten that need review are the ones shown"
+    assert "…and 50 more" in text and "60 active personas: 🔴 10 need review" in text
     assert "Personas due for your review* (60)" in text and "…and 50 more." in text
 
 
@@ -206,3 +206,13 @@ def test_other_workspaces_data_never_shows(sessions: sessionmaker[Session]) -> N
     home = service(sessions, admins=frozenset({"U0BOSS"})).build_for(TEAM, "U0BOSS", NOW)
     assert "Secret Sam" not in texts(build_home(home))
     assert home.active_personas == 0 and not home.recent_feedback and not home.due_reviews
+
+
+def test_roles_that_disagree_make_a_persona_contested(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        ws = ensure_workspace(s, TEAM).id
+        pid = add_persona(s, ws, "Split Sally")
+        for author, role, fit in [("U1", "sales", 5), ("U2", "sales", 5), ("U3", "success", 2), ("U4", "success", 2)]:
+            add_feedback(s, ws, pid, author, role, fit)
+    text = texts(build_home(service(sessions, admins=frozenset({"U0BOSS"})).build_for(TEAM, "U0BOSS", NOW)))
+    assert "*Split Sally*: 🟠 contested" in text and "sales 5.0 (2) · success 2.0 (2)" in text
