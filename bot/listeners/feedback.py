@@ -59,8 +59,13 @@ def _t(macro: str, *args: Any) -> str:
     return render_part("feedback", macro, *args)
 
 
-def _notice(respond: Respond, macro: str) -> None:
-    respond(replace_original=False, response_type="ephemeral", blocks=build_text("feedback", macro), text=_t(macro))
+def _notice(body: dict[str, Any], client: WebClient, respond: Respond, macro: str) -> None:
+    """A short private note: through the response_url, or by DM from surfaces without one (the App Home tab)."""
+    blocks, text = build_text("feedback", macro), _t(macro)
+    if body.get("response_url"):
+        respond(replace_original=False, response_type="ephemeral", blocks=blocks, text=text)
+    else:
+        client.chat_postMessage(channel=_ids(body)[1], blocks=blocks, text=text)
 
 
 def _ids(body: dict[str, Any]) -> tuple[str, str]:
@@ -85,7 +90,7 @@ def handle_give_feedback(
     persona_id = persona_id_from(req.value)
     form = services.feedback.form(req.team_id, req.user_id, persona_id=persona_id) if persona_id else None
     if form is None:
-        _notice(respond, "persona_gone")
+        _notice(body, client, respond, "persona_gone")
         return
     meta = FeedbackModalMeta(key=new_form_key(), persona_id=persona_id, channel_id=req.channel_id)
     client.views_open(trigger_id=req.trigger_id, view=build_feedback_modal(form, meta))
@@ -96,7 +101,7 @@ def start_feedback(req: CommandRequest, services: Services, ack: Ack, client: We
     ack()
     form = services.feedback.form(req.team_id, req.user_id, query=req.args or None)
     if form is None or not form.personas:
-        _notice(respond, "no_personas")
+        respond(response_type="ephemeral", blocks=build_text("feedback", "no_personas"), text=_t("no_personas"))
         return
     meta = FeedbackModalMeta(
         key=new_form_key(), persona_id=form.persona.id if form.persona else None, channel_id=req.channel_id or None
@@ -113,7 +118,7 @@ def handle_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: 
     text = str(message.get("text") or "")
     form = services.feedback.form(team_id, user_id)
     if form is None or not form.personas:
-        _notice(respond, "no_personas")
+        _notice(body, client, respond, "no_personas")
         return
     prefill = FeedbackAnswers(persona_id=0, revision_number=0, role=form.role or "", evidence_message=text[:TEXT_MAX])
     meta = FeedbackModalMeta(
@@ -272,10 +277,10 @@ def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Resp
             services.feedback.edit_form(req.team_id, req.user_id, feedback_id) if feedback_id else None
         )
     except NotAuthor:
-        _notice(respond, "not_yours")
+        _notice(body, client, respond, "not_yours")
         return
     if form is None or form.persona is None or form.prefill is None:
-        _notice(respond, "already_gone")
+        _notice(body, client, respond, "already_gone")
         return
     meta = FeedbackModalMeta(
         key=new_form_key(),
@@ -287,17 +292,17 @@ def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Resp
     client.views_open(trigger_id=req.trigger_id, view=build_feedback_modal(form, meta))
 
 
-def handle_delete(ack: Ack, body: dict[str, Any], respond: Respond, services: Services) -> None:
+def handle_delete(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
     ack()
     req = parse_action(body)
     feedback_id = persona_id_from(req.value)
     try:
         name = services.feedback.delete(req.team_id, req.user_id, feedback_id) if feedback_id else None
     except NotAuthor:
-        _notice(respond, "not_yours")
+        _notice(body, client, respond, "not_yours")
         return
     if name is None:
-        _notice(respond, "already_gone")
+        _notice(body, client, respond, "already_gone")
         return
     respond(replace_original=True, blocks=build_text("feedback", "deleted", name), text=_t("deleted", name))
 
@@ -316,4 +321,6 @@ def register(app: App, services: Services) -> None:
     app.action(ids.ACTION_FEEDBACK_EDIT)(
         lambda ack, body, client, respond: handle_edit(ack, body, client, respond, services)
     )
-    app.action(ids.ACTION_FEEDBACK_DELETE)(lambda ack, body, respond: handle_delete(ack, body, respond, services))
+    app.action(ids.ACTION_FEEDBACK_DELETE)(
+        lambda ack, body, client, respond: handle_delete(ack, body, client, respond, services)
+    )

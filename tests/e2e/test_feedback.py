@@ -584,3 +584,21 @@ def test_database_down_at_submit_keeps_the_answers_and_saves_nothing(
     logs = e2e.bot.process.logs()
     assert "feedback not saved: database unavailable" in logs
     assert secret_words not in logs and BOT_TOKEN not in logs and SIGNING_SECRET not in logs
+
+
+def test_give_feedback_from_a_surface_without_a_channel_confirms_by_dm(e2e: E2E) -> None:
+    """E.g. a Give feedback button on the App Home tab: no channel, no response_url."""
+    seeded(e2e)
+    card = e2e.client.command("mary", user_id=REP, channel_id=CHANNEL).json()
+    give = find_button(card, ids.ACTION_GIVE_FEEDBACK)
+    e2e.client.block_action(give["action_id"], "999999", user_id=REP, response_url=False)
+    dm = e2e.standin.dm_channel_id(REP)
+    note = e2e.wait_for(lambda: e2e.standin.messages(dm))
+    assert "no longer available" in json.dumps(note[-1])
+
+    e2e.client.block_action(give["action_id"], give["value"], user_id=REP, response_url=False)
+    view = wait_view(e2e, REP)
+    assert submit(e2e, view, answers(view)) == {}
+    assert len(records(e2e)) == 1
+    confirmation = e2e.wait_for(lambda: len(e2e.standin.messages(dm)) >= 2 and e2e.standin.messages(dm))
+    assert "is recorded" in json.dumps(confirmation[-1]["blocks"]) and not confirmations(e2e)
