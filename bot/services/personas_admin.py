@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -32,6 +33,7 @@ from persona_store.search import search_personas
 from persona_store.workspaces import ensure_workspace
 
 NOTE_MAX = 1000
+STALE_FORM = "Someone saved this persona after you opened it. Close this and edit again."
 
 
 class Outcome(StrEnum):
@@ -170,42 +172,56 @@ class PersonaAdminService:
             errors["note"] = "Say in a few words what changed and why."
         elif len(note) > NOTE_MAX:
             errors["note"] = f"Keep the note under {NOTE_MAX} characters (it has {len(note)})."
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            persona = None
-            if submission.persona_id is not None:
-                persona = get_persona(s, workspace.id, submission.persona_id)
-                if persona is None:
-                    return SaveResult(errors={"name": "This persona no longer exists."})
-            if not may_edit(self._settings, user_id, persona):
-                return SaveResult(errors={"note": "Only the persona's owner or an admin can save changes."})
-            if persona is not None and persona.revision_number != submission.revision_number:
-                return SaveResult(
-                    errors={"note": "Someone saved this persona after you opened it. Close this and edit again."}
-                )
-            values = dict(submission.values)
-            values["key"] = persona.key if persona is not None else self._new_key(s, workspace.id, values)
-            try:
-                spec = build_persona_spec(values, label="this persona")
-            except FileError as error:
-                errors.update({name: _sentence(message) for name, message in error.field_problems.items()})
-                return SaveResult(errors=errors)
-            if errors:
-                return SaveResult(errors=errors)
-            try:
-                result = apply_persona(s, workspace.id, spec, author=user_id, note=note, now=now)
-            except PersonaConflict:
-                return SaveResult(errors={"name": f"Another persona is already called “{spec.name}”."})
-            if result.unchanged:
-                return SaveResult(errors={"note": "Nothing has changed yet: change a field, or close the form."})
-            if submission.review:
-                outcome = "retired" if spec.status == PersonaStatus.RETIRED.value else "edited"
-                record_review(s, workspace.id, result.persona.id, user_id, outcome, now=now)
-            return SaveResult(
-                persona=_ref(result.persona),
-                revision_number=result.persona.revision_number,
-                created=result.created,
-            )
+        try:
+            with self._sessions.begin() as s:
+                return self._save(s, team_id, user_id, submission, note, errors, now)
+        except IntegrityError:
+            # Two saves at the same moment (PostgreSQL lets both read the same revision): the loser changes nothing.
+            return SaveResult(errors={"note": STALE_FORM})
+
+    def _save(
+        self,
+        s: Session,
+        team_id: str,
+        user_id: str,
+        submission: EditSubmission,
+        note: str,
+        errors: dict[str, str],
+        now: datetime,
+    ) -> SaveResult:
+        workspace = ensure_workspace(s, team_id)
+        persona = None
+        if submission.persona_id is not None:
+            persona = get_persona(s, workspace.id, submission.persona_id)
+            if persona is None:
+                return SaveResult(errors={"name": "This persona no longer exists."})
+        if not may_edit(self._settings, user_id, persona):
+            return SaveResult(errors={"note": "Only the persona's owner or an admin can save changes."})
+        if persona is not None and persona.revision_number != submission.revision_number:
+            return SaveResult(errors={"note": STALE_FORM})
+        values = dict(submission.values)
+        values["key"] = persona.key if persona is not None else self._new_key(s, workspace.id, values)
+        try:
+            spec = build_persona_spec(values, label="this persona")
+        except FileError as error:
+            errors.update({name: _sentence(message) for name, message in error.field_problems.items()})
+            return SaveResult(errors=errors)
+        if errors:
+            return SaveResult(errors=errors)
+        try:
+            result = apply_persona(s, workspace.id, spec, author=user_id, note=note, now=now)
+        except PersonaConflict:
+            return SaveResult(errors={"name": f"Another persona is already called “{spec.name}”."})
+        if result.unchanged:
+            return SaveResult(errors={"note": "Nothing has changed yet: change a field, or close the form."})
+        if submission.review:
+            outcome = "retired" if spec.status == PersonaStatus.RETIRED.value else "edited"
+            record_review(s, workspace.id, result.persona.id, user_id, outcome, now=now)
+        return SaveResult(
+            persona=_ref(result.persona),
+            revision_number=result.persona.revision_number,
+            created=result.created,
+        )
 
     @staticmethod
     def _new_key(session: Session, workspace_id: int, values: dict[str, Any]) -> str:

@@ -183,3 +183,24 @@ def test_retiring_hides_the_persona_keeps_its_feedback_and_edit_can_bring_it_bac
 def test_history_and_edit_need_a_persona_name(e2e: E2E) -> None:
     assert "/persona history <name>" in json.dumps(command(e2e, "history", "U0REP")["blocks"])
     assert "couldn't find a persona" in json.dumps(command(e2e, "edit quantum astronaut", OWNER)["blocks"])
+
+
+def test_ambiguous_words_offer_edit_buttons_that_open_the_form(e2e: E2E) -> None:
+    e2e.seed_personas(
+        "personas:\n"
+        "  - {name: Sales Director Sam, role: Sales Director, owner: U0OWNER1}\n"
+        "  - {name: Support Director Sue, role: Support Director, owner: U0OWNER1}\n"
+    )
+    answer = command(e2e, "edit director", OWNER)
+    assert_valid_blocks(answer["blocks"])
+    choices = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert {c["text"]["text"] for c in choices} >= {"Edit Sales Director Sam", "Edit Support Director Sue"}
+    sue = next(c for c in choices if c["text"]["text"] == "Edit Support Director Sue")
+    e2e.client.block_action(sue["action_id"], sue["value"], user_id=OWNER, message={"ts": "1.5", **answer})
+    view = e2e.wait_for(lambda: e2e.standin.last_view(OWNER))
+    assert_valid_view(view)
+    assert initial(view, "name") == "Support Director Sue"
+    other = next(c for c in choices if c["text"]["text"] == "Edit Sales Director Sam")
+    e2e.client.block_action(other["action_id"], other["value"], user_id="U0REP", message={"ts": "1.6", **answer})
+    refusal = e2e.wait_for(lambda: e2e.standin.response_posts())
+    assert "only the owner of *Sales Director Sam*" in json.dumps(refusal[-1].body)
