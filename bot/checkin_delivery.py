@@ -36,6 +36,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.services.checkins import CheckinService, MemberRef, Outgoing
 from persona_store.checkins import Assignment
@@ -104,12 +105,15 @@ Message = Callable[[Outgoing], dict[str, Any]]  # -> chat.postMessage / chat.upd
 
 
 def without_rate_limit_retries(client: WebClient) -> WebClient:
-    """A copy of `client` that lets 429s through to us (we pace and obey Retry-After for the whole fan-out)."""
+    """A copy of `client` that lets 429s and 5xx through to us: the fan-out paces itself, obeys Retry-After for
+    every worker at once and backs off from server errors while renewing its claim (connection retries stay)."""
     return WebClient(
         token=client.token,
         base_url=client.base_url,
         timeout=client.timeout,
-        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)],
+        retry_handlers=[
+            h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler | ServerErrorRetryHandler)
+        ],
     )
 
 

@@ -127,14 +127,15 @@ def open_round(
 
     Two openers racing both get the same row: the unique (workspace, quarter) constraint decides.
     """
-    result = session.execute(
-        insert_ignore(session, CheckinRound).values(
-            workspace_id=workspace_id, quarter=quarter, status="open", due_date=due_date, opened_at=now or utcnow()
-        )
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING through SQLAlchemy.
+    created = session.scalar(
+        insert_ignore(session, CheckinRound)
+        .values(workspace_id=workspace_id, quarter=quarter, status="open", due_date=due_date, opened_at=now or utcnow())
+        .returning(CheckinRound.id)
     )
     found = round_for_quarter(session, workspace_id, quarter)
     assert found is not None
-    return found, bool(result.rowcount)  # type: ignore[attr-defined]
+    return found, created is not None
 
 
 def close_round(session: Session, workspace_id: int, round_id: int, now: datetime | None = None) -> bool:
@@ -181,8 +182,9 @@ def assign(session: Session, round_id: int, assignments: Sequence[Assignment], n
     now = now or utcnow()
     added = 0
     for item in assignments:
-        result = session.execute(
-            insert_ignore(session, Participation).values(
+        inserted = session.scalar(
+            insert_ignore(session, Participation)
+            .values(
                 round_id=round_id,
                 slack_user_id=item.slack_user_id,
                 role=item.role,
@@ -192,8 +194,9 @@ def assign(session: Session, round_id: int, assignments: Sequence[Assignment], n
                 unreachable_at=now if item.unreachable_reason else None,
                 unreachable_reason=item.unreachable_reason,
             )
+            .returning(Participation.id)
         )
-        added += result.rowcount  # type: ignore[attr-defined]
+        added += inserted is not None
     return added
 
 
@@ -273,12 +276,12 @@ def claim_effect(session: Session, workspace_id: int, key: str, token: str, now:
     True when the caller now owns it: a fresh key, or a `pending` claim older than `lease` (its owner died;
     taken over by compare-and-swap on the old token). False when it is done, failed, or owned by a live sender.
     """
-    inserted = session.execute(
-        insert_ignore(session, Effect).values(
-            workspace_id=workspace_id, key=key, status="pending", detail=token, created_at=now
-        )
+    inserted = session.scalar(
+        insert_ignore(session, Effect)
+        .values(workspace_id=workspace_id, key=key, status="pending", detail=token, created_at=now)
+        .returning(Effect.id)
     )
-    if inserted.rowcount:  # type: ignore[attr-defined]
+    if inserted is not None:
         return True
     existing = session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
     if existing is None or existing.status != "pending" or existing.created_at > now - lease:
