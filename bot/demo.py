@@ -23,6 +23,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.demo_feedback import FEEDBACK_SCENES
 from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
+from bot.demo_reports import REPORT_SCENES
 from bot.server import PersonaBotWSGI
 from bot.services import Services
 from bot.slack_standin import SignedSlackClient, SlackStandin
@@ -200,6 +201,7 @@ SCENES: list[Scene] = [
     scene_help,
     scene_admin_edits_a_persona,
     scene_owner_reviews_a_persona,
+    *REPORT_SCENES,  # last: the manager's workbook sums up everything the demo did
 ]
 
 
