@@ -287,6 +287,7 @@ def _write_trend(ws: WriteOnlyWorksheet, data: ReportData) -> None:
 
 
 def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymous: bool) -> int:
+    """Free text stays attributed (people are told so when they write it), also with anonymous ratings."""
     headers = [
         ("Date (UTC)", 17),
         ("Quarter", 9),
@@ -303,11 +304,14 @@ def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymo
     for c in comments:
         ws.append(
             [
-                cells.when(c.created_at),
+                # With anonymous ratings the day alone is shown, so a comment can't be timed onto a rating.
+                cells.when(naive_utc(c.created_at).replace(hour=0, minute=0, second=0, microsecond=0), FMT_DATE)
+                if anonymous
+                else cells.when(c.created_at),
                 cells.text(c.quarter),
                 cells.text(c.persona),
                 cells.text(c.role),
-                cells.text(ANONYMOUS if anonymous else f"{c.author_name} ({c.author_id})"),
+                cells.text(f"{c.author_name} ({c.author_id})"),
                 cells.text(COMMENT_KINDS.get(c.kind, c.kind)),
                 cells.text(c.text, wrap=True),
                 cells.text(c.link),
@@ -344,6 +348,7 @@ RESPONSE_HEADERS = {
 
 
 def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anonymous: bool) -> int:
+    """One row per record. With anonymous ratings: no names, and no free text (it is on Comments, attributed)."""
     headers = [RESPONSE_HEADERS[c] for c in RESPONSE_COLUMNS]
     cells = _setup(ws, [w for _, w in headers], freeze="C2")
     ws.append([cells.header(h) for h, _ in headers])
@@ -390,11 +395,17 @@ def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anon
                 partly,
                 doesnt,
                 not_seen,
-                text(missing) if missing else None,
-                text(objections) if objections else None,
-                text(ref) if ref else None,
-                text(link) if link else None,
-                text(message) if message else None,
+                *(
+                    (None, None, None, None, None)
+                    if anonymous
+                    else (
+                        text(missing) if missing else None,
+                        text(objections) if objections else None,
+                        text(ref) if ref else None,
+                        text(link) if link else None,
+                        text(message) if message else None,
+                    )
+                ),
             ]
         )
         count += 1

@@ -186,13 +186,15 @@ def test_participation_sheet(sessions: sessionmaker[Session], world: Seeded) -> 
     assert rates == {"Onboarding": 0, "Sales": 1, "Success": 0, "All roles": pytest.approx(0.4)}
 
 
-def test_anonymous_ratings_hide_authors(sessions: sessionmaker[Session], world: Seeded) -> None:
+def test_anonymous_ratings_hide_who_rated_what(sessions: sessionmaker[Session], world: Seeded) -> None:
     wb = workbook(build(sessions, anonymous_ratings=True))
     _, responses = table(wb["Responses"], "ID")
     assert {r["Author"] for r in responses} == {"anonymous"}
     assert {r["Author ID"] for r in responses} == {"anonymous"}
+    assert all(r["What's missing"] is None and r["Objections heard"] is None for r in responses)
     _, comments = table(wb["Comments"], "Date (UTC)")
-    assert {c["Author"] for c in comments} == {"anonymous"}
+    assert "Sam Sales (U0SALES1)" in {c["Author"] for c in comments}, "people are told their words stay attributed"
+    assert {c["Date (UTC)"] for c in comments} == {datetime(2026, 8, 14)}, "the day only: no timing onto a rating"
     assert "Ratings are anonymous" in str(wb["Summary"]["A2"].value)
 
 
