@@ -22,6 +22,7 @@ import click
 from bot.app import create_app
 from bot.config import Settings
 from bot.demo_feedback import FEEDBACK_SCENES
+from bot.demo_home import HOME_SCENES
 from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
 from bot.demo_reports import REPORT_SCENES
 from bot.server import PersonaBotWSGI
@@ -201,6 +202,7 @@ SCENES: list[Scene] = [
     scene_help,
     scene_admin_edits_a_persona,
     scene_owner_reviews_a_persona,
+    *HOME_SCENES,
     *REPORT_SCENES,  # last: the manager's workbook sums up everything the demo did
 ]
 
