@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Table, inspect
 
+from bot.oauth import BOT_SCOPES, REDIRECT_PATH
 from persona_store.models import slack_bots, slack_installations, slack_oauth_states
 
 
@@ -31,3 +35,9 @@ def test_migrations_create_them_and_the_stores_work(engine: Engine) -> None:
     state = states.issue()
     assert states.consume(state) is True
     assert states.consume(state) is False, "a state is single-use"
+
+
+def test_an_install_asks_for_exactly_the_manifests_bot_scopes() -> None:
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text(encoding="utf-8"))
+    assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])
+    assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
