@@ -313,7 +313,7 @@ def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymo
                 cells.text(c.role),
                 cells.text(f"{c.author_name} ({c.author_id})"),
                 cells.text(COMMENT_KINDS.get(c.kind, c.kind)),
-                cells.text(c.text, wrap=True),
+                cells.text(c.text),
                 cells.text(c.link),
             ]
         )
@@ -353,6 +353,24 @@ def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anon
     cells = _setup(ws, [w for _, w in headers], freeze="C2")
     ws.append([cells.header(h) for h, _ in headers])
     text = cells.text
+    # Names repeat on every row: clean each once. Codes (role, source, stage, Slack ids) come from the app itself.
+    names: dict[str, Any] = {}
+    quarters: dict[tuple[int, int], str] = {}
+
+    def name(value: str) -> Any:
+        found = names.get(value)
+        if found is None:
+            found = text(value)
+            if isinstance(found, str):
+                names[value] = found
+        return found
+
+    def quarter_label(created: datetime) -> str:
+        key = (created.year, created.month)
+        if key not in quarters:
+            quarters[key] = quarter_of(created).label
+        return quarters[key]
+
     count = 0
     for (
         fid,
@@ -381,16 +399,16 @@ def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anon
             [
                 fid,
                 cells.when(created),
-                quarter or quarter_of(created).label,
-                text(persona),
+                quarter or quarter_label(created),
+                name(persona),
                 revision,
-                ANONYMOUS if anonymous else text(author_name or author_id),
-                ANONYMOUS if anonymous else text(author_id),
-                text(role),
-                text(source),
+                ANONYMOUS if anonymous else name(author_name or author_id),
+                ANONYMOUS if anonymous else author_id,
+                role,
+                source,
                 fit,
-                "yes" if not_met else "",
-                text(stage) if stage else None,
+                "yes" if not_met else None,
+                stage,
                 matches,
                 partly,
                 doesnt,
