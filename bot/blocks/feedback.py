@@ -150,6 +150,38 @@ def _option(value: str, label: str) -> Option:
     return Option(value=value, text=truncate(clean_plain(label), OPTION_TEXT_MAX))
 
 
+def _choice_input(
+    block_id: str,
+    action_id: str,
+    label: str,
+    options: list[Option],
+    chosen: str | None,
+    *,
+    optional: bool = False,
+    hint: str = "",
+    radio: bool = False,
+    placeholder: str = "",
+    dispatch_action: bool = False,
+) -> InputBlock:
+    """An input block with a static select (or radio buttons), its chosen value pre-selected."""
+    initial = next((o for o in options if chosen is not None and o.value == chosen), None)
+    element: RadioButtonsElement | StaticSelectElement
+    if radio:
+        element = RadioButtonsElement(action_id=action_id, options=options, initial_option=initial)
+    else:
+        element = StaticSelectElement(
+            action_id=action_id, placeholder=_plain(placeholder or label, 150), options=options, initial_option=initial
+        )
+    return InputBlock(
+        block_id=block_id,
+        label=_plain(label, LABEL_MAX),
+        optional=optional,
+        hint=_plain(hint, LABEL_MAX) if hint else None,
+        dispatch_action=dispatch_action or None,
+        element=element,
+    )
+
+
 def feedback_attributes(persona: PersonaCard) -> list[tuple[str, str]]:
     """The persona's checkable statements (kind, text) in the order the store numbers them."""
     return [(kind, str(text)) for kind, attr in KIND_FIELDS for text in getattr(persona, attr)]
@@ -199,34 +231,28 @@ def build_feedback_question_blocks(
     p = block_prefix
     blocks: list[Block] = []
     role = (prefill.role if prefill else None) or default_role
-    role_options = [_option(r, _t("role_option", r)) for r in FEEDBACK_ROLES]
     blocks.append(
-        InputBlock(
-            block_id=p + ids.BLOCK_FEEDBACK_ROLE,
-            label=_plain(_t("role_label"), LABEL_MAX),
-            hint=_plain(_t("role_hint"), LABEL_MAX),
-            element=StaticSelectElement(
-                action_id=ids.ACTION_FEEDBACK_ROLE,
-                placeholder=_plain(_t("role_label"), 150),
-                options=role_options,
-                initial_option=next((o for o in role_options if o.value == role), None),
-            ),
+        _choice_input(
+            p + ids.BLOCK_FEEDBACK_ROLE,
+            ids.ACTION_FEEDBACK_ROLE,
+            _t("role_label"),
+            [_option(r, _t("role_option", r)) for r in FEEDBACK_ROLES],
+            role,
+            hint=_t("role_hint"),
         )
     )
-    fit_options = [_option(v, _t("fit_option", v)) for v in FIT_VALUES]
     fit_value = None
     if prefill is not None:
         fit_value = "not_met" if prefill.not_met else (str(prefill.fit) if prefill.fit else None)
     blocks.append(
-        InputBlock(
-            block_id=p + ids.BLOCK_FEEDBACK_FIT,
-            label=_plain(_t("fit_label"), LABEL_MAX),
-            hint=_plain(_t("fit_hint"), LABEL_MAX),
-            element=RadioButtonsElement(
-                action_id=ids.ACTION_FEEDBACK_FIT,
-                options=fit_options,
-                initial_option=next((o for o in fit_options if o.value == fit_value), None),
-            ),
+        _choice_input(
+            p + ids.BLOCK_FEEDBACK_FIT,
+            ids.ACTION_FEEDBACK_FIT,
+            _t("fit_label"),
+            [_option(v, _t("fit_option", v)) for v in FIT_VALUES],
+            fit_value,
+            hint=_t("fit_hint"),
+            radio=True,
         )
     )
     if persona is None:
@@ -276,19 +302,15 @@ def build_feedback_question_blocks(
             hint=_t("evidence_hint"),
         )
     )
-    stage_options = [_option(s, _t("journey_option", s)) for s in JOURNEY_STAGES]
-    stage = prefill.journey_stage if prefill else None
     blocks.append(
-        InputBlock(
-            block_id=p + ids.BLOCK_FEEDBACK_JOURNEY,
-            label=_plain(_t("journey_label"), LABEL_MAX),
+        _choice_input(
+            p + ids.BLOCK_FEEDBACK_JOURNEY,
+            ids.ACTION_FEEDBACK_JOURNEY,
+            _t("journey_label"),
+            [_option(stage, _t("journey_option", stage)) for stage in JOURNEY_STAGES],
+            prefill.journey_stage if prefill else None,
             optional=True,
-            element=StaticSelectElement(
-                action_id=ids.ACTION_FEEDBACK_JOURNEY,
-                placeholder=_plain(_t("journey_placeholder"), 150),
-                options=stage_options,
-                initial_option=next((o for o in stage_options if o.value == stage), None),
-            ),
+            placeholder=_t("journey_placeholder"),
         )
     )
     return blocks
@@ -307,18 +329,15 @@ def _attribute_blocks(persona: PersonaCard, prefill: FeedbackAnswers | None, p: 
         if kind != previous_kind:
             blocks.append(context(_t("kind_heading", kind)))
             previous_kind = kind
-        chosen = verdicts.get(position)
         blocks.append(
-            InputBlock(
-                block_id=attribute_block_id(persona, position, p),
-                label=_plain(text, LABEL_MAX),
+            _choice_input(
+                attribute_block_id(persona, position, p),
+                ids.ACTION_FEEDBACK_VERDICT,
+                text,
+                verdict_options,
+                verdicts.get(position),
                 optional=True,
-                element=StaticSelectElement(
-                    action_id=ids.ACTION_FEEDBACK_VERDICT,
-                    placeholder=_plain(_t("verdict_placeholder"), 150),
-                    options=verdict_options,
-                    initial_option=next((o for o in verdict_options if o.value == chosen), None),
-                ),
+                placeholder=_t("verdict_placeholder"),
             )
         )
     if len(attributes) > limit:
@@ -335,18 +354,14 @@ def _persona_select(personas: tuple[PersonaChoice, ...], chosen: PersonaCard | N
     offered = list(personas[:PERSONA_OPTIONS_MAX])
     if chosen is not None and all(c.id != chosen.id for c in offered):
         offered[-1:] = [PersonaChoice(chosen.id, chosen.name)]
-    options = [_option(str(c.id), c.name) for c in offered]
-    initial = next((o for o in options if chosen is not None and o.value == str(chosen.id)), None)
-    return InputBlock(
-        block_id=ids.BLOCK_FEEDBACK_PERSONA,
-        label=_plain(_t("persona_label"), LABEL_MAX),
+    return _choice_input(
+        ids.BLOCK_FEEDBACK_PERSONA,
+        ids.ACTION_FEEDBACK_PERSONA,
+        _t("persona_label"),
+        [_option(str(c.id), c.name) for c in offered],
+        str(chosen.id) if chosen is not None else None,
+        placeholder=_t("persona_placeholder"),
         dispatch_action=True,  # a change re-draws the statements for the chosen persona
-        element=StaticSelectElement(
-            action_id=ids.ACTION_FEEDBACK_PERSONA,
-            placeholder=_plain(_t("persona_placeholder"), 150),
-            options=options,
-            initial_option=initial,
-        ),
     )
 
 
