@@ -290,6 +290,8 @@ def delete_user(session: Session, workspace_id: int, user_id: str, *, erase_text
     effects = _effects(session, workspace_id, user_id)
     for e in effects:
         e.key = token.sub(alias, e.key)
+        if e.detail:
+            e.detail = token.sub(alias, e.detail)
     c = slack_installations.c
     installs = session.execute(
         update(slack_installations)

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Table, inspect
 
+from bot.cli import cli
 from bot.oauth import BOT_SCOPES, REDIRECT_PATH
+from persona_store.db import make_engine, make_session_factory, upgrade
 from persona_store.models import slack_bots, slack_installations, slack_oauth_states
+from persona_store.workspaces import ensure_workspace
 
 
 def shape(table: Table) -> dict[str, tuple[str, bool, bool]]:
@@ -41,3 +45,22 @@ def test_an_install_asks_for_exactly_the_manifests_bot_scopes() -> None:
     manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text(encoding="utf-8"))
     assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])
     assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
+
+
+def test_serve_in_oauth_mode_on_a_database_without_the_oauth_tables_says_to_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = make_engine(url)
+    upgrade(old, "0001")  # a database from before multi-workspace support, with data in it
+    with make_session_factory(old).begin() as s:
+        ensure_workspace(s, "T0OLD")
+    old.dispose()
+    env = {
+        "DATABASE_URL": url,
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "standin-client-secret",
+    }
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"], env=env)
+    assert result.exit_code == 1
+    assert "the OAuth tables are missing from the database; run `persona-bot db upgrade`" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
