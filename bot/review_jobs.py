@@ -28,11 +28,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("persona_bot.reviews")
 
+# Errors that say "not now" rather than "never": the claim is given back for the next tick.
+PASSING_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
 
 @dataclass
 class ReviewRun:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # the owner can't be reached (left for admins in the overdue list)
+    retry_later: int = 0  # Slack had a passing problem; the next tick asks again
     skipped_teams: int = 0
 
 
@@ -40,26 +46,33 @@ def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, no
     """Send this workspace's review DMs that are due at `now` and not claimed yet."""
     run = ReviewRun()
     for request in reviews.due_reviews(team_id, now):
-        if not reviews.claim(team_id, request, now):
+        token = reviews.claim(team_id, request, now)
+        if token is None:
             continue  # another clock got there first
-        ok, detail = True, None
         try:
             answer = client.chat_postMessage(
                 channel=request.owner,
                 blocks=build_review_dm(request, reviews.after_days),
                 text=fallback_text(review_fallback(request)),
             )
-            detail = f"{answer.get('channel')}:{answer.get('ts')}"
         except SlackApiError as error:
-            ok, detail = False, str(error.response.get("error") or "slack_error")
-        except (SlackClientError, OSError) as error:
-            ok, detail = False, type(error).__name__
-        reviews.complete(team_id, request, ok=ok, detail=detail, now=now)
-        if ok:
-            run.sent += 1
-        else:
-            run.failed += 1
-            log.warning("review request failed", extra={"team_id": team_id, "persona_id": request.persona_id})
+            reason = str(error.response.get("error") or "slack_error")
+            if reason in PASSING_ERRORS:
+                reviews.release(team_id, request, token)
+                run.retry_later += 1
+            else:
+                reviews.complete(team_id, request, token, ok=False, detail=reason, now=now)
+                run.failed += 1
+            log.warning("review request not sent: %s", reason, extra={"team_id": team_id})
+            continue
+        except (SlackClientError, OSError) as error:  # Slack unreachable after the client's own retries
+            reviews.release(team_id, request, token)
+            run.retry_later += 1
+            log.warning("review request not sent: %s", type(error).__name__, extra={"team_id": team_id})
+            continue
+        detail = f"{answer.get('channel')}:{answer.get('ts')}"
+        reviews.complete(team_id, request, token, ok=True, detail=detail, now=now)
+        run.sent += 1
     return run
 
 
@@ -81,6 +94,7 @@ def run_due_reviews(services: Services, slack_clients: SlackClients, now: dateti
         one = send_due_reviews(services.reviews, client, team_id, now)
         run.sent += one.sent
         run.failed += one.failed
+        run.retry_later += one.retry_later
     return run
 
 

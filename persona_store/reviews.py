@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from persona_store.db import insert_ignore
+from persona_store.checkins import claim_effect, complete_effect, release_effect
 from persona_store.models import AttributeCheck, Effect, Feedback, Persona, PersonaStatus
 from persona_store.quarters import quarter_of
 
@@ -24,6 +24,8 @@ LATEST_MISSING = 3
 EFFECT_PENDING = "pending"
 EFFECT_DONE = "done"
 EFFECT_FAILED = "failed"
+# A claim still `pending` after this long belongs to a sender that died: another tick may take it over.
+REVIEW_LEASE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def due_for_review(session: Session, workspace_id: int, now: datetime, after_day
         )
         .order_by(Persona.reviewed_at, Persona.id)
     ).all()
-    claimed = _effect_statuses(session, workspace_id, personas)
+    claimed = _effect_statuses(session, workspace_id, personas, live_after=now - REVIEW_LEASE)
     return [p for p in personas if review_key(p.id, review_cycle(p)) not in claimed]
 
 
@@ -127,34 +129,41 @@ def overdue_reviews(session: Session, workspace_id: int, now: datetime, after_da
     ]
 
 
-def _effect_statuses(session: Session, workspace_id: int, personas: Sequence[Persona]) -> dict[str, str]:
+def _effect_statuses(
+    session: Session, workspace_id: int, personas: Sequence[Persona], live_after: datetime | None = None
+) -> dict[str, str]:
+    """Ledger status by key; with `live_after`, a `pending` claim older than that is left out (takeover-able)."""
     keys = [review_key(p.id, review_cycle(p)) for p in personas]
     if not keys:
         return {}
     rows = session.execute(
-        select(Effect.key, Effect.status).where(Effect.workspace_id == workspace_id, Effect.key.in_(keys))
+        select(Effect.key, Effect.status, Effect.created_at).where(
+            Effect.workspace_id == workspace_id, Effect.key.in_(keys)
+        )
     )
-    return {key: status for key, status in rows}
+    return {
+        key: status
+        for key, status, created_at in rows
+        if live_after is None or status != EFFECT_PENDING or created_at > live_after
+    }
 
 
-def claim_review_request(session: Session, workspace_id: int, key: str, now: datetime) -> bool:
-    """Claim the right to send one review request; True for exactly one caller, however many race."""
-    claimed = session.scalar(
-        insert_ignore(session, Effect)
-        .values(workspace_id=workspace_id, key=key, status=EFFECT_PENDING, created_at=now, detail=None)
-        .returning(Effect.id)
-    )
-    return claimed is not None
+def claim_review_request(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> bool:
+    """Claim the right to send one review request (commit before the Slack call): True for exactly one caller,
+    however many race; a claim left `pending` longer than REVIEW_LEASE (its sender died) can be taken over."""
+    return claim_effect(session, workspace_id, key, token, now, REVIEW_LEASE)
 
 
 def complete_review_request(
-    session: Session, workspace_id: int, key: str, *, ok: bool, detail: str | None, now: datetime
-) -> None:
-    session.execute(
-        update(Effect)
-        .where(Effect.workspace_id == workspace_id, Effect.key == key)
-        .values(status=EFFECT_DONE if ok else EFFECT_FAILED, detail=detail, completed_at=now)
-    )
+    session: Session, workspace_id: int, key: str, token: str, *, ok: bool, detail: str | None, now: datetime
+) -> bool:
+    """Done (the DM went out) or failed for good (the owner can't be reached); False if the claim was lost."""
+    return complete_effect(session, workspace_id, key, token, now, EFFECT_DONE if ok else EFFECT_FAILED, detail)
+
+
+def release_review_request(session: Session, workspace_id: int, key: str, token: str) -> bool:
+    """Give the claim back after a passing failure (Slack down, rate limited): a later tick asks again."""
+    return release_effect(session, workspace_id, key, token)
 
 
 def review_digest(session: Session, workspace_id: int, persona_id: int, now: datetime) -> ReviewDigest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +21,7 @@ from persona_store.reviews import (
     complete_review_request,
     due_for_review,
     overdue_reviews,
+    release_review_request,
     review_cycle,
     review_digest,
     review_key,
@@ -89,16 +91,25 @@ class ReviewService:
                 )
             return requests
 
-    def claim(self, team_id: str, request: ReviewRequest, now: datetime) -> bool:
-        """Commit the claim before the DM is sent: True for exactly one caller per persona and cycle."""
+    def claim(self, team_id: str, request: ReviewRequest, now: datetime) -> str | None:
+        """Commit a claim before the DM is sent: a token for exactly one caller per persona and cycle, else None."""
+        token = secrets.token_hex(8)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            return claim_review_request(s, workspace.id, request.key, now)
+            return token if claim_review_request(s, workspace.id, request.key, token, now) else None
 
-    def complete(self, team_id: str, request: ReviewRequest, *, ok: bool, detail: str | None, now: datetime) -> None:
+    def complete(
+        self, team_id: str, request: ReviewRequest, token: str, *, ok: bool, detail: str | None, now: datetime
+    ) -> None:
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            complete_review_request(s, workspace.id, request.key, ok=ok, detail=detail, now=now)
+            complete_review_request(s, workspace.id, request.key, token, ok=ok, detail=detail, now=now)
+
+    def release(self, team_id: str, request: ReviewRequest, token: str) -> None:
+        """Nothing was sent (a passing failure): the next tick may ask again."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            release_review_request(s, workspace.id, request.key, token)
 
     def record_outcome(
         self, team_id: str, user_id: str, persona_id: int, cycle: int, outcome: str, now: datetime | None = None

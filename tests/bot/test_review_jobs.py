@@ -111,6 +111,17 @@ def test_only_the_owner_or_an_admin_can_answer_and_retire_hides_the_persona(
     assert history.entries[0].note == "Retired in the six-monthly review"
 
 
+def test_a_passing_slack_failure_is_retried_on_the_next_tick(
+    services: Services, standin: SlackStandin, mary: int
+) -> None:
+    standin.set_channel_error(standin.dm_channel_id("U0OWNER"), "internal_error")
+    run = run_due_reviews(services, SlackClients(services.settings), DUE)
+    assert (run.sent, run.failed, run.retry_later) == (0, 0, 1)
+    standin.set_channel_error(standin.dm_channel_id("U0OWNER"), None)
+    assert run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(minutes=5)).sent == 1
+    assert len(review_dms(standin)) == 1
+
+
 def test_an_unreachable_owner_is_recorded_and_shown_to_admins(
     services: Services, standin: SlackStandin, mary: int, workspace_id: int
 ) -> None:

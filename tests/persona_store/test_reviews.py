@@ -11,11 +11,13 @@ from persona_store.files import PersonaSpec
 from persona_store.models import AttributeCheck, Feedback
 from persona_store.personas import apply_persona, record_review, set_status
 from persona_store.reviews import (
+    REVIEW_LEASE,
     claim_review_request,
     complete_review_request,
     digest_window_start,
     due_for_review,
     overdue_reviews,
+    release_review_request,
     review_cycle,
     review_digest,
     review_key,
@@ -97,10 +99,10 @@ def test_a_claimed_cycle_is_never_due_again_and_a_review_starts_a_new_cycle(
     with sessions.begin() as s:
         (persona,) = due_for_review(s, workspace_id, first_due, AFTER)
         key = review_key(persona.id, review_cycle(persona))
-        assert claim_review_request(s, workspace_id, key, first_due) is True
+        assert claim_review_request(s, workspace_id, key, "clock-a", first_due) is True
     with sessions.begin() as s:
-        assert claim_review_request(s, workspace_id, key, first_due) is False, "a second clock loses the race"
-        complete_review_request(s, workspace_id, key, ok=True, detail="D1:1.0", now=first_due)
+        assert claim_review_request(s, workspace_id, key, "clock-b", first_due) is False, "a second clock loses"
+        assert complete_review_request(s, workspace_id, key, "clock-a", ok=True, detail="D1:1.0", now=first_due)
     with sessions.begin() as s:
         assert due_for_review(s, workspace_id, first_due + timedelta(days=60), AFTER) == []
         assert overdue_reviews(s, workspace_id, first_due + timedelta(days=60), AFTER)[0].request_status == "done"
@@ -111,6 +113,29 @@ def test_a_claimed_cycle_is_never_due_again_and_a_review_starts_a_new_cycle(
         assert overdue_reviews(s, workspace_id, reviewed + timedelta(days=AFTER - 1), AFTER) == []
         (again,) = due_for_review(s, workspace_id, reviewed + timedelta(days=AFTER), AFTER)
         assert review_key(again.id, review_cycle(again)) != key
+
+
+def test_a_claim_whose_sender_died_is_taken_over_after_the_lease_and_a_released_one_at_once(
+    sessions: sessionmaker[Session], workspace_id: int
+) -> None:
+    due = CREATED + timedelta(days=AFTER)
+    with sessions.begin() as s:
+        add_persona(s, workspace_id, "Mary")
+    with sessions.begin() as s:
+        (persona,) = due_for_review(s, workspace_id, due, AFTER)
+        key = review_key(persona.id, review_cycle(persona))
+        assert claim_review_request(s, workspace_id, key, "dead-clock", due)
+    with sessions.begin() as s:
+        assert due_for_review(s, workspace_id, due + REVIEW_LEASE - timedelta(seconds=1), AFTER) == []
+        assert overdue_reviews(s, workspace_id, due, AFTER)[0].request_status == "pending"
+        later = due + REVIEW_LEASE + timedelta(seconds=1)
+        assert [p.name for p in due_for_review(s, workspace_id, later, AFTER)] == ["Mary"]
+        assert claim_review_request(s, workspace_id, key, "live-clock", later)
+    with sessions.begin() as s:
+        assert not complete_review_request(s, workspace_id, key, "dead-clock", ok=True, detail=None, now=later)
+        assert release_review_request(s, workspace_id, key, "live-clock")
+    with sessions.begin() as s:
+        assert [p.name for p in due_for_review(s, workspace_id, later, AFTER)] == ["Mary"], "released: ask again"
 
 
 def test_the_digest_covers_the_last_two_quarters(sessions: sessionmaker[Session], workspace_id: int) -> None:
