@@ -66,3 +66,18 @@ def test_bad_or_empty_quarter_exits_1_with_one_line(database: str, tmp_path: Pat
     assert code == 1
     assert reason in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_progress_shows_only_for_large_exports_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.reports import PROGRESS_MIN_RECORDS, _Progress
+
+    quiet = _Progress(enabled=False)
+    quiet(PROGRESS_MIN_RECORDS, PROGRESS_MIN_RECORDS * 2)
+    small = _Progress(enabled=True)
+    small(10, 20)
+    assert capsys.readouterr().err == ""
+    large = _Progress(enabled=True)
+    large(PROGRESS_MIN_RECORDS, PROGRESS_MIN_RECORDS * 2)
+    large(PROGRESS_MIN_RECORDS * 2, PROGRESS_MIN_RECORDS * 2)
+    large.close()
+    assert "writing responses" in capsys.readouterr().err
