@@ -65,13 +65,7 @@ def _notice(body: dict[str, Any], client: WebClient, respond: Respond, macro: st
     if body.get("response_url"):
         respond(replace_original=False, response_type="ephemeral", blocks=blocks, text=text)
     else:
-        client.chat_postMessage(channel=_ids(body)[1], blocks=blocks, text=text)
-
-
-def _ids(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-    return team, str(user.get("id") or "")
+        client.chat_postMessage(channel=parse_action(body).user_id, blocks=blocks, text=text)
 
 
 def new_form_key() -> str:
@@ -110,13 +104,13 @@ def start_feedback(req: CommandRequest, services: Services, ack: Ack, client: We
 
 
 def handle_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
-    """ "Log persona feedback" on a message: its text becomes the quoted evidence, with a link back to it."""
+    """The "Log persona feedback" message shortcut: the message becomes quoted evidence, with a link back to it."""
     ack()
-    team_id, user_id = _ids(body)
-    channel_id = str((body.get("channel") or {}).get("id") or "") or None
+    req = parse_action(body)  # team, user, channel and trigger are where a block action has them
+    channel_id = req.channel_id
     message = body.get("message") or {}
     text = str(message.get("text") or "")
-    form = services.feedback.form(team_id, user_id)
+    form = services.feedback.form(req.team_id, req.user_id)
     if form is None or not form.personas:
         _notice(body, client, respond, "no_personas")
         return
@@ -124,9 +118,7 @@ def handle_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: 
     meta = FeedbackModalMeta(
         key=new_form_key(), source="shortcut", channel_id=channel_id, quote_cut=len(text) > TEXT_MAX
     )
-    opened = client.views_open(
-        trigger_id=str(body.get("trigger_id") or ""), view=build_feedback_modal(form, meta, prefill=prefill)
-    )
+    opened = client.views_open(trigger_id=req.trigger_id, view=build_feedback_modal(form, meta, prefill=prefill))
     # The link is fetched after the modal is open (the trigger can't wait) and tucked into its metadata.
     message_ts = str(message.get("ts") or body.get("message_ts") or "")
     if not (channel_id and message_ts):
@@ -161,10 +153,10 @@ def _redraw(
 def handle_persona_switch(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """A different persona chosen in the modal: its statements replace the old ones (views.update with the hash)."""
     ack()
-    team_id, user_id = _ids(body)
+    req = parse_action(body)
     view = body.get("view") or {}
     persona_id = selected_persona_id(view.get("state", {}).get("values", {}))
-    redrawn = _redraw(services, team_id, user_id, view, persona_id) if persona_id else None
+    redrawn = _redraw(services, req.team_id, req.user_id, view, persona_id) if persona_id else None
     if redrawn is None:
         return  # submitting will say the persona is gone
     try:
@@ -217,7 +209,8 @@ def _save(
 
 
 def handle_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, user_id = _ids(body)
+    req = parse_action(body)
+    team_id, user_id = req.team_id, req.user_id
     view = body.get("view") or {}
     meta = FeedbackModalMeta.from_json(view.get("private_metadata"))
     if meta is None:
