@@ -9,13 +9,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot import ids
+from bot.cli import cli as root_cli
 from bot.slack_standin import SlackStandin
 from persona_store.models import CheckinRound, Feedback, Persona, utcnow
 from persona_store.quarters import current_quarter
@@ -162,3 +165,25 @@ def test_a_button_value_from_one_workspace_reveals_nothing_in_the_other(worlds: 
     b.client.block_action(share["action_id"], share["value"], channel_id="C0DEALS", message={"ts": "1.1", **card})
     posts = b.wait_for(lambda: b.standin.response_posts())
     assert "Marketing Director Mary" not in json.dumps(posts[0].body)
+
+
+def cli(world: E2E, *args: str) -> tuple[int, str, str]:
+    env = {"DATABASE_URL": world.bot.env["DATABASE_URL"], "SLACK_TEAM_ID": "", "SLACK_BOT_TOKEN": ""}
+    result = CliRunner().invoke(root_cli, ["--team", world.team_id, *args], env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_command_line_acts_on_one_workspace_only(worlds: tuple[E2E, E2E], tmp_path: Path) -> None:
+    a, b = worlds
+    code, listing, _ = cli(b, "personas", "list")
+    assert code == 0 and "Bravo Bob" in listing and "Mary" not in listing
+    assert cli(a, "checkin", "status")[0] == 0
+    code, _, err = cli(b, "checkin", "status")
+    assert code == 1 and "there is no check-in round yet" in err
+    code, out, _ = cli(b, "report", "-o", str(tmp_path / "b.xlsx"))
+    assert code == 0, out
+    assert "Marketing Director Mary" not in workbook_text((tmp_path / "b.xlsx").read_bytes())
+    code, out, _ = cli(b, "export-user", REP)
+    assert code == 0 and "Marketing Director Mary" not in out and "Bravo Bob" in out
+    guess = CliRunner().invoke(root_cli, ["personas", "list"], env={"DATABASE_URL": a.bot.env["DATABASE_URL"]})
+    assert guess.exit_code == 1 and "several workspaces are on record" in guess.stderr, "without --team, no guessing"
