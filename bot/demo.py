@@ -21,6 +21,7 @@ import click
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.demo_checkins import CHECKIN_SCENES
 from bot.demo_feedback import FEEDBACK_SCENES
 from bot.demo_home import HOME_SCENES
 from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
@@ -202,6 +203,7 @@ SCENES: list[Scene] = [
     scene_help,
     scene_admin_edits_a_persona,
     scene_owner_reviews_a_persona,
+    *CHECKIN_SCENES,
     *HOME_SCENES,
     *REPORT_SCENES,  # last: the manager's workbook sums up everything the demo did
 ]

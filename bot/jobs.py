@@ -16,19 +16,24 @@ import contextlib
 import logging
 import signal
 import time
+import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine, text
 
 from bot.blocks.checkins import build_checkin_message, build_summary
 from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
 from bot.config import Settings
+from bot.listeners.reports import upload_report
 from bot.review_jobs import reconcile_reviews
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
+from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
 
 log = logging.getLogger("persona_bot.jobs")
@@ -47,6 +52,7 @@ class JobContext:
     slack: SlackClients
     engine: Engine | None = None
     sleep: Callable[[float], None] = time.sleep
+    reports: ReportService | None = None  # attaches the quarter's workbook to the close summary when given
 
 
 @dataclass
@@ -111,14 +117,17 @@ def remind(ctx: JobContext, team_id: str) -> tuple[RoundInfo | None, DeliveryRep
 
 
 def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport:
-    """Post the round's summary to REPORT_CHANNEL or each manager, once per target (ledger keys)."""
+    """Post the round's summary to REPORT_CHANNEL or each manager, once per target (ledger keys), and attach the
+    quarter's workbook under it (once per target too) when the report service is wired in."""
     targets = ctx.checkins.summary_targets(team_id, round_id)
     summary = ctx.checkins.summary(team_id, round_id)
     if not targets or summary is None:
         return DeliveryReport()
-    content = build_summary(summary)
+    workbook = _workbook(ctx, team_id, summary.status.round.quarter)
+    content = build_summary(summary, with_report=workbook is not None)
+    client = ctx.slack.for_team(team_id)
     fan = Fanout(
-        ctx.slack.for_team(team_id),
+        client,
         ctx.checkins,
         team_id,
         lambda item: {"channel": item.user_id, **content},
@@ -126,7 +135,41 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
         workers=1,
         sleep=ctx.sleep,
     )
-    return fan.run(targets)
+    report = fan.run(targets)
+    if workbook is not None:
+        for target in targets:
+            _attach_workbook(ctx, client, team_id, target, workbook, report)
+    return report
+
+
+def _workbook(ctx: JobContext, team_id: str, quarter: str) -> Report | None:
+    if ctx.reports is None:
+        return None
+    try:
+        built = ctx.reports.build(team_id, quarter)
+    except Exception:  # the summary still goes out; the workbook stays one `/persona report` away
+        log.exception("could not build the workbook for the check-in summary", extra={"team_id": team_id})
+        return None
+    return None if built.empty else built
+
+
+def _attach_workbook(
+    ctx: JobContext, client: WebClient, team_id: str, target: Outgoing, workbook: Report, report: DeliveryReport
+) -> None:
+    item = replace(target, key=target.key.replace(":summary:", ":workbook:"), kind="workbook")
+    token = uuid.uuid4().hex
+    if not ctx.checkins.claim(team_id, item, token):
+        return
+    try:
+        channel = target.user_id
+        if not channel.startswith(("C", "G", "D")):
+            channel = str(client.conversations_open(users=target.user_id)["channel"]["id"])
+        upload_report(client, channel, workbook)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        ctx.checkins.release(team_id, item, token)
+        report.failed.append((target.user_id, f"workbook: {type(error).__name__}"))
+        return
+    ctx.checkins.complete(team_id, item, token, None, None)
 
 
 def close_round(ctx: JobContext, team_id: str, quarter: str | None = None) -> CloseResult | None:

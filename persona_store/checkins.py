@@ -10,12 +10,14 @@ its token, so two live senders never both own one key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import Table, and_, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from persona_store.db import insert_ignore
@@ -28,6 +30,8 @@ from persona_store.models import (
     RosterMember,
     utcnow,
 )
+
+ASSIGN_CHUNK = 500  # rows per INSERT (SQLite allows 32,766 bound parameters; 8 columns a row)
 
 __all__ = [
     "SKIP_REASONS",
@@ -181,23 +185,75 @@ def assign(session: Session, round_id: int, assignments: Sequence[Assignment], n
     """Add reps to a round (idempotent: a rep already on it keeps their row); returns how many were added."""
     now = now or utcnow()
     added = 0
-    for item in assignments:
-        inserted = session.scalar(
-            insert_ignore(session, Participation)
-            .values(
-                round_id=round_id,
-                slack_user_id=item.slack_user_id,
-                role=item.role,
-                timezone=item.timezone,
-                assigned_at=now,
-                reminder_count=0,
-                unreachable_at=now if item.unreachable_reason else None,
-                unreachable_reason=item.unreachable_reason,
-            )
-            .returning(Participation.id)
+    for start in range(0, len(assignments), ASSIGN_CHUNK):
+        rows = [
+            {
+                "round_id": round_id,
+                "slack_user_id": item.slack_user_id,
+                "role": item.role,
+                "timezone": item.timezone,
+                "assigned_at": now,
+                "reminder_count": 0,
+                "unreachable_at": now if item.unreachable_reason else None,
+                "unreachable_reason": item.unreachable_reason,
+            }
+            for item in assignments[start : start + ASSIGN_CHUNK]
+        ]
+        # RETURNING lists only the rows this statement inserted (not those already there).
+        added += len(
+            session.execute(insert_ignore(session, Participation).values(rows).returning(Participation.id)).all()
         )
-        added += inserted is not None
     return added
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    """What decides whether a message is still wanted, read in one query."""
+
+    round_status: str
+    sent_at: datetime | None
+    answered_at: datetime | None
+    skipped_at: datetime | None
+    unreachable_at: datetime | None
+    reminder_count: int
+    snoozed_until: datetime | None
+
+    @property
+    def silent(self) -> bool:
+        return (
+            self.sent_at is not None
+            and self.answered_at is None
+            and self.skipped_at is None
+            and self.unreachable_at is None
+        )
+
+
+@functools.cache
+def _claim_state_query() -> Any:
+    # Built once: constructing a statement costs more than running it on SQLite, and a fan-out runs this per DM.
+    return (
+        select(
+            CheckinRound.status,
+            Participation.sent_at,
+            Participation.answered_at,
+            Participation.skipped_at,
+            Participation.unreachable_at,
+            Participation.reminder_count,
+            Participation.snoozed_until,
+        )
+        .join(CheckinRound, CheckinRound.id == Participation.round_id)
+        .where(
+            CheckinRound.workspace_id == bindparam("workspace_id"),
+            Participation.round_id == bindparam("round_id"),
+            Participation.slack_user_id == bindparam("user_id"),
+        )
+    )
+
+
+def claim_state(session: Session, workspace_id: int, round_id: int, user_id: str) -> ClaimState | None:
+    params = {"workspace_id": workspace_id, "round_id": round_id, "user_id": user_id}
+    row = session.execute(_claim_state_query(), params).one_or_none()
+    return None if row is None else ClaimState(*row)
 
 
 def get_participation(session: Session, round_id: int, user_id: str) -> Participation | None:
@@ -211,6 +267,23 @@ def participations(session: Session, round_id: int) -> list[Participation]:
         session.scalars(
             select(Participation).where(Participation.round_id == round_id).order_by(Participation.slack_user_id)
         )
+    )
+
+
+@functools.cache
+def _participation_update(columns: tuple[str, ...]) -> Any:
+    table = cast(Table, Participation.__table__)
+    return (
+        update(table)
+        .where(table.c.round_id == bindparam("p_round_id"), table.c.slack_user_id == bindparam("p_user_id"))
+        .values({name: bindparam(f"v_{name}") for name in columns})
+    )
+
+
+def update_participation(session: Session, round_id: int, user_id: str, **values: Any) -> None:
+    statement = _participation_update(tuple(sorted(values)))
+    session.execute(
+        statement, {"p_round_id": round_id, "p_user_id": user_id, **{f"v_{k}": v for k, v in values.items()}}
     )
 
 
@@ -270,18 +343,52 @@ def personas_for_role(personas: Sequence[Persona], role: str) -> list[Persona]:
 # --- the effect ledger ----------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _claim_insert(dialect: str) -> Any:
+    table = cast(Table, Effect.__table__)
+    statement = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return (
+        statement.values(
+            workspace_id=bindparam("b_workspace_id"),
+            key=bindparam("b_key"),
+            status="pending",
+            detail=bindparam("b_token"),
+            created_at=bindparam("b_now", type_=table.c.created_at.type),
+        )
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    )
+
+
+@functools.cache
+def _complete_update() -> Any:
+    table = cast(Table, Effect.__table__)
+    return (
+        update(table)
+        .where(
+            table.c.workspace_id == bindparam("b_workspace_id"),
+            table.c.key == bindparam("b_key"),
+            table.c.status == "pending",
+            table.c.detail == bindparam("b_token"),
+        )
+        .values(
+            status=bindparam("new_status"),
+            completed_at=bindparam("b_now", type_=table.c.completed_at.type),
+            detail=bindparam("new_detail"),
+        )
+    )
+
+
 def claim_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta) -> bool:
     """Claim `key` for the caller (token); commit right after, before the Slack call.
 
     True when the caller now owns it: a fresh key, or a `pending` claim older than `lease` (its owner died;
     taken over by compare-and-swap on the old token). False when it is done, failed, or owned by a live sender.
     """
-    inserted = session.scalar(
-        insert_ignore(session, Effect)
-        .values(workspace_id=workspace_id, key=key, status="pending", detail=token, created_at=now)
-        .returning(Effect.id)
-    )
-    if inserted is not None:
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING through SQLAlchemy.
+    dialect = session.get_bind().dialect.name
+    params = {"b_workspace_id": workspace_id, "b_key": key, "b_token": token, "b_now": now}
+    if session.execute(_claim_insert(dialect), params).first() is not None:
         return True
     existing = session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
     if existing is None or existing.status != "pending" or existing.created_at > now - lease:
@@ -328,13 +435,15 @@ def complete_effect(
     detail: str | None = None,
 ) -> bool:
     """Mark the caller's claim done (or failed); False when the caller no longer owns it."""
-    result = session.execute(
-        update(Effect)
-        .where(_owned(workspace_id, key, token))
-        .values(status=status, completed_at=now, detail=detail)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    params = {
+        "b_workspace_id": workspace_id,
+        "b_key": key,
+        "b_token": token,
+        "new_status": status,
+        "b_now": now,
+        "new_detail": detail,
+    }
+    return bool(session.execute(_complete_update(), params).rowcount)  # type: ignore[attr-defined]
 
 
 def release_effect(session: Session, workspace_id: int, key: str, token: str) -> bool:

@@ -6,9 +6,11 @@ with `response_action: update` and carry the round, the page and the persona ids
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import Block, Option, PlainTextObject, StaticSelectElement
@@ -27,7 +29,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.feedback import build_feedback_question_blocks
 from bot.render import render_part, truncate
-from bot.services.checkins import CheckinPage, Outgoing, RoundInfo, RoundStatus, RoundSummary
+from bot.services.checkins import CheckinPage, Outgoing, PersonaRef, RoundInfo, RoundStatus, RoundSummary
 from bot.services.lookup import PersonaCard
 from persona_store.checkins import SKIP_REASONS
 from persona_store.feedback import FeedbackAnswers
@@ -67,26 +69,33 @@ def _dm_actions(round_id: int, *, start_label: str, with_snooze: bool = True) ->
 
 def build_checkin_message(item: Outgoing, *, reminder_limit: int = 2) -> dict[str, Any]:
     """chat.postMessage arguments for an invitation, a reminder or a "remind me tomorrow" (posted to the rep)."""
-    personas = list(item.personas)
     if item.kind == "invite":
-        lead = _t("invite_intro", item.user_id, len(personas))
-        text = _t("fallback", item.quarter, item.due_date)
+        lead = _t("invite_intro", item.user_id, len(item.personas))
     elif item.kind == "reminder":
         lead = _t("reminder_intro", item.user_id, item.number, reminder_limit)
-        text = _t("reminder_fallback", item.quarter, item.due_date)
     else:
         lead = _t("snooze_intro", item.user_id)
-        text = _t("reminder_fallback", item.quarter, item.due_date)
-    shown = personas[:DM_PERSONA_LIMIT]
-    blocks: list[Block] = [header(_t("invite_header", item.quarter)), mrkdwn_section(lead)]
+    text, head, tail = _dm_parts(item.kind, item.round_id, item.quarter, item.due_date, item.personas)
+    blocks = [head, mrkdwn_section(lead).to_dict(), *tail]
+    return {"channel": item.user_id, "text": text, "blocks": copy.deepcopy(blocks), "unfurl_links": False}
+
+
+@functools.lru_cache(maxsize=64)
+def _dm_parts(
+    kind: str, round_id: int, quarter: str, due_date: date, personas: tuple[PersonaRef, ...]
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """What every rep of a role gets alike, built once per fan-out (a 5,000-rep round renders it a handful of times)."""
+    text = _t("fallback" if kind == "invite" else "reminder_fallback", quarter, due_date)
+    shown = list(personas[:DM_PERSONA_LIMIT])
+    tail: list[Block] = []
     if personas:
         listing = _t("persona_list", shown)
         if len(personas) > len(shown):
             listing += f"\n…and {len(personas) - len(shown)} more"
-        blocks.append(mrkdwn_section(listing))
-    blocks.append(context(_t("due", item.due_date)))
-    blocks.append(_dm_actions(item.round_id, start_label=_t("start_button")))
-    return {"channel": item.user_id, "text": fallback_text(text), "blocks": to_dicts(blocks), "unfurl_links": False}
+        tail.append(mrkdwn_section(listing))
+    tail.append(context(_t("due", due_date)))
+    tail.append(_dm_actions(round_id, start_label=_t("start_button")))
+    return fallback_text(text), header(_t("invite_header", quarter)).to_dict(), to_dicts(tail)
 
 
 def build_answered_message(round_info: RoundInfo) -> dict[str, Any]:

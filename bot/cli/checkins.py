@@ -16,7 +16,13 @@ from persona_store.schedule import parse_quarter, quarter_label
 
 
 def _context(runtime: Runtime) -> JobContext:
-    return JobContext(runtime.settings, runtime.services.checkins, runtime.slack_clients, runtime.engine)
+    return JobContext(
+        runtime.settings,
+        runtime.services.checkins,
+        runtime.slack_clients,
+        runtime.engine,
+        reports=runtime.services.reports,
+    )
 
 
 def _quarter(value: str | None) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.lookup import PersonaCard
 from persona_store import checkins as store
-from persona_store.checkins import Assignment, RoleCounts, RoundClosed
+from persona_store.checkins import Assignment, ClaimState, RoleCounts, RoundClosed
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
@@ -76,7 +76,7 @@ class Outgoing:
     """One message of a round to one person, with its ledger key and everything its blocks need."""
 
     key: str
-    kind: str  # invite | reminder | snooze | summary
+    kind: str  # invite | reminder | snooze | summary | workbook
     round_id: int
     quarter: str
     due_date: date
@@ -134,6 +134,15 @@ class CheckinService:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
+        self._workspace_ids: dict[str, int] = {}
+
+    def _workspace_id(self, s: Session, team_id: str) -> int:
+        """The workspace's id, remembered: the fan-out asks for it twice per message (a workspace is never deleted
+        while its round is being sent; uninstalling only marks it)."""
+        known = self._workspace_ids.get(team_id)
+        if known is None:
+            known = self._workspace_ids[team_id] = ensure_workspace(s, team_id).id
+        return known
 
     # --- plans and rounds -------------------------------------------------------------------------------------
 
@@ -334,52 +343,47 @@ class CheckinService:
         now = self._clock()
         lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            if item.kind != "summary":
-                r = store.get_round(s, workspace.id, item.round_id)
-                p = store.get_participation(s, item.round_id, item.user_id)
-                if r is None or r.status != "open" or p is None or not _still_wanted(item, p):
+            workspace_id = self._workspace_id(s, team_id)
+            if item.kind not in ("summary", "workbook"):
+                state = store.claim_state(s, workspace_id, item.round_id, item.user_id)
+                if state is None or state.round_status != "open" or not _still_wanted(item, state):
                     return False
-            return store.claim_effect(s, workspace.id, item.key, token, now, lease)
+            return store.claim_effect(s, workspace_id, item.key, token, now, lease)
 
     def renew(self, team_id: str, item: Outgoing, token: str) -> bool:
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            return store.renew_effect(s, workspace.id, item.key, token, self._clock())
+            workspace_id = self._workspace_id(s, team_id)
+            return store.renew_effect(s, workspace_id, item.key, token, self._clock())
 
     def release(self, team_id: str, item: Outgoing, token: str) -> None:
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            store.release_effect(s, workspace.id, item.key, token)
+            workspace_id = self._workspace_id(s, team_id)
+            store.release_effect(s, workspace_id, item.key, token)
 
     def complete(self, team_id: str, item: Outgoing, token: str, channel: str | None, ts: str | None) -> bool:
         """Record a message Slack accepted: the ledger row and the rep's participation, in one transaction."""
         now = self._clock()
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            if not store.complete_effect(s, workspace.id, item.key, token, now, detail=ts):
+            workspace_id = self._workspace_id(s, team_id)
+            if not store.complete_effect(s, workspace_id, item.key, token, now, detail=ts):
                 return False
-            if item.kind == "summary":
-                return True
-            p = store.get_participation(s, item.round_id, item.user_id)
-            assert p is not None
             if item.kind == "invite":
-                p.sent_at, p.dm_channel, p.dm_ts = now, channel, ts
+                store.update_participation(s, item.round_id, item.user_id, sent_at=now, dm_channel=channel, dm_ts=ts)
             elif item.kind == "reminder":
-                p.reminder_count = max(p.reminder_count, item.number)
-                p.last_reminded_at = now
-            else:
-                p.snoozed_until = None
-                p.last_reminded_at = now
+                store.update_participation(
+                    s, item.round_id, item.user_id, reminder_count=item.number, last_reminded_at=now
+                )
+            elif item.kind == "snooze":
+                store.update_participation(s, item.round_id, item.user_id, snoozed_until=None, last_reminded_at=now)
             return True
 
     def record_unreachable(self, team_id: str, item: Outgoing, token: str, reason: str) -> None:
         """Slack can't deliver to this person (deactivated, not found): recorded once, never retried."""
         now = self._clock()
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            store.complete_effect(s, workspace.id, item.key, token, now, status="failed", detail=reason)
-            if item.kind == "summary":
+            workspace_id = self._workspace_id(s, team_id)
+            store.complete_effect(s, workspace_id, item.key, token, now, status="failed", detail=reason)
+            if item.kind in ("summary", "workbook"):
                 return
             p = store.get_participation(s, item.round_id, item.user_id)
             if p is not None and p.unreachable_at is None:
@@ -559,11 +563,11 @@ def _silent(p: Participation) -> bool:
     return p.sent_at is not None and p.answered_at is None and p.skipped_at is None and p.unreachable_at is None
 
 
-def _still_wanted(item: Outgoing, p: Participation) -> bool:
-    if p.unreachable_at is not None:
+def _still_wanted(item: Outgoing, state: ClaimState) -> bool:
+    if state.unreachable_at is not None:
         return False
     if item.kind == "invite":
-        return p.sent_at is None
+        return state.sent_at is None
     if item.kind == "reminder":
-        return _silent(p) and p.reminder_count == item.number - 1
-    return _silent(p) and p.snoozed_until is not None
+        return state.silent and state.reminder_count == item.number - 1
+    return state.silent and state.snoozed_until is not None

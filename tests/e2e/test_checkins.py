@@ -71,7 +71,12 @@ def answer_every_page(e2e: E2E, user_id: str, fit: str = "4") -> list[dict[str, 
     dm = dm_of(e2e, user_id)
     start = element(dm, ids.ACTION_CHECKIN_START)
     e2e.client.block_action(start["action_id"], start["value"], user_id=user_id, message=dm)
-    view = e2e.wait_for(lambda: e2e.standin.last_view(user_id))
+    view = e2e.wait_for(
+        lambda: (
+            (e2e.standin.last_view(user_id) or {}).get("callback_id") == ids.VIEW_CHECKIN
+            and e2e.standin.last_view(user_id)
+        )
+    )
     seen = []
     while view.get("submit"):
         assert_valid_view(view)

@@ -1,0 +1,137 @@
+"""Check-in builders: the DM, its reminders, the pages, the status and the summary, within Slack's limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from bot import ids
+from bot.blocks.checkins import (
+    PageMeta,
+    build_answered_message,
+    build_checkin_message,
+    build_checkin_page,
+    build_skipped_message,
+    build_status,
+    build_summary,
+    build_thanks_view,
+    snoozed_notice,
+)
+from bot.blocks.limits import assert_valid_blocks, assert_valid_view
+from bot.services.checkins import (
+    CheckinPage,
+    Outgoing,
+    PersonaLine,
+    PersonaRef,
+    RoundInfo,
+    RoundStatus,
+    RoundSummary,
+)
+from bot.services.lookup import PersonaCard
+from persona_store.checkins import RoleCounts
+
+HOSTILE = "<!channel> Mary & <@U0BOSS> <https://evil.example|click>"
+ROUND = RoundInfo(7, "2026-Q4", "open", date(2026, 10, 14), datetime(2026, 10, 1, tzinfo=UTC), None)
+
+
+def card(i: int, name: str | None = None, attributes: int = 3) -> PersonaCard:
+    return PersonaCard(
+        id=i,
+        key=f"p{i}",
+        name=name or f"Persona {i}",
+        role="Buyer",
+        summary="Summary " * 50,
+        goals=tuple(f"Goal {n}" for n in range(attributes)),
+        pain_points=("Pain",),
+        motivations=(),
+        objections=("Objection",),
+        channels=(),
+        evidence=(),
+        owner=None,
+        status="active",
+        revision_number=1,
+        revised_at=datetime(2026, 1, 1, tzinfo=UTC),
+        validated_at=None,
+    )
+
+
+def invite(kind: str = "invite", personas: int = 3, name: str = HOSTILE) -> Outgoing:
+    refs = tuple(PersonaRef(i, name if i == 0 else f"Persona {i}", "Buyer") for i in range(personas))
+    return Outgoing("k", kind, 7, "2026-Q4", date(2026, 10, 14), "U0REP", number=1, personas=refs)
+
+
+def test_the_dm_says_who_why_which_personas_when_and_offers_three_ways_out() -> None:
+    message = build_checkin_message(invite())
+    assert_valid_blocks(message["blocks"])
+    text = json.dumps(message["blocks"])
+    assert message["channel"] == "U0REP"
+    for words in ("persona-bot", "Once a quarter", "14 Oct 2026", "Persona 1", "3 personas"):
+        assert words in text
+    assert "<!channel>" not in text and "&lt;!channel&gt; Mary &amp; &lt;@U0BOSS&gt;" in text, "names are escaped"
+    elements = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [e["action_id"] for e in elements] == [
+        ids.ACTION_CHECKIN_START,
+        ids.ACTION_CHECKIN_SNOOZE,
+        ids.ACTION_CHECKIN_SKIP,
+    ]
+    assert [o["value"] for o in elements[2]["options"]] == ["7:on_leave", "7:no_customer_contact", "7:new_in_role"]
+
+
+def test_reminders_and_snoozes_say_what_they_are_and_many_personas_fit_in_one_message() -> None:
+    reminder = build_checkin_message(invite("reminder", personas=80), reminder_limit=2)
+    assert_valid_blocks(reminder["blocks"])
+    assert reminder["text"].startswith("Reminder")
+    assert "(1 of 2)" in json.dumps(reminder["blocks"]) and "and 55 more" in json.dumps(reminder["blocks"])
+    snooze = build_checkin_message(invite("snooze"))
+    assert_valid_blocks(snooze["blocks"])
+    assert "you asked me to remind you" in json.dumps(snooze["blocks"])
+
+
+def test_answered_and_skipped_dms_keep_only_the_buttons_that_still_make_sense() -> None:
+    answered = build_answered_message(ROUND)
+    skipped = build_skipped_message(ROUND, "on_leave")
+    for message in (answered, skipped):
+        assert_valid_blocks(message["blocks"])
+        elements = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert [e["action_id"] for e in elements] == [ids.ACTION_CHECKIN_START]
+    assert "Revise my answers" in json.dumps(answered["blocks"])
+    assert "on leave" in json.dumps(skipped["blocks"])
+    notice = snoozed_notice(datetime(2026, 10, 5, 8, 0, tzinfo=UTC), "Europe/Berlin")
+    assert "Monday 05 Oct at 10:00 (Europe/Berlin)" in notice["text"]
+
+
+def test_pages_show_progress_reuse_the_feedback_questions_and_stay_under_100_blocks() -> None:
+    page = CheckinPage(ROUND, "U0REP", "sales", (card(1), card(2, HOSTILE), card(3, attributes=120)), {})
+    first, second, last = (build_checkin_page(page, i) for i in range(3))
+    for view in (first, second, last):
+        assert_valid_view(view)
+        assert len(view["blocks"]) <= 100
+        assert view["callback_id"] == ids.VIEW_CHECKIN
+    assert "*1 of 3*" in json.dumps(first["blocks"]) and first["submit"]["text"] == "Next"
+    assert last["submit"]["text"] == "Submit"
+    assert "&lt;!channel&gt;" in json.dumps(second["blocks"])
+    block_ids = {b.get("block_id") for b in first["blocks"]}
+    assert ids.BLOCK_FEEDBACK_FIT in block_ids, "the feedback form's fit scale"
+    assert any(str(b).startswith(ids.BLOCK_FEEDBACK_ATTRIBUTE) for b in block_ids), "its attribute checks"
+    assert PageMeta.from_json(second["private_metadata"]) == PageMeta(7, 1, (1, 2, 3))
+    assert PageMeta.from_json('{"r": 7, "i": 9, "p": [1]}') is None, "a tampered page index is refused"
+    assert PageMeta.from_json("not json") is None
+    assert_valid_view(build_thanks_view(page))
+
+
+def test_status_and_summary_fit_slack_for_many_personas() -> None:
+    counts = {"sales": RoleCounts(assigned=10, sent=9, answered=6, skipped=1, silent=2, unreachable=1)}
+    status = RoundStatus(ROUND, counts, (("U0GONE", "deactivated"),))
+    status_blocks = build_status(status)
+    assert_valid_blocks(status_blocks)
+    text = json.dumps(status_blocks, ensure_ascii=False)
+    assert "9 sent · 6 answered · 1 skipped · 2 silent" in text and "1 unreachable" in text
+    assert "no check-in round yet" in json.dumps(build_status(None))
+
+    lines = tuple(PersonaLine(f"Persona {i} {HOSTILE}", 5, 3.4, 1, "Too expensive & slow", 2) for i in range(200))
+    summary = build_summary(RoundSummary(status, lines))
+    assert_valid_blocks(summary["blocks"])
+    assert len(summary["blocks"]) <= 50
+    text = json.dumps(summary["blocks"], ensure_ascii=False)
+    assert "75%" in text and "fit 3.4/5" in text and "Too expensive &amp; slow" in text
+    assert "<!channel>" not in text
