@@ -42,7 +42,7 @@ def _checkin(view: HomeView) -> list[Block]:
     pending = view.pending_checkin
     if pending is None:
         return [context(render_part("home", "no_checkin"))]
-    start = button("Start", ids.ACTION_HOME_START_CHECKIN, str(pending.round_id), style="primary")
+    start = button(render_part("home", "start_button"), ids.ACTION_HOME_START_CHECKIN, str(pending.round_id), "primary")
     return [
         SectionBlock(
             text=MarkdownTextObject(text=truncate(render_part("home", "checkin", pending), SECTION_TEXT_LIMIT)),
@@ -67,18 +67,18 @@ def _manager(view: HomeView) -> list[Block]:
         header(render_part("home", "manager_header", view.quarter)),
         mrkdwn_section(render_part("home", "responses", view.fit.responses if view.fit else None)),
     ]
-    personas = view.fit.needing_attention() if view.fit is not None else []
-    if not personas:
+    fit = view.fit
+    personas = fit.needing_attention() if fit is not None else []
+    if fit is None or not personas:
         blocks.append(context(render_part("home", "no_personas")))
     else:
-        assert view.fit is not None
-        blocks.append(context(render_part("home", "verdict_counts", view.fit.counts(), len(personas))))
+        blocks.append(context(render_part("home", "verdict_counts", fit.counts(), len(personas))))
         blocks += [mrkdwn_section(render_part("home", "persona_fit", p)) for p in personas[:PERSONAS_SHOWN]]
         if len(personas) > PERSONAS_SHOWN:
             blocks.append(context(render_part("home", "more_personas", len(personas) - PERSONAS_SHOWN)))
     blocks.append(
         actions(
-            [button("Download report", ids.ACTION_HOME_DOWNLOAD_REPORT, view.quarter)],
+            [button(render_part("home", "download_button"), ids.ACTION_HOME_DOWNLOAD_REPORT, view.quarter)],
             block_id=ids.BLOCK_HOME_MANAGER_ACTIONS,
         )
     )
