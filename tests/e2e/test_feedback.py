@@ -21,6 +21,7 @@ from bot.slack_standin import SignedSlackClient, SlackStandin
 from bot.slack_standin.client import state_values
 from persona_store.db import make_engine
 from persona_store.models import AttributeCheck, Feedback
+from persona_store.personas import set_status
 from persona_store.workspaces import ensure_workspace
 from tests.e2e.conftest import BOT_TOKEN, E2E, SIGNING_SECRET, make_e2e, run_bot
 from tests.e2e.dbproxy import DatabaseProxy
@@ -213,6 +214,14 @@ def test_a_button_for_a_retired_unknown_or_foreign_persona_gets_a_friendly_note(
             )
             assert "no longer available" in json.dumps(posts[-1].body)
             assert "Marketing Director Mary" not in json.dumps(posts[-1].body)
+        with e2e.sessions.begin() as s:
+            set_status(s, ensure_workspace(s, e2e.team_id).id, int(give["value"]), "retired", author="test")
+        before = len(e2e.standin.response_posts())
+        e2e.client.block_action(
+            give["action_id"], give["value"], user_id=REP, channel_id=CHANNEL, message={"ts": "1.0", **card}
+        )
+        posts = e2e.wait_for(lambda: len(e2e.standin.response_posts()) > before and e2e.standin.response_posts())
+        assert "no longer available" in json.dumps(posts[-1].body), "a retired persona takes no new feedback"
     finally:
         other.close()
     assert e2e.standin.last_view(REP) is None and records(e2e) == []
@@ -254,6 +263,31 @@ def test_command_without_a_persona_asks_for_one_and_follows_the_choice(e2e: E2E)
     wait_confirmation(e2e, SUCCESS)
 
 
+def test_a_persona_switch_that_loses_the_race_is_redrawn_when_submitted(e2e: E2E) -> None:
+    seeded(e2e)
+    view = open_from_card(e2e)
+    fiona = next(o for o in persona_options(view) if o["text"]["text"] == "Finance Fiona")
+    stale = view | {"hash": "1.stale"}  # another update landed first
+    stale["state"] = {
+        "values": {
+            ids.BLOCK_FEEDBACK_PERSONA: {
+                ids.ACTION_FEEDBACK_PERSONA: {"type": "static_select", "selected_option": fiona}
+            }
+        }
+    }
+    reply = e2e.client.block_action(
+        ids.ACTION_FEEDBACK_PERSONA, view=stale, user_id=REP, selected_option=fiona["value"]
+    )
+    assert reply.status == 200
+    update = e2e.wait_for(lambda: e2e.standin.calls("views.update"))
+    assert update[-1].error == "hash_conflict"
+    shown = json.dumps(e2e.standin.view(view["id"])["blocks"])
+    assert "statement about Marketing Director Mary" in shown, "the stale update was refused"
+    assert "listener failed" not in e2e.bot.process.logs()
+    redrawn = pick_by_submitting(e2e, view, fiona["value"])
+    assert "statement about Finance Fiona" in json.dumps(redrawn["blocks"])
+
+
 def test_command_with_words_preselects_the_persona_they_match(e2e: E2E) -> None:
     seeded(e2e)
     e2e.client.command("feedback fionna", user_id=REP, channel_id=CHANNEL)
@@ -268,7 +302,7 @@ def test_submitting_with_statements_of_another_persona_redraws_before_saving(e2e
     view = open_from_card(e2e)
     fiona = next(o for o in persona_options(view) if o["text"]["text"] == "Finance Fiona")
     redrawn = pick_by_submitting(e2e, view, fiona["value"])
-    assert "Finance Fiona" in json.dumps(redrawn["blocks"])
+    assert "statement about Finance Fiona" in json.dumps(redrawn["blocks"])
     assert submit(e2e, redrawn, answers(redrawn, **{ids.ACTION_FEEDBACK_PERSONA: fiona["value"]})) == {}
     assert [r.persona_id for r in records(e2e)] == [int(fiona["value"])]
 
