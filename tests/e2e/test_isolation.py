@@ -187,3 +187,24 @@ def test_the_command_line_acts_on_one_workspace_only(worlds: tuple[E2E, E2E], tm
     assert code == 0 and "Marketing Director Mary" not in out and "Bravo Bob" in out
     guess = CliRunner().invoke(root_cli, ["personas", "list"], env={"DATABASE_URL": a.bot.env["DATABASE_URL"]})
     assert guess.exit_code == 1 and "several workspaces are on record" in guess.stderr, "without --team, no guessing"
+
+
+def test_a_round_opened_in_one_workspace_messages_only_its_people_with_its_own_token(
+    worlds: tuple[E2E, E2E], standin: SlackStandin
+) -> None:
+    a, b = worlds
+    standin.clear()
+    env = {
+        "DATABASE_URL": b.bot.env["DATABASE_URL"],
+        "SLACK_API_URL": standin.api_url,
+        "SLACK_CLIENT_ID": standin.client_id,
+        "SLACK_CLIENT_SECRET": standin.client_secret,
+        "SLACK_BOT_TOKEN": "",
+    }
+    result = CliRunner().invoke(root_cli, ["--team", TEAM_B, "checkin", "open"], env=env)
+    assert result.exit_code == 0, result.output
+    sent = standin.calls("chat.postMessage")
+    assert sent and {c.team_id for c in sent} == {TEAM_B}, "every DM went out with workspace B's token"
+    assert not standin.calls(team_id=TEAM_A)
+    boss_a = home(a, MANAGER)
+    assert "0 of 1 answered" in boss_a, "workspace A's round is untouched"
