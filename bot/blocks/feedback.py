@@ -73,6 +73,14 @@ MAX_ATTRIBUTE_QUESTIONS = 80
 PERSONA_OPTIONS_MAX = 100
 FIT_VALUES = ("5", "4", "3", "2", "1", "not_met")
 KIND_FIELDS = (("goal", "goals"), ("pain_point", "pain_points"), ("objection", "objections"))
+# The free-text answers, in the order the form asks them: (FeedbackAnswers field, block id, action id, words in
+# feedback.j2 as `<name>_label` and `<name>_placeholder`, multiline).
+TEXT_FIELDS = (
+    ("missing_text", ids.BLOCK_FEEDBACK_MISSING, ids.ACTION_FEEDBACK_MISSING, "missing", True),
+    ("objections_text", ids.BLOCK_FEEDBACK_OBJECTIONS, ids.ACTION_FEEDBACK_OBJECTIONS, "objections", True),
+    ("evidence_message", ids.BLOCK_FEEDBACK_QUOTE, ids.ACTION_FEEDBACK_QUOTE, "quote", True),
+    ("evidence_ref", ids.BLOCK_FEEDBACK_EVIDENCE, ids.ACTION_FEEDBACK_EVIDENCE, "evidence", False),
+)
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
@@ -192,7 +200,7 @@ def attribute_block_id(persona: PersonaCard, position: int, block_prefix: str = 
 
 
 def _text_input(
-    block_id: str, action_id: str, label: str, *, initial: str, placeholder: str | None, multiline: bool, hint: str = ""
+    block_id: str, action_id: str, label: str, *, initial: str, placeholder: str, multiline: bool, hint: str = ""
 ) -> InputBlock:
     return InputBlock(
         block_id=block_id,
@@ -259,49 +267,22 @@ def build_feedback_question_blocks(
         blocks.append(context(_t("pick_persona_first")))
     else:
         blocks.extend(_attribute_blocks(persona, prefill, p, max_attributes))
-    blocks.append(
-        _text_input(
-            p + ids.BLOCK_FEEDBACK_MISSING,
-            ids.ACTION_FEEDBACK_MISSING,
-            _t("missing_label"),
-            initial=prefill.missing_text if prefill else "",
-            placeholder=_t("missing_placeholder"),
-            multiline=True,
-        )
-    )
-    blocks.append(
-        _text_input(
-            p + ids.BLOCK_FEEDBACK_OBJECTIONS,
-            ids.ACTION_FEEDBACK_OBJECTIONS,
-            _t("objections_label"),
-            initial=prefill.objections_text if prefill else "",
-            placeholder=_t("objections_placeholder"),
-            multiline=True,
-        )
-    )
-    if with_quote if with_quote is not None else bool(prefill and prefill.evidence_message):
+    show_quote = with_quote if with_quote is not None else bool(prefill and prefill.evidence_message)
+    hints = {"quote": _t("quote_hint", quote_cut), "evidence": _t("evidence_hint")}
+    for field, block_id, action_id, words, multiline in TEXT_FIELDS:
+        if block_id == ids.BLOCK_FEEDBACK_QUOTE and not show_quote:
+            continue
         blocks.append(
             _text_input(
-                p + ids.BLOCK_FEEDBACK_QUOTE,
-                ids.ACTION_FEEDBACK_QUOTE,
-                _t("quote_label"),
-                initial=prefill.evidence_message if prefill else "",
-                placeholder=None,
-                multiline=True,
-                hint=_t("quote_hint", quote_cut),
+                p + block_id,
+                action_id,
+                _t(f"{words}_label"),
+                initial=getattr(prefill, field) if prefill else "",
+                placeholder=_t(f"{words}_placeholder"),
+                multiline=multiline,
+                hint=hints.get(words, ""),
             )
         )
-    blocks.append(
-        _text_input(
-            p + ids.BLOCK_FEEDBACK_EVIDENCE,
-            ids.ACTION_FEEDBACK_EVIDENCE,
-            _t("evidence_label"),
-            initial=prefill.evidence_ref if prefill else "",
-            placeholder=_t("evidence_placeholder"),
-            multiline=False,
-            hint=_t("evidence_hint"),
-        )
-    )
     blocks.append(
         _choice_input(
             p + ids.BLOCK_FEEDBACK_JOURNEY,
@@ -497,12 +478,7 @@ def _read(state_values: dict[str, Any], persona: PersonaCard, p: str) -> tuple[F
         errors[p + ids.BLOCK_FEEDBACK_FIT] = _t("error_invalid")
 
     texts: dict[str, str] = {}
-    for name, block, action in (
-        ("missing_text", ids.BLOCK_FEEDBACK_MISSING, ids.ACTION_FEEDBACK_MISSING),
-        ("objections_text", ids.BLOCK_FEEDBACK_OBJECTIONS, ids.ACTION_FEEDBACK_OBJECTIONS),
-        ("evidence_message", ids.BLOCK_FEEDBACK_QUOTE, ids.ACTION_FEEDBACK_QUOTE),
-        ("evidence_ref", ids.BLOCK_FEEDBACK_EVIDENCE, ids.ACTION_FEEDBACK_EVIDENCE),
-    ):
+    for name, block, action, _words, _multiline in TEXT_FIELDS:
         texts[name] = _typed(state_values, p + block, action)
         if len(texts[name]) > TEXT_MAX:
             errors[p + block] = _t("error_too_long", TEXT_MAX)
