@@ -10,6 +10,7 @@ from bot.blocks.checkins import status_lines
 from bot.checkin_delivery import DeliveryAborted, DeliveryReport
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.jobs import JobContext, close_round, open_round, remind, run_scheduler
+from bot.services.checkins import NothingToCheck
 from bot.slack_clients import SlackUnavailable
 from persona_store.checkins import RoundClosed
 from persona_store.schedule import parse_quarter, quarter_label
@@ -74,9 +75,7 @@ def checkin_open(runtime: Runtime, quarter: str | None, due: str | None) -> None
     team_id = runtime.team_id()
     try:
         result = open_round(_context(runtime), team_id, _quarter(quarter), due_date)
-    except RoundClosed as error:
-        raise CLIError(str(error)) from None
-    except (SlackUnavailable, DeliveryAborted) as error:
+    except (RoundClosed, NothingToCheck, SlackUnavailable, DeliveryAborted) as error:
         raise CLIError(str(error)) from None
     r = result.round
     verb = "opened" if result.created else "resumed"

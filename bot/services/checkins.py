@@ -26,6 +26,7 @@ from persona_store.workspaces import ensure_workspace
 __all__ = [
     "CheckinService",
     "MemberRef",
+    "NothingToCheck",
     "Outgoing",
     "PersonaRef",
     "RoundClosed",
@@ -35,6 +36,10 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+
+
+class NothingToCheck(ValueError):
+    """A round needs at least one active persona; the message is one line for a person."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,8 @@ class CheckinService:
         quarter = quarter or quarter_of(now.date())
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
+            if store.round_for_quarter(s, workspace.id, quarter) is None and not list_personas(s, workspace.id):
+                raise NothingToCheck("there are no active personas to check: import some first")
             due_date = due or self.default_due(quarter, now.date())
             found, created = store.open_round(s, workspace.id, quarter, due_date, now)
             if found.status != "open":
@@ -188,6 +195,8 @@ class CheckinService:
                 return RoundInfo.of(existing)
             if now < plan.opens_at() or now >= plan.close_at([self._settings.default_timezone]):
                 return None
+            if not list_personas(s, workspace.id):
+                return None  # nothing to check yet; the clock looks again next tick
             found, _ = store.open_round(s, workspace.id, quarter, plan.due_date, now)
             return RoundInfo.of(found)
 

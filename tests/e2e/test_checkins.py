@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,9 @@ from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory
 from persona_store.files import RosterEntry
-from persona_store.models import Effect, Feedback
+from persona_store.models import Effect, Feedback, Participation
 from persona_store.roster import import_roster
+from persona_store.schedule import quarter_of
 from persona_store.workspaces import ensure_workspace
 from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.conftest import E2E, STANDIN_TEAM
@@ -283,3 +285,36 @@ def test_two_checkin_open_processes_at_once(
     outputs = [p.communicate(timeout=60) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     assert sent_dms(e2e.standin, reps) == dict.fromkeys(reps, 1)
+
+
+def test_the_clock_process_asks_a_rep_who_joined_mid_round_and_stops_on_sigterm(e2e: E2E, tmp_path: Path) -> None:
+    reps = _seed_many(e2e, 3)
+    today = date.today()
+    env = checkin_env(e2e, SCHEDULER_TICK_SECONDS="1")
+    opened = cli(env, "checkin", "open", "--quarter", quarter_of(today), "--due", str(today + timedelta(days=5)))
+    assert opened.returncode == 0, opened.stderr
+    newcomer = "U0KLATE"
+    with e2e.sessions.begin() as s:
+        entries = [RosterEntry(r, r, "sales", False, "Europe/Berlin") for r in [*reps, newcomer]]
+        import_roster(s, ensure_workspace(s, e2e.team_id).id, entries)
+    e2e.standin.add_user(STANDIN_TEAM, newcomer, "Newcomer", tz="Asia/Tokyo")
+
+    with (tmp_path / "clock.stderr").open("wb") as log:
+        clock = subprocess.Popen(
+            [sys.executable, "-m", "bot", "scheduler"],
+            cwd=REPO_ROOT,
+            env=BotProcess._environment(env, inherit=True),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
+        try:
+            e2e.wait_for(lambda: sent_dms(e2e.standin, [newcomer])[newcomer] == 1, timeout=30)
+        finally:
+            os.killpg(clock.pid, signal.SIGTERM)
+            clock.wait(15)
+    assert clock.returncode == 0, (tmp_path / "clock.stderr").read_text()
+    assert sent_dms(e2e.standin, [*reps, newcomer]) == dict.fromkeys([*reps, newcomer], 1)
+    with e2e.sessions.begin() as s:
+        zone = s.scalar(select(Participation.timezone).where(Participation.slack_user_id == newcomer))
+    assert zone == "Europe/Berlin", "the roster's zone wins over Slack's"
