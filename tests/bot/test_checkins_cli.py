@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 
-
 Run = Callable[..., tuple[int, str]]
 
 
