@@ -181,6 +181,17 @@ def unassigned_members(session: Session, workspace_id: int, round_id: int) -> li
     )
 
 
+def active_member_ids(session: Session, workspace_id: int) -> set[str]:
+    """Slack user ids of the active roster (reps taken off it are not messaged again)."""
+    return set(
+        session.scalars(
+            select(RosterMember.slack_user_id).where(
+                RosterMember.workspace_id == workspace_id, RosterMember.active.is_(True)
+            )
+        )
+    )
+
+
 def assign(session: Session, round_id: int, assignments: Sequence[Assignment], now: datetime | None = None) -> int:
     """Add reps to a round (idempotent: a rep already on it keeps their row); returns how many were added."""
     now = now or utcnow()

@@ -295,11 +295,13 @@ class CheckinService:
                 return []
             plan = self.plan(r.due_date)
             personas = list_personas(s, workspace.id)
+            rostered = store.active_member_ids(s, workspace.id)
             return [
                 self._outgoing(s, r, p, personas, "invite")
                 for p in store.participations(s, round_id)
                 if p.sent_at is None
                 and p.unreachable_at is None
+                and p.slack_user_id in rostered  # taken off the roster before their morning: not asked
                 and (now_for_everyone or plan.invite_at(p.timezone) <= now)
             ]
 
@@ -319,9 +321,12 @@ class CheckinService:
             plan = self.plan(r.due_date)
             personas = list_personas(s, workspace.id)
             due: list[Outgoing] = []
+            rostered = store.active_member_ids(s, workspace.id)
             for p in store.participations(s, round_id):
-                if not _silent(p) or p.reminder_count >= cap:
+                if not _silent(p) or p.reminder_count >= cap or p.slack_user_id not in rostered:
                     continue
+                if p.snoozed_until is not None:
+                    continue  # they chose when to be reminded: their snooze reminder replaces this one
                 last_contact = max(t for t in (p.sent_at, p.last_reminded_at) if t is not None)
                 if now - last_contact < spacing:
                     continue

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import jobs
 from persona_store.files import RosterEntry
+from persona_store.roster import import_roster
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world
 
 REPS = [
@@ -149,3 +150,30 @@ def test_other_features_add_reconcile_steps(sessions: sessionmaker[Session]) -> 
             jobs.RECONCILE_STEPS.remove(broken)
             jobs.RECONCILE_STEPS.remove(count)
         assert seen == [TEAM], "a failing step doesn't stop the next one"
+
+
+def test_remind_me_tomorrow_holds_the_schedule_and_comes_back_once(sessions: sessionmaker[Session]) -> None:
+    with checkin_world(sessions, REPS, slack_zones=SLACK_ZONES) as world:
+        tick(world, utc(2026, 10, 2, 12, 0))
+        info = world.service.current_round(TEAM)
+        assert info is not None
+        when = world.service.snooze(TEAM, info.id, "U0BER")  # Friday afternoon in Berlin
+        assert when == utc(2026, 10, 5, 8, 0), "Monday 10:00 in Berlin"
+        tick(world, utc(2026, 10, 4, 21, 0))
+        tick(world, utc(2026, 10, 5, 7, 59))
+        assert "U0BER" not in world.dms("reminder")
+        tick(world, utc(2026, 10, 5, 8, 0))
+        tick(world, utc(2026, 10, 5, 8, 5))
+        assert world.dms("reminder")["U0BER"] == 1, "the snoozed reminder, once"
+        tick(world, utc(2026, 10, 5, 20, 0))
+        assert world.dms("reminder")["U0BER"] == 1, "the day's scheduled reminder keeps its spacing"
+
+
+def test_a_rep_taken_off_the_roster_before_their_morning_is_not_asked(sessions: sessionmaker[Session]) -> None:
+    with checkin_world(sessions, REPS, slack_zones=SLACK_ZONES) as world:
+        tick(world, utc(2026, 9, 30, 10, 0))
+        with world.sessions.begin() as s:
+            import_roster(s, world.workspace_id, [r for r in REPS if r.slack_user_id != "U0HNL"])
+        tick(world, utc(2026, 10, 1, 20, 0))
+        assert "U0HNL" not in world.dms()
+        assert set(world.dms()) == {"U0AKL", "U0BER", "U0NYC", "U0TYO"}
