@@ -168,6 +168,9 @@ class Fanout:
                     with report._lock:
                         report.aborted = report.aborted or str(error)
                     self._stop.set()
+                except BaseException:
+                    self._stop.set()  # e.g. the database went away: the other workers stop too; the next run resumes
+                    raise
 
         count = max(1, min(self._workers, len(items)))
         with ThreadPoolExecutor(max_workers=count, thread_name_prefix="checkin-send") as pool:

@@ -120,10 +120,13 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
     """Post the round's summary to REPORT_CHANNEL or each manager, once per target (ledger keys), and attach the
     quarter's workbook under it (once per target too) when the report service is wired in."""
     targets = ctx.checkins.summary_targets(team_id, round_id)
+    keys = [t.key for t in targets] + ([_workbook_key(t) for t in targets] if ctx.reports is not None else [])
+    if not targets or not ctx.checkins.undone(team_id, keys):
+        return DeliveryReport()  # every summary (and workbook) is out: the usual case on the clock's later ticks
     summary = ctx.checkins.summary(team_id, round_id)
-    if not targets or summary is None:
+    if summary is None:
         return DeliveryReport()
-    workbook = _workbook(ctx, team_id, summary.status.round.quarter)
+    workbook = _workbook(ctx, team_id, summary.status.round.quarter, targets)
     content = build_summary(summary, with_report=workbook is not None)
     client = ctx.slack.for_team(team_id)
     fan = Fanout(
@@ -142,21 +145,32 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
     return report
 
 
-def _workbook(ctx: JobContext, team_id: str, quarter: str) -> Report | None:
+def _workbook_key(target: Outgoing) -> str:
+    return target.key.replace(":summary:", ":workbook:")
+
+
+def _workbook(ctx: JobContext, team_id: str, quarter: str, targets: list[Outgoing]) -> Report | None:
     if ctx.reports is None:
         return None
     try:
         built = ctx.reports.build(team_id, quarter)
-    except Exception:  # the summary still goes out; the workbook stays one `/persona report` away
+    except Exception:  # the summary still goes out; the workbook is retried next tick, and `/persona report` works
         log.exception("could not build the workbook for the check-in summary", extra={"team_id": team_id})
         return None
-    return None if built.empty else built
+    if built.empty:
+        for target in targets:  # nothing to attach, ever: record that, so later ticks don't rebuild it
+            item = replace(target, key=_workbook_key(target), kind="workbook")
+            token = uuid.uuid4().hex
+            if ctx.checkins.claim(team_id, item, token):
+                ctx.checkins.complete(team_id, item, token, None, "empty")
+        return None
+    return built
 
 
 def _attach_workbook(
     ctx: JobContext, client: WebClient, team_id: str, target: Outgoing, workbook: Report, report: DeliveryReport
 ) -> None:
-    item = replace(target, key=target.key.replace(":summary:", ":workbook:"), kind="workbook")
+    item = replace(target, key=_workbook_key(target), kind="workbook")
     token = uuid.uuid4().hex
     if not ctx.checkins.claim(team_id, item, token):
         return

@@ -465,6 +465,17 @@ def release_effect(session: Session, workspace_id: int, key: str, token: str) ->
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def finished_keys(session: Session, workspace_id: int, keys: Sequence[str]) -> set[str]:
+    """The keys among `keys` whose effect is done or failed."""
+    return set(
+        session.scalars(
+            select(Effect.key).where(
+                Effect.workspace_id == workspace_id, Effect.key.in_(list(keys)), Effect.status != "pending"
+            )
+        )
+    )
+
+
 def get_effect(session: Session, workspace_id: int, key: str) -> Effect | None:
     return session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
 

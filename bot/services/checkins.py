@@ -364,6 +364,13 @@ class CheckinService:
                     return False
             return store.claim_effect(s, workspace_id, item.key, token, now, lease)
 
+    def undone(self, team_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of these ledger keys are not done (or failed) yet: lets the clock skip finished work cheaply."""
+        with self._sessions.begin() as s:
+            workspace_id = self._workspace_id(s, team_id)
+            finished = store.finished_keys(s, workspace_id, keys)
+            return set(keys) - finished
+
     def renew(self, team_id: str, item: Outgoing, token: str) -> bool:
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)

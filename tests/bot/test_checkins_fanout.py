@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import jobs
 from bot.checkin_delivery import Fanout
 from bot.services.checkins import CheckinService, Outgoing
+from bot.services.reports import ReportService
+from persona_store.feedback import FeedbackAnswers
 from persona_store.models import Effect, Participation
+from persona_store.personas import list_personas
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world, roster_entries
 
 
@@ -254,3 +257,23 @@ def test_claims_expire_but_a_waiting_sender_keeps_its_own(sessions: sessionmaker
         assert not ctx.checkins.claim(TEAM, item, "third"), "done is done"
         with world.sessions.begin() as s:
             assert s.scalar(select(Effect.status).where(Effect.key == item.key)) == "done"
+
+
+def test_close_attaches_the_quarters_workbook_once_per_target(sessions: sessionmaker[Session]) -> None:
+    with checkin_world(sessions, roster_entries(4), report_channel="C0REPORTS") as world:
+        ctx = world.context()
+        ctx.reports = ReportService(world.sessions, world.settings)
+        info = jobs.open_round(ctx, TEAM, "2026-Q4").round
+        with world.sessions.begin() as s:
+            personas = [(p.id, p.revision_number) for p in list_personas(s, world.workspace_id)]
+        for persona_id, revision in personas:
+            answers = FeedbackAnswers(persona_id=persona_id, revision_number=revision, role="sales", fit=4)
+            ctx.checkins.answer(TEAM, info.id, "U0000", answers, last=persona_id == personas[-1][0])
+        jobs.close_round(ctx, TEAM)
+        jobs.close_round(ctx, TEAM)
+        jobs.reconcile(ctx)
+        (upload,) = world.standin.uploads()
+        assert upload.channel_id == "C0REPORTS" and upload.filename.endswith(".xlsx")
+        assert upload.content[:2] == b"PK", "an xlsx (zip) workbook"
+        (summary,) = world.standin.messages("C0REPORTS")
+        assert "/persona report" not in str(summary["blocks"]), "no pointer to the report when it is attached"
