@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from persona_store.installations import is_uninstalled
+from persona_store.installations import is_uninstalled, record_install
 
 
 class SlackUnavailable(RuntimeError):
@@ -46,18 +46,37 @@ class SlackClients:
                 self._team_id = str(self._single().auth_test()["team_id"])
             except SlackApiError as error:
                 raise SlackUnavailable(f"Slack refused the bot token ({error.response.get('error')})") from None
-        if self._sessions is not None:
-            with self._sessions.begin() as s:
-                if is_uninstalled(s, self._team_id):
-                    return []
+        if self._uninstalled_and_not_back(self._team_id):
+            return []
         return [self._team_id]
 
     def for_team(self, team_id: str) -> WebClient:
         """The client for `team_id`; raises SlackUnavailable when this process has no token for it."""
-        self._refuse_uninstalled(team_id)
         if team_id not in self.team_ids():
+            if team_id == self._team_id:
+                raise SlackUnavailable(f"persona-bot was uninstalled from workspace {team_id}")
             raise SlackUnavailable(f"no token for workspace {team_id}")
         return self._single()
+
+    def _uninstalled_and_not_back(self, team_id: str) -> bool:
+        """Marked uninstalled, unless Slack accepts the configured token again (an admin reinstalled the app).
+
+        After an uninstall Slack revokes the old token, so `auth.test` fails and the workspace stays refused; a
+        reinstall brings a new SLACK_BOT_TOKEN, which Slack accepts, and the workspace is active again.
+        """
+        if self._sessions is None:
+            return False
+        with self._sessions.begin() as s:
+            if not is_uninstalled(s, team_id):
+                return False
+        try:
+            back = str(self._single().auth_test()["team_id"]) == team_id
+        except SlackApiError:
+            return True
+        if back:
+            with self._sessions.begin() as s:
+                record_install(s, team_id)
+        return not back
 
     def _sessions_or_fail(self) -> sessionmaker[Session]:
         if self._sessions is None:

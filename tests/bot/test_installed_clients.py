@@ -77,7 +77,7 @@ def test_each_installed_workspace_gets_its_own_token_and_an_uninstalled_one_none
     assert clients.team_ids() == ["T0ALPHA", "T0BRAVO"]
 
 
-def test_single_workspace_mode_refuses_an_uninstalled_workspace(
+def test_single_workspace_mode_refuses_an_uninstalled_workspace_until_a_new_token_works(
     standin: SlackStandin, sessions: sessionmaker[Session]
 ) -> None:
     settings = Settings().with_overrides(slack_api_url=standin.api_url, slack_bot_token="xoxb-alpha")
@@ -86,6 +86,14 @@ def test_single_workspace_mode_refuses_an_uninstalled_workspace(
     assert clients.for_team("T0ALPHA").auth_test()["team_id"] == "T0ALPHA"
     with ThreadPoolExecutor(1) as pool:
         Services.build(settings, sessions, pool).installs.uninstalled("T0ALPHA")
+    standin.revoke_token("xoxb-alpha")  # what Slack does on an uninstall
     assert clients.team_ids() == []
-    with pytest.raises(SlackUnavailable):
+    with pytest.raises(SlackUnavailable, match="uninstalled"):
         clients.for_team("T0ALPHA")
+
+    standin.add_workspace("T0ALPHA", "xoxb-alpha-reinstalled")  # an admin reinstalls; the new token is deployed
+    fresh = SlackClients(settings.with_overrides(slack_bot_token="xoxb-alpha-reinstalled"), sessions)
+    assert fresh.team_ids() == ["T0ALPHA"]
+    assert fresh.for_team("T0ALPHA").auth_test()["team_id"] == "T0ALPHA"
+    with ThreadPoolExecutor(1) as pool:
+        assert Services.build(settings, sessions, pool).installs.is_uninstalled("T0ALPHA") is False
