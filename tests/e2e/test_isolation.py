@@ -113,6 +113,8 @@ def test_lookups_find_only_the_workspaces_own_personas(worlds: tuple[E2E, E2E]) 
     listing = command(b, "list")
     assert "Bravo Bob" in listing and "Mary" not in listing and "Fiona" not in listing
     assert "Bravo Bob" not in command(a, "list")
+    assert "Marketing Director Mary" in command(a, "history mary")
+    assert "Marketing Director Mary" not in command(b, "history mary"), "no other workspace's revision history"
 
 
 def test_home_tabs_show_only_the_workspaces_own_feedback_checkins_and_fit(worlds: tuple[E2E, E2E]) -> None:
