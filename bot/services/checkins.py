@@ -249,10 +249,17 @@ class CheckinService:
     # --- assignment -------------------------------------------------------------------------------------------
 
     def unassigned(self, team_id: str, round_id: int) -> list[MemberRef]:
+        """Active roster members not on the round yet who have something to check (a role no persona names, when
+        every persona names roles, is left out: asking them would be noise)."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
+            personas = list_personas(s, workspace.id)
             members = store.unassigned_members(s, workspace.id, round_id)
-            return [MemberRef(m.slack_user_id, m.role, m.timezone) for m in members]
+            return [
+                MemberRef(m.slack_user_id, m.role, m.timezone)
+                for m in members
+                if store.personas_for_role(personas, m.role)
+            ]
 
     def assign(self, team_id: str, round_id: int, assignments: Sequence[Assignment]) -> int:
         with self._sessions.begin() as s:

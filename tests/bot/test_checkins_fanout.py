@@ -277,3 +277,14 @@ def test_close_attaches_the_quarters_workbook_once_per_target(sessions: sessionm
         assert upload.content[:2] == b"PK", "an xlsx (zip) workbook"
         (summary,) = world.standin.messages("C0REPORTS")
         assert "/persona report" not in str(summary["blocks"]), "no pointer to the report when it is attached"
+
+
+def test_a_role_no_persona_names_is_not_asked(sessions: sessionmaker[Session]) -> None:
+    with checkin_world(sessions, roster_entries(8)) as world:
+        with world.sessions.begin() as s:
+            for persona in list_personas(s, world.workspace_id):
+                persona.team_roles = persona.team_roles or ["sales", "success", "onboarding"]
+        result = jobs.open_round(world.context(), TEAM, "2026-Q4")
+        marketing = {r for i, r in enumerate(world.reps) if i % 4 == 3}
+        assert result.assigned == 6
+        assert set(world.dms()) == set(world.reps) - marketing
