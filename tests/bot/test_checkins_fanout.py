@@ -76,9 +76,10 @@ def test_a_429_storm_is_obeyed_and_nobody_is_messaged_twice(sessions: sessionmak
 
 def test_server_errors_are_retried_and_a_long_outage_leaves_no_claim_behind(sessions: sessionmaker[Session]) -> None:
     with checkin_world(sessions, roster_entries(20)) as world:
-        ctx = world.context(sleep=lambda _: None)  # back-off is counted, not slept
-        world.standin.fail("chat.postMessage", status=500, times=6)
-        world.standin.fail("chat.postMessage", status=503, times=4)
+        # One worker, so the faults land on one DM in a row: four failures, then it goes through.
+        ctx = world.context(sleep=lambda _: None, checkin_send_workers=1)  # back-off is counted, not slept
+        world.standin.fail("chat.postMessage", status=500, times=2)
+        world.standin.fail("chat.postMessage", status=503, times=2)
         first = jobs.open_round(ctx, TEAM, "2026-Q4").report
         assert first.sent == 20 and not first.failed
         assert_everyone_once(world, world.reps)
