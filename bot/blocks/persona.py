@@ -59,6 +59,7 @@ def _card_json(card: PersonaCard, shared_by: str | None, with_actions: bool) -> 
     return json.dumps(to_dicts(blocks))
 
 
+@lru_cache(maxsize=256)
 def card_fallback(card: PersonaCard) -> str:
     return render_part("persona_card", "fallback", card)
 
