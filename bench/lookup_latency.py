@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--personas", type=int, default=20, help="personas in the workspace")
     args = parser.parse_args()
     secret = secrets.token_hex(16)
-    token = "xoxb-bench"  # noqa: S105  # valid only against the stand-in
+    token = "xoxb-bench"  # valid only against the stand-in
     folder = Path(tempfile.mkdtemp(prefix="persona-bench-"))
     with SlackStandin(team_id="T0BENCH", bot_token=token) as standin:
         env = {
