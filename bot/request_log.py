@@ -10,7 +10,9 @@ import json
 import logging
 from typing import Any
 
-KNOWN_SUBCOMMANDS = frozenset({"", "help", "list", "feedback", "report", "edit", "new", "history", "checkin", "status"})
+KNOWN_SUBCOMMANDS = frozenset(
+    {"", "help", "list", "feedback", "report", "edit", "new", "history", "checkin", "status", "reviews"}
+)
 
 _current: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("persona_bot_request", default=None)
 
