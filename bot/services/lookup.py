@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.db import make_readonly_session_factory
@@ -75,6 +77,7 @@ class LookupAnswer:
 
 
 ANSWER_CACHE_SIZE = 512
+CATALOGUE_FRESH_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -100,17 +103,42 @@ class LookupService:
     """Read-only: a workspace with no rows yet simply has no personas (nothing is created by looking).
 
     Personas change rarely and are read often, so each workspace's active catalogue is cached and a lookup asks
-    the database only for the catalogue's version (one small aggregate) before searching in memory.
+    the database only for the catalogue's version (one small aggregate) before searching in memory, and not even
+    that when the version was confirmed within the last `fresh_for` seconds. A commit through this process's
+    sessions ends that window at once (an edit in Slack shows on the next lookup); a change made by another process
+    shows up within the window (a quarter of a second: far quicker than anyone can type the next command).
     """
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        fresh_for: float = CATALOGUE_FRESH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sessions = make_readonly_session_factory(sessions)
         self._engine: Engine = self._sessions.kw["bind"]
+        self._fresh_for = fresh_for
+        self._clock = clock
         self._workspace_ids: dict[str, int] = {}  # a team's row id never changes once created
         self._catalogues: dict[int, _Catalogue] = {}
+        self._confirmed_at: dict[int, float] = {}  # when each cached catalogue's version was last confirmed
         self._lock = threading.Lock()
+        event.listen(sessions, "after_commit", self._after_write)
+
+    def _after_write(self, _session: Session) -> None:
+        with self._lock:
+            self._confirmed_at.clear()
 
     def _catalogue(self, team_id: str) -> _Catalogue | None:
+        now = self._clock()
+        workspace_id = self._workspace_ids.get(team_id)
+        if workspace_id is not None:
+            with self._lock:
+                cached = self._catalogues.get(workspace_id)
+                fresh = now - self._confirmed_at.get(workspace_id, float("-inf")) < self._fresh_for
+            if cached is not None and fresh:
+                return cached
         with self._engine.connect() as conn, conn.begin():
             workspace_id = self._workspace_ids.get(team_id)
             if workspace_id is None:
@@ -121,8 +149,9 @@ class LookupService:
             version = catalogue_version(conn, workspace_id)
         with self._lock:
             cached = self._catalogues.get(workspace_id)
-        if cached is not None and cached.version == version:
-            return cached
+            if cached is not None and cached.version == version:
+                self._confirmed_at[workspace_id] = now
+                return cached
         with self._sessions.begin() as s:
             personas = list_personas(s, workspace_id)
             rated = last_rated(s, workspace_id)
@@ -134,6 +163,7 @@ class LookupService:
         )
         with self._lock:
             self._catalogues[workspace_id] = catalogue
+            self._confirmed_at[workspace_id] = now
         return catalogue
 
     def list_active(self, team_id: str) -> list[PersonaCard]:

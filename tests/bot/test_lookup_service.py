@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.lookup import LookupOutcome, LookupService
+from persona_store.db import make_session_factory
 from persona_store.files import PersonaSpec
 from persona_store.models import Feedback, Workspace
 from persona_store.personas import apply_persona, set_status
@@ -32,7 +33,7 @@ def seed(sessions: sessionmaker[Session], *specs: PersonaSpec, team: str = "T0TE
 
 
 def test_unknown_workspace_has_no_personas_and_nothing_is_created(sessions: sessionmaker[Session]) -> None:
-    service = LookupService(sessions)
+    service = LookupService(sessions, fresh_for=0)
     assert service.list_active("T0NOBODY") == []
     assert service.lookup("T0NOBODY", "mary").outcome is LookupOutcome.NO_MATCH
     with sessions.begin() as s:
@@ -41,7 +42,7 @@ def test_unknown_workspace_has_no_personas_and_nothing_is_created(sessions: sess
 
 def test_a_revision_is_visible_on_the_very_next_lookup(sessions: sessionmaker[Session]) -> None:
     workspace_id = seed(sessions, MARY, FIONA)
-    service = LookupService(sessions)
+    service = LookupService(sessions, fresh_for=0)
     assert service.lookup("T0TEST", "mary").card.goals == ("Hit pipeline targets",)  # type: ignore[union-attr]
     with sessions.begin() as s:
         apply_persona(s, workspace_id, dataclasses.replace(MARY, goals=("Prove ROI",)), author="U0ADMIN")
@@ -51,7 +52,7 @@ def test_a_revision_is_visible_on_the_very_next_lookup(sessions: sessionmaker[Se
 
 def test_retired_personas_disappear_and_new_ones_appear(sessions: sessionmaker[Session]) -> None:
     workspace_id = seed(sessions, MARY)
-    service = LookupService(sessions)
+    service = LookupService(sessions, fresh_for=0)
     mary_id = service.lookup("T0TEST", "mary").card.id  # type: ignore[union-attr]
     with sessions.begin() as s:
         set_status(s, workspace_id, mary_id, "retired", author="U0ADMIN")
@@ -63,7 +64,7 @@ def test_retired_personas_disappear_and_new_ones_appear(sessions: sessionmaker[S
 
 def test_a_new_rating_updates_last_validated(sessions: sessionmaker[Session]) -> None:
     workspace_id = seed(sessions, MARY)
-    service = LookupService(sessions)
+    service = LookupService(sessions, fresh_for=0)
     card = service.lookup("T0TEST", "mary").card
     assert card is not None and card.validated_at is None
     when = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -88,8 +89,31 @@ def test_a_new_rating_updates_last_validated(sessions: sessionmaker[Session]) ->
 def test_cards_never_cross_workspaces(sessions: sessionmaker[Session]) -> None:
     seed(sessions, MARY, team="T0ONE")
     seed(sessions, FIONA, team="T0TWO")
-    service = LookupService(sessions)
+    service = LookupService(sessions, fresh_for=0)
     mary = service.lookup("T0ONE", "mary").card
     assert mary is not None
     assert service.card("T0TWO", mary.id) is None
     assert [c.name for c in service.list_active("T0TWO")] == ["Finance Fiona"]
+
+
+def test_another_process_s_change_shows_once_the_short_window_has_passed(sessions: sessionmaker[Session]) -> None:
+    workspace_id = seed(sessions, MARY)
+    now = [100.0]
+    service = LookupService(sessions, fresh_for=0.25, clock=lambda: now[0])
+    assert service.lookup("T0TEST", "mary").card.goals == ("Hit pipeline targets",)  # type: ignore[union-attr]
+    elsewhere = make_session_factory(sessions.kw["bind"])  # another process's sessions: no in-process signal
+    with elsewhere.begin() as s:
+        apply_persona(s, workspace_id, dataclasses.replace(MARY, goals=("Prove ROI",)), author="U0ADMIN")
+    now[0] += 0.1
+    assert service.lookup("T0TEST", "mary").card.goals == ("Hit pipeline targets",)  # type: ignore[union-attr]
+    now[0] += 0.2
+    assert service.lookup("T0TEST", "mary").card.goals == ("Prove ROI",)  # type: ignore[union-attr]
+
+
+def test_a_change_made_in_this_process_shows_at_once(sessions: sessionmaker[Session]) -> None:
+    workspace_id = seed(sessions, MARY)
+    service = LookupService(sessions, fresh_for=3600, clock=lambda: 100.0)
+    assert service.lookup("T0TEST", "mary").card.goals == ("Hit pipeline targets",)  # type: ignore[union-attr]
+    with sessions.begin() as s:
+        apply_persona(s, workspace_id, dataclasses.replace(MARY, goals=("Prove ROI",)), author="U0ADMIN")
+    assert service.lookup("T0TEST", "mary").card.goals == ("Prove ROI",)  # type: ignore[union-attr]
