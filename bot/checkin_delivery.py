@@ -7,10 +7,12 @@ during a Slack call.
 What a crash does (kill -9, a deploy, a lost connection) at each point:
 - before the claim: nothing happened; the next run sends it;
 - after the claim, before Slack answered: the key stays `pending`; once its lease expires
-  (`CHECKIN_CLAIM_LEASE_SECONDS`) the next run takes it over and sends it. If Slack had in fact accepted the
-  request, that is the one duplicate window: Slack accepted, we died before our commit (milliseconds, plus the
-  request's flight time). We prefer a rare duplicate to a rep who is never asked;
-- after Slack answered, before the completion committed: the same window, same rule;
+  (`CHECKIN_CLAIM_LEASE_SECONDS`) the next run takes it over. Every message carries its ledger key as Slack
+  message metadata, so the taker first reads the conversation's recent history (`bot.effect_recovery`): if
+  Slack had in fact accepted the dead sender's request, the message is found and recorded, not sent again;
+  otherwise it is sent. Only if that history can't be read (no `im:history`, Slack down) do we send blind,
+  preferring a rare duplicate to a rep who is never asked;
+- after Slack answered, before the completion committed: the same takeover, the same look-up;
 - after the completion: done; nobody sends it again.
 While a sender waits out a 429 it renews its lease, so a live sender is never overtaken.
 
@@ -38,6 +40,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
+from bot.effect_recovery import effect_metadata, find_sent_message
 from bot.services.checkins import CheckinService, MemberRef, Outgoing
 from persona_store.checkins import Assignment
 
@@ -86,6 +89,7 @@ class Pacer:
 class DeliveryReport:
     sent: int = 0
     already_done: int = 0  # claimed or sent by someone else, or no longer wanted
+    recovered: int = 0  # sent by a run that died before recording it: found in Slack, recorded, not resent
     unreachable: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # left for the next run
     rate_limited: int = 0  # 429 answers obeyed
@@ -95,6 +99,7 @@ class DeliveryReport:
     def merge(self, other: DeliveryReport) -> None:
         self.sent += other.sent
         self.already_done += other.already_done
+        self.recovered += other.recovered
         self.unreachable += other.unreachable
         self.failed += other.failed
         self.rate_limited += other.rate_limited
@@ -181,14 +186,26 @@ class Fanout:
     def _deliver(self, item: Outgoing, report: DeliveryReport) -> None:
         self._pacer.wait()
         token = uuid.uuid4().hex
-        if not self._service.claim(self._team_id, item, token):
+        claim = self._service.take(self._team_id, item, token)
+        if claim is None:
             with report._lock:
                 report.already_done += 1
             return
+        message = self._message(item)
+        if claim.abandoned_at is not None:  # the dead owner may have sent it: look before sending again
+            found = find_sent_message(
+                self._client, str(message["channel"]), item.key, claim.abandoned_at, sleep=self._sleep
+            )
+            if found is not None:
+                if not self._service.complete(self._team_id, item, token, found.channel, found.ts):
+                    log.warning("a claim was taken over while we recovered it", extra={"key": item.key})
+                with report._lock:
+                    report.recovered += 1
+                return
         server_errors = 0
         while True:
             try:
-                channel, ts = self._call(item)
+                channel, ts = self._call(item, message)
             except SlackApiError as error:
                 code = str(error.response.get("error") or "")
                 status = error.response.status_code
@@ -234,8 +251,8 @@ class Fanout:
             if not self._service.renew(self._team_id, item, token):
                 return
 
-    def _call(self, item: Outgoing) -> tuple[str | None, str | None]:
-        response = self._client.chat_postMessage(**self._message(item))
+    def _call(self, item: Outgoing, message: dict[str, Any]) -> tuple[str | None, str | None]:
+        response = self._client.chat_postMessage(**message, metadata=effect_metadata(item.key))
         return response.get("channel"), response.get("ts")
 
 

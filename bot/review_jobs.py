@@ -2,7 +2,8 @@
 
 For each due persona: claim `review:{persona_id}:{cycle}` in the effects ledger (committed), send the DM, then
 mark it done or failed. A doubled or restarted clock finds the claim and sends nothing; no DB transaction is
-open during the Slack call.
+open during the Slack call. The DM carries its ledger key as Slack message metadata: a clock that takes over a
+claim whose sender died looks for it in the DM first (`bot.effect_recovery`) and records it instead of resending.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.common import fallback_text
 from bot.blocks.reviews import build_review_dm, review_fallback
+from bot.effect_recovery import effect_metadata, find_sent_message
 from bot.services import Services
 from bot.services.reviews import ReviewService
 from bot.slack_clients import SlackClients, SlackUnavailable
@@ -39,6 +41,7 @@ class ReviewRun:
     sent: int = 0
     failed: int = 0  # the owner can't be reached (left for admins in the overdue list)
     retry_later: int = 0  # Slack had a passing problem; the next tick asks again
+    recovered: int = 0  # sent by a clock that died before recording it: found in the DM, recorded, not resent
     skipped_teams: int = 0
 
 
@@ -46,14 +49,22 @@ def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, no
     """Send this workspace's review DMs that are due at `now` and not claimed yet."""
     run = ReviewRun()
     for request in reviews.due_reviews(team_id, now):
-        token = reviews.claim(team_id, request, now)
-        if token is None:
+        claim = reviews.take(team_id, request, now)
+        if claim is None:
             continue  # another clock got there first
+        token = claim.token
+        if claim.abandoned_at is not None:  # the dead clock may have sent it: look before sending again
+            found = find_sent_message(client, request.owner, request.key, claim.abandoned_at)
+            if found is not None:
+                reviews.complete(team_id, request, token, ok=True, detail=f"{found.channel}:{found.ts}", now=now)
+                run.recovered += 1
+                continue
         try:
             answer = client.chat_postMessage(
                 channel=request.owner,
                 blocks=build_review_dm(request, reviews.after_days),
                 text=fallback_text(review_fallback(request)),
+                metadata=effect_metadata(request.key),
             )
         except SlackApiError as error:
             reason = str(error.response.get("error") or "slack_error")
@@ -95,6 +106,7 @@ def run_due_reviews(services: Services, slack_clients: SlackClients, now: dateti
         run.sent += one.sent
         run.failed += one.failed
         run.retry_later += one.retry_later
+        run.recovered += one.recovered
     return run
 
 

@@ -36,6 +36,7 @@ ASSIGN_CHUNK = 500  # rows per INSERT (SQLite allows 32,766 bound parameters; 8 
 __all__ = [
     "SKIP_REASONS",
     "Assignment",
+    "Claim",
     "RoleCounts",
     "RoundClosed",
     "assign",
@@ -51,6 +52,7 @@ __all__ = [
     "personas_for_role",
     "release_effect",
     "renew_effect",
+    "take_effect",
     "unassigned_members",
 ]
 
@@ -390,20 +392,36 @@ def _complete_update() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Claim:
+    """The caller owns a key. `abandoned_at` is set when it took over an expired `pending` claim: that sender's
+    last claim or renewal time. Only then is the outcome of an earlier send unknown (Slack may have accepted it)."""
+
+    abandoned_at: datetime | None = None
+
+
 def claim_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta) -> bool:
     """Claim `key` for the caller (token); commit right after, before the Slack call.
 
     True when the caller now owns it: a fresh key, or a `pending` claim older than `lease` (its owner died;
     taken over by compare-and-swap on the old token). False when it is done, failed, or owned by a live sender.
     """
+    return take_effect(session, workspace_id, key, token, now, lease) is not None
+
+
+def take_effect(
+    session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta
+) -> Claim | None:
+    """`claim_effect`, telling a fresh claim from the takeover of an abandoned one (see `Claim`)."""
     # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING through SQLAlchemy.
     dialect = session.get_bind().dialect.name
     params = {"b_workspace_id": workspace_id, "b_key": key, "b_token": token, "b_now": now}
     if session.execute(_claim_insert(dialect), params).first() is not None:
-        return True
+        return Claim()
     existing = session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
     if existing is None or existing.status != "pending" or existing.created_at > now - lease:
-        return False
+        return None
+    abandoned_at = existing.created_at
     taken = session.execute(
         update(Effect)
         .where(
@@ -416,7 +434,7 @@ def claim_effect(session: Session, workspace_id: int, key: str, token: str, now:
         .values(detail=token, created_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(taken.rowcount)  # type: ignore[attr-defined]
+    return Claim(abandoned_at) if taken.rowcount else None  # type: ignore[attr-defined]
 
 
 def _owned(workspace_id: int, key: str, token: str) -> Any:

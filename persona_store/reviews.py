@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from persona_store.checkins import claim_effect, complete_effect, release_effect
+from persona_store.checkins import Claim, claim_effect, complete_effect, release_effect, take_effect
 from persona_store.models import AttributeCheck, Effect, Feedback, Persona, PersonaStatus
 from persona_store.quarters import quarter_of
 
@@ -152,6 +152,11 @@ def claim_review_request(session: Session, workspace_id: int, key: str, token: s
     """Claim the right to send one review request (commit before the Slack call): True for exactly one caller,
     however many race; a claim left `pending` longer than REVIEW_LEASE (its sender died) can be taken over."""
     return claim_effect(session, workspace_id, key, token, now, REVIEW_LEASE)
+
+
+def take_review_request(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> Claim | None:
+    """`claim_review_request`, telling a fresh claim from the takeover of an abandoned one (`Claim.abandoned_at`)."""
+    return take_effect(session, workspace_id, key, token, now, REVIEW_LEASE)
 
 
 def complete_review_request(

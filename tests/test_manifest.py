@@ -34,6 +34,7 @@ SCOPES_BY_METHOD = {
     "chat_postEphemeral": "chat:write",
     "chat_update": "chat:write",
     "conversations_open": "im:write",
+    "conversations_history": "im:history",
     "users_info": "users:read",
     "users_list": "users:read",
     "files_upload_v2": "files:write",

@@ -361,6 +361,10 @@ class CheckinService:
 
     def claim(self, team_id: str, item: Outgoing, token: str) -> bool:
         """Claim one message before sending it (committed on return); False: sent, taken, or no longer wanted."""
+        return self.take(team_id, item, token) is not None
+
+    def take(self, team_id: str, item: Outgoing, token: str) -> store.Claim | None:
+        """`claim`, also saying when this took over an abandoned claim (whose message may already be in Slack)."""
         now = self._clock()
         lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
         with self._sessions.begin() as s:
@@ -368,8 +372,8 @@ class CheckinService:
             if item.kind not in ("summary", "workbook"):
                 state = store.claim_state(s, workspace_id, item.round_id, item.user_id)
                 if state is None or state.round_status != "open" or not _still_wanted(item, state):
-                    return False
-            return store.claim_effect(s, workspace_id, item.key, token, now, lease)
+                    return None
+            return store.take_effect(s, workspace_id, item.key, token, now, lease)
 
     def undone(self, team_id: str, keys: Sequence[str]) -> set[str]:
         """Which of these ledger keys are not done (or failed) yet: lets the clock skip finished work cheaply."""

@@ -17,7 +17,6 @@ from persona_store.personas import get_persona, record_review, set_status
 from persona_store.reviews import (
     OverdueReview,
     ReviewDigest,
-    claim_review_request,
     complete_review_request,
     due_for_review,
     overdue_reviews,
@@ -25,6 +24,7 @@ from persona_store.reviews import (
     review_cycle,
     review_digest,
     review_key,
+    take_review_request,
 )
 from persona_store.workspaces import ensure_workspace
 
@@ -61,6 +61,12 @@ class ReviewAnswer:
     reviewed_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ReviewClaim:
+    token: str
+    abandoned_at: datetime | None = None  # set when an expired claim was taken over: see `persona_store.Claim`
+
+
 class ReviewService:
     def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
         self._sessions = sessions
@@ -93,10 +99,16 @@ class ReviewService:
 
     def claim(self, team_id: str, request: ReviewRequest, now: datetime) -> str | None:
         """Commit a claim before the DM is sent: a token for exactly one caller per persona and cycle, else None."""
+        taken = self.take(team_id, request, now)
+        return taken.token if taken is not None else None
+
+    def take(self, team_id: str, request: ReviewRequest, now: datetime) -> ReviewClaim | None:
+        """`claim`, also saying when this took over an abandoned claim (whose DM may already be in Slack)."""
         token = secrets.token_hex(8)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            return token if claim_review_request(s, workspace.id, request.key, token, now) else None
+            claim = take_review_request(s, workspace.id, request.key, token, now)
+            return ReviewClaim(token, claim.abandoned_at) if claim is not None else None
 
     def complete(
         self, team_id: str, request: ReviewRequest, token: str, *, ok: bool, detail: str | None, now: datetime

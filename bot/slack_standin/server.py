@@ -13,6 +13,10 @@ Answers chosen to match Slack's documentation (or, where it is silent, observed 
 - chat.postMessage to an unknown user id -> `channel_not_found`; to a deactivated one -> ok, as Slack does
   (python-slack-sdk#1156), unless `deleted_user_dm_error` names an error; conversations.open -> `user_not_found`
   / `user_disabled`; chat.postEphemeral to someone unknown -> `user_not_in_channel`;
+- conversations.history: newest first, `oldest`/`latest` exclusive unless `inclusive`, `limit` (default 100, at
+  most 999) with `has_more` and a `response_metadata.next_cursor`; message `metadata` only with
+  `include_all_metadata`; `channel_not_found` for a channel the token's workspace has no part in (not one of its
+  users' DMs, never opened or posted to), `invalid_cursor`, `invalid_limit`, `invalid_ts_oldest`/`invalid_ts_latest`;
 - files.completeUploadExternal with an unknown or never-uploaded file -> `file_not_found`, a bad channel ->
   `invalid_channel`; oauth.v2.access -> `invalid_client_id`, `bad_client_secret`, `invalid_code` (codes are
   single-use), `bad_redirect_uri`;
@@ -541,7 +545,7 @@ class SlackStandin:
         bot_user_id: str = "UBOT",
         *,
         team_name: str | None = None,
-        scope: str = "chat:write,commands,im:write,users:read,files:write",
+        scope: str = "chat:write,commands,im:write,im:history,users:read,files:write",
         authed_user_id: str = "U0INSTALLER",
         app_id: str = DEFAULT_APP_ID,
         redirect_uri: str | None = None,
@@ -1149,6 +1153,64 @@ class SlackStandin:
             answer.update(no_op=True, already_open=True)
         return answer
 
+    def _conversations_history(self, ctx: _Context) -> dict[str, Any]:
+        team_id = ctx.team.team_id
+        channel = ctx.text("channel") or ""
+        if _USER_ID.match(channel):  # Slack wants the conversation id here, not a user id
+            raise _Refusal("channel_not_found")
+        known = (
+            (team_id, channel) in self._open_dms
+            or any(self.dm_channel_id(user_id) == channel for user_id in self._users.get(team_id, {}))
+            or any(m["channel"] == channel and m.get("team") == team_id for m in self._messages.values())
+        )
+        if not _CHANNEL_ID.match(channel) or not known:
+            raise _Refusal("channel_not_found")
+        inclusive = _flag(ctx.params.get("inclusive"))
+        oldest = _ts_param(ctx, "oldest", "0")
+        latest = _ts_param(ctx, "latest", f"{time.time() + 1:.6f}")
+        try:
+            limit = int(ctx.params.get("limit") or 100)
+        except ValueError:
+            raise _Refusal("invalid_limit") from None
+        limit = min(max(limit, 1), 999)
+        found = sorted(
+            (
+                m
+                for (ch, _), m in self._messages.items()
+                if ch == channel
+                and m.get("team") == team_id
+                and (oldest <= float(m["ts"]) if inclusive else oldest < float(m["ts"]))
+                and (float(m["ts"]) <= latest if inclusive else float(m["ts"]) < latest)
+            ),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        start = 0
+        cursor = ctx.text("cursor")
+        if cursor:
+            try:
+                before = base64.b64decode(cursor, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                raise _Refusal("invalid_cursor") from None
+            stamps = [m["ts"] for m in found]
+            if not before.startswith("ts:") or before[3:] not in stamps:
+                raise _Refusal("invalid_cursor")
+            start = stamps.index(before[3:])
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        with_metadata = _flag(ctx.params.get("include_all_metadata"))
+        messages = [
+            {k: copy.deepcopy(v) for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")}
+            for m in page
+        ]
+        next_cursor = base64.b64encode(f"ts:{found[start + limit]['ts']}".encode()).decode() if more else ""
+        return {
+            "messages": messages,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
     def _views_open(self, ctx: _Context) -> dict[str, Any]:
         trigger = self._exchange_trigger(ctx)
         view = self._view_param(ctx, "modal")
@@ -1338,6 +1400,7 @@ _METHODS: dict[str, Callable[[SlackStandin, _Context], dict[str, Any]]] = {
     "chat.delete": SlackStandin._chat_delete,
     "chat.getPermalink": SlackStandin._chat_get_permalink,
     "conversations.open": SlackStandin._conversations_open,
+    "conversations.history": SlackStandin._conversations_history,
     "views.open": SlackStandin._views_open,
     "views.push": SlackStandin._views_push,
     "views.update": SlackStandin._views_update,
@@ -1395,6 +1458,19 @@ def _credentials(authorization: str | None) -> tuple[str | None, tuple[str, str]
             return None, None
         return None, (user, password)
     return None, None
+
+
+def _flag(value: Any) -> bool:
+    """A boolean parameter as Slack reads it: true, 1 (slack-sdk sends 1/0 or True/False)."""
+    return str(value).strip().lower() in ("1", "true")
+
+
+def _ts_param(ctx: _Context, name: str, default: str) -> float:
+    raw = ctx.text(name) or default
+    try:
+        return float(raw)
+    except ValueError:
+        raise _Refusal(f"invalid_ts_{name}") from None
 
 
 def _format_seconds(seconds: float) -> str:

@@ -13,6 +13,7 @@ from bot import jobs
 from bot.checkin_delivery import Fanout
 from bot.services.checkins import CheckinService, Outgoing
 from bot.services.reports import ReportService
+from persona_store.checkins import Claim
 from persona_store.feedback import FeedbackAnswers
 from persona_store.models import Effect, Participation
 from persona_store.personas import list_personas
@@ -114,10 +115,10 @@ class CrashingService(CheckinService):
         self.claims = self.sends = 0
         self._lock = threading.Lock()
 
-    def claim(self, team_id: str, item: Outgoing, token: str) -> bool:
-        got = super().claim(team_id, item, token)
+    def take(self, team_id: str, item: Outgoing, token: str) -> Claim | None:
+        got = super().take(team_id, item, token)
         with self._lock:
-            self.claims += got
+            self.claims += got is not None
             if self.after_claims is not None and self.claims > self.after_claims:
                 raise Crash
         return got
@@ -157,18 +158,61 @@ def test_a_crash_after_the_claim_is_resumed_once_the_lease_expires(sessions: ses
         assert not pending_effects(world)
 
 
-def test_the_one_duplicate_window_is_a_crash_between_slack_accepting_and_our_commit(
+def test_a_crash_between_slack_accepting_and_our_commit_sends_no_duplicate(
     sessions: sessionmaker[Session],
 ) -> None:
-    """Documented trade-off (bot/checkin_delivery.py): a send whose outcome we never recorded is sent again."""
+    """The taker of the abandoned claim finds the DM in Slack by its metadata key and records it instead."""
     with checkin_world(sessions, roster_entries(12), checkin_claim_lease_seconds=60) as world:
         _crashing_run(world, after_sends=5)  # Slack accepted the 6th DM; the process died before recording it
         assert len(world.dms("invite")) == 6
+        in_flight = world.reps[5]
+        (accepted,) = world.standin.messages(world.standin.dm_channel_id(in_flight))
         world.clock.advance(seconds=61)
+        report = jobs.open_round(world.context(), TEAM, "2026-Q4").report
+        assert report.recovered == 1 and report.sent == 6
+        assert_everyone_once(world, world.reps)
+        assert not pending_effects(world)
+        assert len(world.standin.calls("conversations.history", team_id=TEAM)) == 1, "asked only for the takeover"
+        with world.sessions.begin() as s:
+            p = s.scalars(select(Participation).where(Participation.slack_user_id == in_flight)).one()
+            assert (p.dm_channel, p.dm_ts) == (accepted["channel"], accepted["ts"]) and p.sent_at is not None
+
+
+def test_a_crash_before_slack_accepted_is_sent_once_by_the_taker(sessions: sessionmaker[Session]) -> None:
+    with checkin_world(sessions, roster_entries(12), checkin_claim_lease_seconds=60) as world:
+        _crashing_run(world, after_claims=5)  # the 6th claim is committed; the process dies before calling Slack
+        assert len(world.dms("invite")) == 5
+        world.clock.advance(seconds=61)
+        report = jobs.open_round(world.context(), TEAM, "2026-Q4").report
+        assert report.recovered == 0 and report.sent == 7
+        assert_everyone_once(world, world.reps)
+        assert not pending_effects(world)
+        (looked,) = world.standin.calls("conversations.history", team_id=TEAM)
+        assert looked.params["channel"] == world.standin.dm_channel_id(world.reps[5])
+
+
+def test_every_dm_carries_its_ledger_key_and_fresh_claims_never_read_history(sessions: sessionmaker[Session]) -> None:
+    with checkin_world(sessions, roster_entries(6)) as world:
         jobs.open_round(world.context(), TEAM, "2026-Q4")
+        with world.sessions.begin() as s:
+            keys = set(s.scalars(select(Effect.key).where(Effect.status == "done")))
+        posted = {m["metadata"]["event_payload"]["key"] for m in world.standin.messages()}
+        assert posted == keys and len(keys) == 6
+        assert world.standin.calls("conversations.history") == []
+
+
+def test_without_history_access_the_taker_sends_as_before(sessions: sessionmaker[Session]) -> None:
+    """No `im:history` (an install that predates it): never lose a DM; the old duplicate window comes back."""
+    with checkin_world(sessions, roster_entries(4), checkin_claim_lease_seconds=60) as world:
+        _crashing_run(world, after_sends=1)
+        world.standin.fail("conversations.history", status=200, error="missing_scope")
+        world.clock.advance(seconds=61)
+        report = jobs.open_round(world.context(), TEAM, "2026-Q4").report
+        assert report.recovered == 0 and report.sent == 3
         invites = world.dms("invite")
         assert sorted(invites) == sorted(world.reps), "no misses"
-        assert [rep for rep, n in invites.items() if n > 1] == [world.reps[5]], "exactly the in-flight DM, once more"
+        assert [rep for rep, n in invites.items() if n > 1] == [world.reps[1]], "the in-flight DM, once more"
+        assert not pending_effects(world)
 
 
 def test_two_opens_at_the_same_moment_message_nobody_twice(sessions: sessionmaker[Session]) -> None:

@@ -8,19 +8,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks
 from bot.config import Settings
 from bot.jobs import RECONCILE_STEPS, JobContext
-from bot.review_jobs import reconcile_reviews, run_due_reviews
+from bot.review_jobs import reconcile_reviews, run_due_reviews, send_due_reviews
 from bot.services import Services
-from bot.services.reviews import ReviewStatus
+from bot.services.reviews import ReviewRequest, ReviewService, ReviewStatus
 from bot.slack_clients import SlackClients
 from bot.slack_standin import SlackStandin
 from persona_store.files import PersonaSpec
+from persona_store.models import Effect
 from persona_store.personas import apply_persona, get_persona
 from persona_store.reviews import overdue_reviews
 
@@ -120,6 +121,49 @@ def test_a_passing_slack_failure_is_retried_on_the_next_tick(
     standin.set_channel_error(standin.dm_channel_id("U0OWNER"), None)
     assert run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(minutes=5)).sent == 1
     assert len(review_dms(standin)) == 1
+
+
+class Crash(BaseException):
+    """Stands in for kill -9 between Slack accepting the DM and our commit."""
+
+
+class DiesBeforeRecording(ReviewService):
+    def complete(
+        self, team_id: str, request: ReviewRequest, token: str, *, ok: bool, detail: str | None, now: datetime
+    ) -> None:
+        raise Crash
+
+
+def review_effect(services: Services) -> tuple[str, str | None]:
+    with services.sessions.begin() as s:
+        effect = s.scalars(select(Effect).where(Effect.key.startswith("review:"))).one()
+        return effect.status, effect.detail
+
+
+def test_a_clock_that_died_after_slack_accepted_the_dm_is_not_followed_by_a_second_dm(
+    services: Services, standin: SlackStandin, mary: int
+) -> None:
+    dying = DiesBeforeRecording(services.sessions, services.settings)
+    with pytest.raises(Crash):
+        send_due_reviews(dying, SlackClients(services.settings).for_team(TEAM), TEAM, DUE)
+    (dm,) = review_dms(standin)
+    assert run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(minutes=5)).sent == 0, "live"
+    run = run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(hours=2))
+    assert (run.sent, run.recovered) == (0, 1)
+    assert len(review_dms(standin)) == 1
+    assert review_effect(services) == ("done", f"{dm['channel']}:{dm['ts']}")
+
+
+def test_a_clock_that_died_before_slack_answered_is_followed_by_exactly_one_dm(
+    services: Services, standin: SlackStandin, mary: int
+) -> None:
+    (request,) = services.reviews.due_reviews(TEAM, DUE)
+    assert services.reviews.claim(TEAM, request, DUE) is not None  # committed; then the process died
+    run = run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(hours=2))
+    assert (run.sent, run.recovered) == (1, 0)
+    assert len(review_dms(standin)) == 1
+    assert review_effect(services)[0] == "done"
+    assert len(standin.calls("conversations.history")) == 1
 
 
 def test_an_unreachable_owner_is_recorded_and_shown_to_admins(

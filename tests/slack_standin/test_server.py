@@ -406,6 +406,82 @@ def test_conversations_open(web: WebClient) -> None:
     assert refusal(deleted)["error"] == "user_disabled"
 
 
+def test_post_message_keeps_metadata(web: WebClient, standin: SlackStandin) -> None:
+    metadata = {"event_type": "persona_bot_effect", "event_payload": {"key": "checkin:1:U0REP:invite"}}
+    posted = web.chat_postMessage(channel="U0REP", text="hi", metadata=metadata)
+    assert posted["message"]["metadata"] == metadata
+    (stored,) = standin.messages("D0REP")
+    assert stored["metadata"] == metadata
+
+
+def test_conversations_history_is_newest_first_and_shows_metadata_only_when_asked(
+    web: WebClient, standin: SlackStandin
+) -> None:
+    metadata = {"event_type": "persona_bot_effect", "event_payload": {"key": "k2"}}
+    first = web.chat_postMessage(channel="U0REP", text="one")
+    second = web.chat_postMessage(channel="U0REP", text="two", metadata=metadata)
+    web.chat_postMessage(channel="C0ELSEWHERE", text="not in the DM")
+    plain = web.conversations_history(channel="D0REP")
+    assert [m["text"] for m in plain["messages"]] == ["two", "one"]
+    assert [m["ts"] for m in plain["messages"]] == [second["ts"], first["ts"]]
+    assert all("metadata" not in m and "channel" not in m for m in plain["messages"])
+    assert plain["has_more"] is False and plain["response_metadata"]["next_cursor"] == ""
+    full = web.conversations_history(channel="D0REP", include_all_metadata=True)
+    assert [m.get("metadata") for m in full["messages"]] == [metadata, None]
+
+
+def test_conversations_history_oldest_latest_and_inclusive(web: WebClient) -> None:
+    stamps = [web.chat_postMessage(channel="U0REP", text=str(i))["ts"] for i in range(4)]
+
+    def texts(**args: Any) -> list[str]:
+        return [m["text"] for m in web.conversations_history(channel="D0REP", **args)["messages"]]
+
+    assert texts(oldest=stamps[1]) == ["3", "2"], "oldest is exclusive"
+    assert texts(latest=stamps[2]) == ["1", "0"], "latest is exclusive"
+    assert texts(oldest=stamps[1], latest=stamps[2], inclusive=True) == ["2", "1"]
+    assert texts(oldest=f"{float(stamps[3]) + 1:.6f}") == []
+
+
+def test_conversations_history_paginates_with_a_cursor(web: WebClient) -> None:
+    for i in range(5):
+        web.chat_postMessage(channel="U0REP", text=str(i))
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = web.conversations_history(channel="D0REP", limit=2, **({"cursor": cursor} if cursor else {}))
+        pages += 1
+        seen += [m["text"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        assert page["has_more"] is bool(cursor)
+        if not cursor:
+            break
+    assert pages == 3 and seen == ["4", "3", "2", "1", "0"]
+    with pytest.raises(SlackApiError) as bad:
+        web.conversations_history(channel="D0REP", cursor="not-a-cursor")
+    assert refusal(bad)["error"] == "invalid_cursor"
+
+
+def test_conversations_history_refuses_unknown_channels_and_other_workspaces(
+    web: WebClient, standin: SlackStandin
+) -> None:
+    assert web.conversations_history(channel="D0REP")["messages"] == [], "a user's DM exists before any message"
+    web.chat_postMessage(channel="C0MINE", text="mine")
+    assert len(web.conversations_history(channel="C0MINE")["messages"]) == 1
+    for channel in ("C0NOWHERE", "D0NOBODY", "U0REP"):
+        with pytest.raises(SlackApiError) as unknown:
+            web.conversations_history(channel=channel)
+        assert refusal(unknown)["error"] == "channel_not_found", channel
+    standin.add_workspace("T0OTHER", "xoxb-other", "UOTHERBOT", team_name="Other")
+    standin.add_user("T0OTHER", "U0REP", "rep elsewhere")
+    other = WebClient(token="xoxb-other", base_url=standin.api_url)
+    with pytest.raises(SlackApiError) as foreign:
+        other.conversations_history(channel="C0MINE")
+    assert refusal(foreign)["error"] == "channel_not_found"
+    web.chat_postMessage(channel="U0REP", text="in T0TEST")
+    assert other.conversations_history(channel="D0REP")["messages"] == [], "the same id, another workspace's DM"
+
+
 def test_users_info(web: WebClient) -> None:
     user = web.users_info(user="U0REP")["user"]
     assert user["id"] == "U0REP"
