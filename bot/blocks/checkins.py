@@ -228,6 +228,8 @@ def build_summary(summary: RoundSummary, *, with_report: bool = False) -> dict[s
         mrkdwn_section(_t("summary_rates", summary.status.counts)),
     ]
     persona_lines = [_t("summary_persona", line) for line in summary.personas]
+    if persona_lines:
+        persona_lines[0] = _t("summary_personas_header") + "\n" + persona_lines[0]
     # Sections hold 3,000 characters: split the persona lines over as many sections as they need.
     chunk: list[str] = []
     for line in persona_lines:
