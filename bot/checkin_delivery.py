@@ -17,9 +17,10 @@ What a crash does (kill -9, a deploy, a lost connection) at each point:
 While a sender waits out a 429 it renews its lease, so a live sender is never overtaken.
 
 429 answers are obeyed: `Retry-After` pauses every worker (the pacer), the claim is renewed, and the same message
-is retried. 5xx and connection errors are retried with back-off; if Slack stays down the claim is released (not
-left pending) and the message is left for the next run. A person Slack can't reach is recorded as unreachable
-and reported, never retried.
+is retried. After a 5xx or a dropped connection Slack may have posted the message all the same, so before each
+retry (with back-off) the sender looks for it; if Slack stays down the claim is abandoned (pending, its lease
+over), so the next run takes it over at once and looks first, as above. A person Slack can't reach is recorded as
+unreachable and reported, never retried.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RateLimitErrorRetryHandler
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.effect_recovery import effect_metadata, find_sent_message
@@ -110,14 +112,17 @@ Message = Callable[[Outgoing], dict[str, Any]]  # -> chat.postMessage / chat.upd
 
 
 def without_rate_limit_retries(client: WebClient) -> WebClient:
-    """A copy of `client` that lets 429s and 5xx through to us: the fan-out paces itself, obeys Retry-After for
-    every worker at once and backs off from server errors while renewing its claim (connection retries stay)."""
+    """A copy of `client` that lets 429s, 5xx and dropped connections through to us: the fan-out paces itself,
+    obeys Retry-After for every worker at once, and after a 5xx or a dropped connection (Slack may have posted the
+    message all the same) looks for the message before it sends again."""
     return WebClient(
         token=client.token,
         base_url=client.base_url,
         timeout=client.timeout,
         retry_handlers=[
-            h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler | ServerErrorRetryHandler)
+            h
+            for h in client.retry_handlers
+            if not isinstance(h, RateLimitErrorRetryHandler | ServerErrorRetryHandler | ConnectionErrorRetryHandler)
         ],
     )
 
@@ -203,7 +208,18 @@ class Fanout:
                     report.recovered += 1
                 return
         server_errors = 0
+        first_attempt = datetime.now(UTC)
         while True:
+            if server_errors:  # the last attempt's outcome is unknown: it may have reached the person
+                found = find_sent_message(
+                    self._client, str(message["channel"]), item.key, first_attempt, sleep=self._sleep
+                )
+                if found is not None:
+                    if not self._service.complete(self._team_id, item, token, found.channel, found.ts):
+                        log.warning("a claim was taken over while we sent it", extra={"key": item.key})
+                    with report._lock:
+                        report.sent += 1
+                    return
             try:
                 channel, ts = self._call(item, message)
             except SlackApiError as error:
@@ -243,7 +259,9 @@ class Fanout:
                     report.sent += 1
                 return
             if server_errors >= SERVER_ERROR_ATTEMPTS:
-                self._service.release(self._team_id, item, token)
+                # Not released: whether Slack took one of the attempts is unknown, so the next run takes the claim
+                # over (at once) and looks for the message before sending it again.
+                self._service.abandon(self._team_id, item, token)
                 with report._lock:
                     report.failed.append((item.user_id, reason))
                 return

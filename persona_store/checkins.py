@@ -475,6 +475,19 @@ def complete_effect(
     return bool(session.execute(_complete_update(), params).rowcount)  # type: ignore[attr-defined]
 
 
+def abandon_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta) -> bool:
+    """Give up a claim whose send may or may not have reached Slack (a 5xx, a dropped connection): it stays
+    pending but with its lease already over, so the next run takes it over at once, as from a sender that died,
+    and looks for the message before sending it again."""
+    result = session.execute(
+        update(Effect)
+        .where(_owned(workspace_id, key, token))
+        .values(created_at=now - lease - timedelta(seconds=1))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def release_effect(session: Session, workspace_id: int, key: str, token: str) -> bool:
     """Give a claim back (Slack failed and nothing was sent): a later run may claim it afresh."""
     result = session.execute(

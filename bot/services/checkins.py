@@ -387,6 +387,13 @@ class CheckinService:
             workspace_id = self._workspace_id(s, team_id)
             return store.renew_effect(s, workspace_id, item.key, token, self._clock())
 
+    def abandon(self, team_id: str, item: Outgoing, token: str) -> None:
+        """Give up a send whose outcome is unknown; the next run takes it over and looks before sending."""
+        lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
+        with self._sessions.begin() as s:
+            workspace_id = self._workspace_id(s, team_id)
+            store.abandon_effect(s, workspace_id, item.key, token, self._clock(), lease)
+
     def release(self, team_id: str, item: Outgoing, token: str) -> None:
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)
