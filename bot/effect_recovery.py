@@ -23,6 +23,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 log = logging.getLogger("persona_bot.effects")
 
@@ -42,6 +44,19 @@ _warned_lock = threading.Lock()
 class SentMessage:
     channel: str
     ts: str
+
+
+def without_blind_retries(client: WebClient) -> WebClient:
+    """A copy of `client` that does not resend after a 5xx or a dropped connection (Slack may have posted the
+    message all the same): the caller decides, after looking with `find_sent_message`. 429s are still retried."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[
+            h for h in client.retry_handlers if not isinstance(h, ServerErrorRetryHandler | ConnectionErrorRetryHandler)
+        ],
+    )
 
 
 def effect_metadata(key: str) -> dict[str, Any]:

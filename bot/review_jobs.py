@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.common import fallback_text
 from bot.blocks.reviews import build_review_dm, review_fallback
-from bot.effect_recovery import effect_metadata, find_sent_message
+from bot.effect_recovery import effect_metadata, find_sent_message, without_blind_retries
 from bot.services import Services
 from bot.services.reviews import ReviewService
 from bot.slack_clients import SlackClients, SlackUnavailable
@@ -48,6 +48,7 @@ class ReviewRun:
 def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, now: datetime) -> ReviewRun:
     """Send this workspace's review DMs that are due at `now` and not claimed yet."""
     run = ReviewRun()
+    client = without_blind_retries(client)
     for request in reviews.due_reviews(team_id, now):
         claim = reviews.take(team_id, request, now)
         if claim is None:
@@ -68,7 +69,10 @@ def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, no
             )
         except SlackApiError as error:
             reason = str(error.response.get("error") or "slack_error")
-            if reason in PASSING_ERRORS:
+            if error.response.status_code >= 500:  # Slack may have posted it all the same: look next tick
+                reviews.abandon(team_id, request, token, now)
+                run.retry_later += 1
+            elif reason in PASSING_ERRORS:
                 reviews.release(team_id, request, token)
                 run.retry_later += 1
             else:
@@ -76,8 +80,8 @@ def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, no
                 run.failed += 1
             log.warning("review request not sent: %s", reason, extra={"team_id": team_id})
             continue
-        except (SlackClientError, OSError) as error:  # Slack unreachable after the client's own retries
-            reviews.release(team_id, request, token)
+        except (SlackClientError, OSError) as error:  # the connection dropped: the DM may or may not be in Slack
+            reviews.abandon(team_id, request, token, now)
             run.retry_later += 1
             log.warning("review request not sent: %s", type(error).__name__, extra={"team_id": team_id})
             continue

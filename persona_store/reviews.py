@@ -14,7 +14,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from persona_store.checkins import Claim, claim_effect, complete_effect, release_effect, take_effect
+from persona_store.checkins import (
+    Claim,
+    abandon_effect,
+    claim_effect,
+    complete_effect,
+    release_effect,
+    take_effect,
+)
 from persona_store.models import AttributeCheck, Effect, Feedback, Persona, PersonaStatus
 from persona_store.quarters import quarter_of
 
@@ -164,6 +171,12 @@ def complete_review_request(
 ) -> bool:
     """Done (the DM went out) or failed for good (the owner can't be reached); False if the claim was lost."""
     return complete_effect(session, workspace_id, key, token, now, EFFECT_DONE if ok else EFFECT_FAILED, detail)
+
+
+def abandon_review_request(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> bool:
+    """Give up a send whose outcome is unknown (a 5xx, a dropped connection): the next tick takes it over at once
+    and looks for the DM before sending it again."""
+    return abandon_effect(session, workspace_id, key, token, now, REVIEW_LEASE)
 
 
 def release_review_request(session: Session, workspace_id: int, key: str, token: str) -> bool:

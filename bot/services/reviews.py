@@ -17,6 +17,7 @@ from persona_store.personas import get_persona, record_review, set_status
 from persona_store.reviews import (
     OverdueReview,
     ReviewDigest,
+    abandon_review_request,
     complete_review_request,
     due_for_review,
     overdue_reviews,
@@ -116,6 +117,12 @@ class ReviewService:
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             complete_review_request(s, workspace.id, request.key, token, ok=ok, detail=detail, now=now)
+
+    def abandon(self, team_id: str, request: ReviewRequest, token: str, now: datetime) -> None:
+        """The send's outcome is unknown (a 5xx, a dropped connection): the next tick looks before sending."""
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            abandon_review_request(s, workspace.id, request.key, token, now)
 
     def release(self, team_id: str, request: ReviewRequest, token: str) -> None:
         """Nothing was sent (a passing failure): the next tick may ask again."""

@@ -123,6 +123,19 @@ def test_a_passing_slack_failure_is_retried_on_the_next_tick(
     assert len(review_dms(standin)) == 1
 
 
+def test_a_5xx_is_not_resent_blind_the_next_tick_looks_first(
+    services: Services, standin: SlackStandin, mary: int
+) -> None:
+    standin.fail("chat.postMessage", status=503, times=1)  # Slack may or may not have posted it
+    run = run_due_reviews(services, SlackClients(services.settings), DUE)
+    assert (run.sent, run.failed, run.retry_later) == (0, 0, 1)
+    assert len(standin.calls("chat.postMessage")) == 1, "no blind retry inside the client"
+    run = run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(minutes=5))
+    assert (run.sent, run.recovered) == (1, 0)
+    assert len(standin.calls("conversations.history")) == 1, "it looked before sending again"
+    assert len(review_dms(standin)) == 1
+
+
 class Crash(BaseException):
     """Stands in for kill -9 between Slack accepting the DM and our commit."""
 
