@@ -81,3 +81,4 @@ def configure_logging(level: str = "INFO") -> None:
     # slack_sdk logs request bodies (with user text) at DEBUG; keep it quiet even when we debug.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
     logging.getLogger("waitress").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Running upgrade …" on every fresh database
