@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from persona_store.evidence import EvidenceRules
+
 DEFAULT_DATABASE_URL = "sqlite:///persona_bot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -114,6 +116,7 @@ class Settings:
     report_channel: str | None = None
     anonymous_ratings: bool = False
     review_after_days: int = 182
+    min_group_size: int = 3  # with anonymous ratings, no figure for a group of fewer people than this
     checkin_open_hour: int = 10
     checkin_reminder_days: tuple[int, ...] = (3, 7)
     checkin_close_day: int = 14
@@ -127,6 +130,11 @@ class Settings:
     background_threads: int = 4
     log_level: str = "INFO"
     port: int = 3000
+
+    @property
+    def evidence_rules(self) -> EvidenceRules:
+        """What the evidence model needs to know: the review clock and, with anonymous ratings, the minimum group."""
+        return EvidenceRules.of(self.review_after_days, self.anonymous_ratings, self.min_group_size)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv: Path | None = None) -> Settings:
@@ -168,6 +176,7 @@ class Settings:
             report_channel=text("REPORT_CHANNEL"),
             anonymous_ratings=_bool(env, "ANONYMOUS_RATINGS", False),
             review_after_days=_int(env, "REVIEW_AFTER_DAYS", 182, minimum=1),
+            min_group_size=_int(env, "MIN_GROUP_SIZE", 3, minimum=1),
             checkin_open_hour=open_hour,
             checkin_reminder_days=reminder_days,
             checkin_close_day=close_day,

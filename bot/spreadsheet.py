@@ -1,5 +1,8 @@
 """The managers' workbook (openpyxl, write-only so the raw sheet streams): bytes out.
 
+Every figure comes from the evidence model (`persona_store.evidence`); this module only lays it out. A figure the
+minimum group withholds (anonymous ratings) is written as the words "fewer than N people", never as a number.
+
 Hygiene for every piece of user text: control characters stripped, capped at Excel's 32,767 characters, and
 stored as a text cell (never a formula or an error value: openpyxl turns "=…" into a live formula). Datetimes
 are written as naive UTC values and every date header says "(UTC)".
@@ -8,7 +11,7 @@ are written as naive UTC values and every date header says "(UTC)".
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,16 +24,18 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from persona_store.aggregates import (
+from persona_store.evidence import (
     FRONT_LINE_ROLES,
-    RESPONSE_COLUMNS,
     VERDICT_KEYS,
-    Comment,
-    ReportData,
+    Evidence,
+    Fit,
+    PersonaEvidence,
+    ResponseRate,
     Verdict,
     VerdictCounts,
 )
 from persona_store.quarters import quarter_of
+from persona_store.report_rows import RESPONSE_COLUMNS, Comment, RepParticipation
 
 MAX_CELL_CHARS = 32_767
 # A text starting with one of these is a formula (or a DDE trick) to a spreadsheet app; "#" starts error values.
@@ -158,28 +163,37 @@ SUMMARY_HEADERS = (
     ("Persona", 30),
     ("Status", 9),
     ("Verdict", 15),
-    ("Respondents", 12),
-    ("Sales respondents", 11),
-    ("Success respondents", 11),
-    ("Onboarding respondents", 12),
-    ("Other respondents", 11),
-    ("Ratings", 9),
+    ("People", 9),
+    ("People who rated (n)", 10),
     ("Mean fit (1–5)", 10),  # an en dash reads better in a header
+    ("± (90 % interval)", 10),
+    ("Sales n", 8),
     ("Sales fit", 9),
+    ("Success n", 8),
     ("Success fit", 9),
+    ("Onboarding n", 10),
     ("Onboarding fit", 11),
+    ("Other people", 9),
     ("Previous mean", 10),
     ("Change", 9),
     ("Haven't met", 9),
-    ("Attribute agreement", 11),
+    ("Statement agreement", 11),
     ("Role gap", 9),
     ("Roles disagree", 10),
-    ("Last revised (UTC)", 12),
-    ("Review overdue", 10),
+    ("Last reviewed (UTC)", 12),
+    ("Review due", 10),
+    ("Last validated", 12),
 )
 
 
-def _write_summary(ws: WriteOnlyWorksheet, data: ReportData, text: WorkbookText) -> None:
+def _fit_cells(cells: _Cells, fit: Fit, min_group: int) -> list[Any]:
+    """n and the mean; a withheld group reads "fewer than N people" in the mean's place."""
+    if fit.suppressed:
+        return [cells.text(f"fewer than {min_group}"), cells.text(f"fewer than {min_group} people")]
+    return [cells.number(fit.n), cells.number(fit.mean, FMT_MEAN)]
+
+
+def _write_summary(ws: WriteOnlyWorksheet, data: Evidence, text: WorkbookText) -> None:
     headers = [
         (f"Previous mean ({data.previous_period.label})", w) if h == "Previous mean" else (h, w)
         for h, w in SUMMARY_HEADERS
@@ -194,28 +208,7 @@ def _write_summary(ws: WriteOnlyWorksheet, data: ReportData, text: WorkbookText)
     ws.append([])
     ws.append([cells.header(h) for h, _ in headers])
     for p in data.personas:
-        other = sum(s.respondents for role, s in p.by_role.items() if role not in FRONT_LINE_ROLES)
-        ws.append(
-            [
-                cells.text(p.name, bold=True),
-                cells.text(p.status),
-                cells.verdict(p.verdict),
-                cells.number(p.respondents),
-                *(cells.number(p.role_respondents(role)) for role in FRONT_LINE_ROLES),
-                cells.number(other),
-                cells.number(p.ratings),
-                cells.number(p.mean_fit, FMT_MEAN),
-                *(cells.number(p.role_mean(role), FMT_MEAN) for role in FRONT_LINE_ROLES),
-                cells.number(p.previous_mean_fit, FMT_MEAN),
-                cells.number(p.delta, FMT_DELTA),
-                cells.number(p.not_met_share, FMT_SHARE),
-                cells.number(p.attributes.agreement, FMT_SHARE),
-                cells.number(p.role_gap, FMT_MEAN),
-                cells.text("yes" if p.disagreement else ""),
-                cells.when(p.revised_at, FMT_DATE),
-                cells.text("overdue" if p.review_overdue else ""),
-            ]
-        )
+        ws.append(_summary_row(cells, p))
     if data.personas:
         first, last = header_row + 1, header_row + len(data.personas)
         chart = BarChart()
@@ -224,57 +217,98 @@ def _write_summary(ws: WriteOnlyWorksheet, data: ReportData, text: WorkbookText)
         chart.y_axis.title = "fit (1–5)"
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 5
-        role_col = [h for h, _ in headers].index("Sales fit") + 1
-        chart.add_data(
-            Reference(ws, min_col=role_col, max_col=role_col + 2, min_row=header_row, max_row=last),
-            titles_from_data=True,
-        )
+        names = [h for h, _ in headers]
+        for role_header in ("Sales fit", "Success fit", "Onboarding fit"):
+            col = names.index(role_header) + 1
+            chart.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
         chart.width = max(16.0, 2.5 * len(data.personas))
         chart.height = 8.0
         ws.add_chart(chart, f"A{last + 3}")
 
 
-def _write_attributes(ws: WriteOnlyWorksheet, data: ReportData) -> None:
-    headers = [("Persona", 28), ("Kind", 11), ("Attribute", 50), ("Role", 12)]
+def _summary_row(cells: _Cells, p: PersonaEvidence) -> list[Any]:
+    group = p.min_group
+    other = sum(r.people for role, r in p.by_role.items() if role not in FRONT_LINE_ROLES)
+    roles: list[Any] = []
+    for role in FRONT_LINE_ROLES:
+        roles += _fit_cells(cells, p.role_fit(role), group)
+    hidden = cells.text(f"fewer than {group} people")
+    return [
+        cells.text(p.name, bold=True),
+        cells.text(p.status),
+        cells.verdict(p.verdict),
+        cells.number(p.people) if p.people >= group else cells.text(f"fewer than {group}"),
+        *_fit_cells(cells, p.fit, group),
+        cells.number(p.fit.margin, FMT_MEAN),
+        *roles,
+        cells.number(other) if other == 0 or other >= group else cells.text(f"fewer than {group}"),
+        hidden if p.previous.suppressed else cells.number(p.previous.mean, FMT_MEAN),
+        cells.number(p.delta, FMT_DELTA),
+        cells.number(p.not_met_share, FMT_SHARE) if not (0 < p.people < group) else hidden,
+        cells.number(p.agreement, FMT_SHARE),
+        cells.number(p.role_gap, FMT_MEAN),
+        cells.text("yes" if p.disagreement else ""),
+        cells.when(p.last_reviewed_at, FMT_DATE),
+        cells.text("due" if p.review_due else ""),
+        cells.when(datetime.combine(p.last_validated, datetime.min.time()), FMT_DATE) if p.last_validated else None,
+    ]
+
+
+def _write_attributes(ws: WriteOnlyWorksheet, data: Evidence) -> None:
+    headers = [("Persona", 28), ("Kind", 11), ("Statement", 50), ("Role", 12)]
     headers += [(VERDICT_TITLES[k], 9) for k in VERDICT_KEYS] + [("Agreement", 11)]
     cells = _setup(ws, [w for _, w in headers], freeze="A2")
     ws.append([cells.header(h) for h, _ in headers])
     kinds = {"goal": "goal", "pain_point": "pain point", "objection": "objection"}
+    group = data.rules.min_group
 
-    def row(persona: str, kind: str, attribute: str, role: str, counts: VerdictCounts, bold: bool) -> list[Any]:
+    def row(persona: str, kind: str, text: str, role: str, counts: VerdictCounts, hidden: bool) -> list[Any]:
+        figures = (
+            [None] * len(VERDICT_KEYS) + [cells.text(f"fewer than {group} people")]
+            if hidden
+            else [*(cells.number(getattr(counts, k)) for k in VERDICT_KEYS), cells.number(counts.agreement, FMT_SHARE)]
+        )
         return [
             cells.text(persona),
             cells.text(kinds.get(kind, kind)),
-            cells.text(attribute, wrap=True),
-            cells.text(role, bold=bold),
-            *(cells.number(getattr(counts, k)) for k in VERDICT_KEYS),
-            cells.number(counts.agreement, FMT_SHARE),
+            cells.text(text, wrap=True),
+            cells.text(role, bold=role == "all roles"),
+            *figures,
         ]
 
     count = 0
-    for attr in data.attributes:
-        ws.append(row(attr.persona_name, attr.kind, attr.text, "all roles", attr.total, True))
-        count += 1
-        for role in sorted(attr.by_role):
-            ws.append(row(attr.persona_name, attr.kind, attr.text, role, attr.by_role[role], False))
+    for persona in data.personas:
+        for st in persona.statements:
+            ws.append(row(persona.name, st.kind, st.text, "all roles", st.counts, st.suppressed))
             count += 1
+            for role, counts in st.by_role.items():
+                ws.append(row(persona.name, st.kind, st.text, role, counts, role in st.suppressed_roles))
+                count += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
 
 
-def _write_trend(ws: WriteOnlyWorksheet, data: ReportData) -> None:
-    labels = data.trend_quarters
+def _write_trend(ws: WriteOnlyWorksheet, data: Evidence) -> None:
+    labels = list(data.trend_quarters)
+    rows = [p for p in data.personas if any(p.trend.get(q) and p.trend[q].n for q in labels)]
+    group = data.rules.min_group
     cells = _setup(ws, [30] + [10] * len(labels), freeze="B2")
     ws.append([cells.header("Persona: mean fit per quarter"), *(cells.header(label) for label in labels)])
-    for row in data.trend:
-        ws.append([cells.text(row.persona_name, bold=True), *(cells.number(row.mean(q), FMT_MEAN) for q in labels)])
-    if data.trend and labels:
+    for p in rows:
+        values = []
+        for q in labels:
+            fit = p.trend.get(q, Fit())
+            values.append(
+                cells.text(f"fewer than {group} people") if fit.suppressed else cells.number(fit.mean, FMT_MEAN)
+            )
+        ws.append([cells.text(p.name, bold=True), *values])
+    if rows and labels:
         chart = LineChart()
         chart.title = "Mean fit per quarter"
         chart.y_axis.title = "fit (1–5)"
         chart.y_axis.scaling.min = 1
         chart.y_axis.scaling.max = 5
-        last_row = len(data.trend) + 1
+        last_row = len(rows) + 1
         chart.add_data(
             Reference(ws, min_col=1, max_col=len(labels) + 1, min_row=2, max_row=last_row),
             from_rows=True,
@@ -347,9 +381,22 @@ RESPONSE_HEADERS = {
 }
 
 
-def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anonymous: bool) -> int:
-    """One row per record. With anonymous ratings: no names, and no free text (it is on Comments, attributed)."""
+WITHHELD = "withheld"
+
+
+def _write_responses(
+    ws: WriteOnlyWorksheet,
+    rows: Iterable[Sequence[Any]],
+    anonymous: bool,
+    small_roles: Mapping[str, frozenset[str]] | None = None,
+) -> int:
+    """One row per record. With anonymous ratings: no names, no free text (it is on Comments, attributed), the
+    day without the time, and no role where the role would identify someone (`small_roles`: persona name ->
+    roles with fewer people than the minimum group)."""
+    small_roles = small_roles or {}
     headers = [RESPONSE_HEADERS[c] for c in RESPONSE_COLUMNS]
+    if anonymous:
+        headers[RESPONSE_COLUMNS.index("created_at")] = ("Date (UTC)", 12)
     cells = _setup(ws, [w for _, w in headers], freeze="C2")
     ws.append([cells.header(h) for h, _ in headers])
     text = cells.text
@@ -398,13 +445,15 @@ def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anon
         ws.append(
             [
                 fid,
-                cells.when(created),
+                cells.when(naive_utc(created).replace(hour=0, minute=0, second=0, microsecond=0), FMT_DATE)
+                if anonymous
+                else cells.when(created),
                 quarter or quarter_label(created),
                 name(persona),
                 revision,
                 ANONYMOUS if anonymous else name(author_name or author_id),
                 ANONYMOUS if anonymous else author_id,
-                role,
+                WITHHELD if anonymous and role in small_roles.get(persona, ()) else role,
                 source,
                 fit,
                 "yes" if not_met else None,
@@ -436,7 +485,7 @@ def _reasons(codes: Sequence[str]) -> str:
     return ", ".join(code.replace("_", " ") for code in codes)
 
 
-def _write_participation(ws: WriteOnlyWorksheet, data: ReportData) -> None:
+def _write_participation(ws: WriteOnlyWorksheet, data: Evidence, reps: Sequence[RepParticipation]) -> None:
     headers = [
         ("Rep", 24),
         ("Slack ID", 13),
@@ -452,7 +501,7 @@ def _write_participation(ws: WriteOnlyWorksheet, data: ReportData) -> None:
     ]
     cells = _setup(ws, [w for _, w in headers], freeze="A2")
     ws.append([cells.header(h) for h, _ in headers])
-    for rep in data.reps:
+    for rep in reps:
         ws.append(
             [
                 cells.text(rep.name),
@@ -468,37 +517,34 @@ def _write_participation(ws: WriteOnlyWorksheet, data: ReportData) -> None:
                 cells.text(_reasons(rep.unreachable_reasons)),
             ]
         )
-    if not data.reps:
+    if not reps:
         ws.append([cells.text(f"No check-in round in {data.period.label}.")])
     ws.append([])
-    ws.append([cells.title("Response rate by role")])
-    ws.append([cells.header(h) for h in ("Role", "Assigned", "Answered", "Skipped", "Unreachable", "Response rate")])
-    for role in data.roles:
-        ws.append(
-            [
-                cells.text(ROLE_TITLES.get(role.role, role.role)),
-                cells.number(role.assigned),
-                cells.number(role.answered),
-                cells.number(role.skipped),
-                cells.number(role.unreachable),
-                cells.number(role.response_rate, FMT_SHARE),
-            ]
-        )
-    if data.roles:
-        ws.append(
-            [
-                cells.text("All roles", bold=True),
-                cells.number(sum(r.assigned for r in data.roles)),
-                cells.number(sum(r.answered for r in data.roles)),
-                cells.number(sum(r.skipped for r in data.roles)),
-                cells.number(sum(r.unreachable for r in data.roles)),
-                cells.number(data.response_rate, FMT_SHARE),
-            ]
-        )
+    ws.append([cells.title("Response rate by role: answered ÷ (asked − skipped)")])
+    ws.append(
+        [
+            cells.header(h)
+            for h in ("Role", "Asked", "Answered", "Skipped", "Unreachable", "Silent", "Not sent yet", "Response rate")
+        ]
+    )
+
+    def rate_row(title: str, r: ResponseRate, bold: bool = False) -> list[Any]:
+        return [
+            cells.text(title, bold=bold),
+            *(cells.number(v) for v in (r.asked, r.answered, r.skipped, r.unreachable, r.silent, r.waiting)),
+            cells.number(r.rate, FMT_SHARE),
+        ]
+
+    part = data.participation
+    for role, rate in part.by_role.items():
+        ws.append(rate_row(ROLE_TITLES.get(role, role), rate))
+    if part.by_role:
+        ws.append(rate_row("All roles", part.total, bold=True))
 
 
 def write_report(
-    data: ReportData,
+    data: Evidence,
+    reps: Sequence[RepParticipation],
     responses: Iterable[Sequence[Any]],
     comments: Iterable[Comment],
     text: WorkbookText,
@@ -509,13 +555,15 @@ def write_report(
     """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once."""
     wb = Workbook(write_only=True)
     sheets = {name: wb.create_sheet(name) for name in SHEETS}
+    group = data.rules.min_group
+    small_roles = {p.name: frozenset(role for role, r in p.by_role.items() if r.people < group) for p in data.personas}
     writers: list[tuple[str, Callable[[WriteOnlyWorksheet], object]]] = [
         ("Summary", lambda ws: _write_summary(ws, data, text)),
         ("Attributes", lambda ws: _write_attributes(ws, data)),
         ("Trend", lambda ws: _write_trend(ws, data)),
         ("Comments", lambda ws: _write_comments(ws, comments, anonymous)),
-        ("Responses", lambda ws: _write_responses(ws, responses, anonymous)),
-        ("Participation", lambda ws: _write_participation(ws, data)),
+        ("Responses", lambda ws: _write_responses(ws, responses, anonymous, small_roles)),
+        ("Participation", lambda ws: _write_participation(ws, data, reps)),
     ]
     for name, write in writers:
         if on_sheet is not None:

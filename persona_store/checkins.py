@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -37,7 +37,6 @@ __all__ = [
     "SKIP_REASONS",
     "Assignment",
     "Claim",
-    "RoleCounts",
     "RoundClosed",
     "assign",
     "claim_effect",
@@ -48,7 +47,6 @@ __all__ = [
     "get_round",
     "latest_open_round",
     "open_round",
-    "participation_counts",
     "personas_for_role",
     "release_effect",
     "renew_effect",
@@ -298,54 +296,6 @@ def update_participation(session: Session, round_id: int, user_id: str, **values
     session.execute(
         statement, {"p_round_id": round_id, "p_user_id": user_id, **{f"v_{k}": v for k, v in values.items()}}
     )
-
-
-@dataclass
-class RoleCounts:
-    """One role's part in a round. `silent` = sent, neither answered nor skipped; `waiting` = not sent yet."""
-
-    assigned: int = 0
-    sent: int = 0
-    answered: int = 0
-    skipped: int = 0
-    silent: int = 0
-    unreachable: int = 0
-    waiting: int = 0
-    reminded: int = 0
-    skip_reasons: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def response_rate(self) -> float | None:
-        """Answered out of those asked and able to answer (skips and unreachable reps don't count against it)."""
-        asked = self.answered + self.silent
-        return None if asked == 0 else self.answered / asked
-
-    def add(self, p: Participation) -> None:
-        self.assigned += 1
-        if p.sent_at is not None:
-            self.sent += 1
-        if p.reminder_count:
-            self.reminded += 1
-        if p.answered_at is not None:
-            self.answered += 1
-        elif p.skipped_at is not None:
-            self.skipped += 1
-            reason = p.skip_reason or "other"
-            self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
-        elif p.unreachable_at is not None:
-            self.unreachable += 1
-        elif p.sent_at is not None:
-            self.silent += 1
-        else:
-            self.waiting += 1
-
-
-def participation_counts(session: Session, round_id: int) -> dict[str, RoleCounts]:
-    """Counts per role, roles in a stable order."""
-    counts: dict[str, RoleCounts] = {}
-    for p in participations(session, round_id):
-        counts.setdefault(p.role, RoleCounts()).add(p)
-    return dict(sorted(counts.items()))
 
 
 def personas_for_role(personas: Sequence[Persona], role: str) -> list[Persona]:

@@ -288,9 +288,12 @@ class RoleEvidence:
         return self.fit.suppressed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PersonaEvidence:
-    """Everything shown about one persona for one period. Each field follows the rule named beside it."""
+    """Everything shown about one persona for one period. Each field follows the rule named beside it.
+
+    Compared and hashed by identity (each load makes new values), so a card holding one can key a render cache.
+    """
 
     persona_id: int
     key: str
@@ -321,6 +324,10 @@ class PersonaEvidence:
         if self.fit.mean is None or self.previous.mean is None:
             return None
         return self.fit.mean - self.previous.mean
+
+    @property
+    def previous_label(self) -> str:
+        return self.period.previous().label
 
     @property
     def not_met_share(self) -> float | None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from persona_store.files import LIST_FIELDS, PERSONA_FIELDS, PersonaSpec, fold_name
-from persona_store.models import Feedback, Persona, PersonaReview, PersonaRevision, PersonaStatus, UTCDateTime, utcnow
+from persona_store.models import Feedback, Persona, PersonaReview, PersonaRevision, PersonaStatus, utcnow
 
 __all__ = [
     "REVIEW_OUTCOMES",
@@ -111,37 +111,23 @@ _VERSION_QUERY = select(
     func.count(),
     func.coalesce(func.sum(Persona.revision_number), 0),
     func.max(Persona.revised_at),
-    select(func.max(Feedback.created_at))
-    .where(Feedback.workspace_id == bindparam("workspace_id"), Feedback.fit.is_not(None))
-    .scalar_subquery(),
+    # Any answer saved, edited or deleted changes the cards' figures: the count and the latest save say so.
+    select(func.count(Feedback.id)).where(Feedback.workspace_id == bindparam("workspace_id")).scalar_subquery(),
+    select(func.max(Feedback.updated_at)).where(Feedback.workspace_id == bindparam("workspace_id")).scalar_subquery(),
 ).where(Persona.workspace_id == bindparam("workspace_id"))
 
 CatalogueVersion = tuple[int, int, str, str]
 
 
 def catalogue_version(connection: Connection | Session, workspace_id: int) -> CatalogueVersion:
-    """Changes whenever a persona of the workspace is added or revised (every change makes a revision) or rated.
+    """Changes whenever a persona of the workspace is added or revised (every change makes a revision), or any
+    answer about one is saved, edited or deleted.
 
     Cheap enough to ask on every lookup, so a cache of the catalogue can be checked instead of reloaded.
     """
     conn = connection.connection() if isinstance(connection, Session) else connection
-    count, revisions_total, latest, rated = conn.execute(_VERSION_QUERY, {"workspace_id": workspace_id}).one()
-    return int(count), int(revisions_total), str(latest), str(rated)
-
-
-def last_rated(session: Session, workspace_id: int) -> dict[int, datetime]:
-    """When each persona was last rated by someone on the front line (its "last validated" date)."""
-    rows = session.execute(
-        select(Feedback.persona_id, func.max(Feedback.created_at))
-        .where(Feedback.workspace_id == workspace_id, Feedback.fit.is_not(None))
-        .group_by(Feedback.persona_id)
-    )
-    dialect = session.get_bind().dialect
-    return {
-        persona_id: value
-        for persona_id, raw in rows
-        if (value := UTCDateTime().process_result_value(raw, dialect)) is not None
-    }
+    count, revisions_total, latest, answers, saved = conn.execute(_VERSION_QUERY, {"workspace_id": workspace_id}).one()
+    return int(count), int(revisions_total), str(latest), f"{answers}:{saved}"
 
 
 def get_persona(session: Session, workspace_id: int, persona_id: int) -> Persona | None:

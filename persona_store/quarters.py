@@ -2,7 +2,7 @@
 
 The label arithmetic itself lives in `persona_store.schedule` (written for check-in rounds); this module builds
 on it rather than repeating it. A quarter here is a calendar quarter in UTC. Feedback belongs to a quarter by
-its check-in round's label when it has a round, else by the UTC date it was created (`persona_store.aggregates`
+its check-in round's label when it has a round, else by the UTC date it was created (`persona_store.evidence`
 applies that rule in SQL).
 """
 

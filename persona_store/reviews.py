@@ -1,8 +1,10 @@
 """Six-monthly persona reviews: what is due, the ledger that makes each request exactly-once, and the digest.
 
-A persona's review *cycle* is named by its `reviewed_at` (seconds since the epoch): recording a review moves
-`reviewed_at`, which starts a new cycle, so each cycle's request is claimed once in `effects` under
-`review:{persona_id}:{cycle}`. Queries take a Session and never commit.
+"Review due" is the evidence model's rule (`evidence.review_due_clause`: no review and no revision for
+REVIEW_AFTER_DAYS). A persona's review *cycle* is named by its last review or revision (`evidence.last_reviewed`,
+seconds since the epoch): recording a review or revising the persona starts a new cycle, so each cycle's request
+is claimed once in `effects` under `review:{persona_id}:{cycle}`. The digest's figures are the evidence model's
+for the current quarter. Queries take a Session and never commit.
 """
 
 from __future__ import annotations
@@ -22,8 +24,17 @@ from persona_store.checkins import (
     release_effect,
     take_effect,
 )
-from persona_store.models import AttributeCheck, Effect, Feedback, Persona, PersonaStatus
-from persona_store.quarters import quarter_of
+from persona_store.evidence import (
+    EvidenceRules,
+    PersonaEvidence,
+    StatementAgreement,
+    last_reviewed,
+    last_reviewed_column,
+    persona_evidence,
+    review_due_clause,
+)
+from persona_store.models import Effect, Feedback, Persona
+from persona_store.quarters import Period, quarter_of
 
 # How much of a digest a DM can show; the rest is in the spreadsheet.
 TOP_MISMATCHES = 5
@@ -33,20 +44,6 @@ EFFECT_DONE = "done"
 EFFECT_FAILED = "failed"
 # A claim still `pending` after this long belongs to a sender that died: another tick may take it over.
 REVIEW_LEASE = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class RoleFit:
-    role: str
-    mean: float
-    count: int
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    kind: str
-    text: str
-    count: int
 
 
 @dataclass(frozen=True)
@@ -60,11 +57,19 @@ class MissingNote:
 class ReviewDigest:
     """The evidence an owner reads before saying a persona is still accurate."""
 
-    since: datetime
-    feedback_count: int
-    fit_by_role: tuple[RoleFit, ...]
-    mismatches: tuple[Mismatch, ...]
+    since: datetime  # where the "what's missing" notes start: the previous quarter's first day
+    period: Period  # the figures' period: the current quarter, as on the card and on Home
+    evidence: PersonaEvidence | None
     missing: tuple[MissingNote, ...]
+
+    @property
+    def mismatches(self) -> tuple[StatementAgreement, ...]:
+        """The statements most people said don't match (people's latest verdicts; withheld groups left out)."""
+        if self.evidence is None:
+            return ()
+        found = [s for s in self.evidence.statements if not s.suppressed and s.counts.doesnt]
+        found.sort(key=lambda s: (-s.counts.doesnt, s.counts.agreement or 0.0, s.position))
+        return tuple(found[:TOP_MISMATCHES])
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,8 @@ class OverdueReview:
 
 
 def review_cycle(persona: Persona) -> int:
-    """The current review cycle's name: `reviewed_at` in whole seconds."""
-    return int(persona.reviewed_at.timestamp())
+    """The current review cycle's name: the last review or revision, in whole seconds."""
+    return int(last_reviewed(persona.reviewed_at, persona.revised_at).timestamp())
 
 
 def review_key(persona_id: int, cycle: int) -> str:
@@ -91,21 +96,16 @@ def digest_window_start(now: datetime) -> datetime:
     return quarter_of(now).previous().start_at
 
 
-def _cutoff(now: datetime, after_days: int) -> datetime:
-    return now - timedelta(days=after_days)
-
-
 def due_for_review(session: Session, workspace_id: int, now: datetime, after_days: int) -> list[Persona]:
     """Active personas with an owner, not reviewed for `after_days`, whose request for this cycle is not claimed."""
     personas = session.scalars(
         select(Persona)
         .where(
             Persona.workspace_id == workspace_id,
-            Persona.status == PersonaStatus.ACTIVE.value,
             Persona.owner.is_not(None),
-            Persona.reviewed_at <= _cutoff(now, after_days),
+            review_due_clause(now, after_days),
         )
-        .order_by(Persona.reviewed_at, Persona.id)
+        .order_by(last_reviewed_column(), Persona.id)
     ).all()
     claimed = _effect_statuses(session, workspace_id, personas, live_after=now - REVIEW_LEASE)
     return [p for p in personas if review_key(p.id, review_cycle(p)) not in claimed]
@@ -117,10 +117,9 @@ def overdue_reviews(session: Session, workspace_id: int, now: datetime, after_da
         select(Persona)
         .where(
             Persona.workspace_id == workspace_id,
-            Persona.status == PersonaStatus.ACTIVE.value,
-            Persona.reviewed_at <= _cutoff(now, after_days),
+            review_due_clause(now, after_days),
         )
-        .order_by(Persona.reviewed_at, Persona.name_folded, Persona.id)
+        .order_by(last_reviewed_column(), Persona.name_folded, Persona.id)
     ).all()
     statuses = _effect_statuses(session, workspace_id, personas)
     return [
@@ -128,8 +127,8 @@ def overdue_reviews(session: Session, workspace_id: int, now: datetime, after_da
             persona_id=p.id,
             name=p.name,
             owner=p.owner,
-            reviewed_at=p.reviewed_at,
-            days_overdue=max(0, (now - p.reviewed_at).days - after_days),
+            reviewed_at=last_reviewed(p.reviewed_at, p.revised_at),
+            days_overdue=max(0, (now - last_reviewed(p.reviewed_at, p.revised_at)).days - after_days),
             request_status=statuses.get(review_key(p.id, review_cycle(p))),
         )
         for p in personas
@@ -184,42 +183,30 @@ def release_review_request(session: Session, workspace_id: int, key: str, token:
     return release_effect(session, workspace_id, key, token)
 
 
-def review_digest(session: Session, workspace_id: int, persona_id: int, now: datetime) -> ReviewDigest:
-    """Fit by role, the attributes most often marked "doesn't match" and the latest "what's missing" notes,
-    from this persona's feedback in the last two quarters."""
+def review_digest(
+    session: Session, workspace_id: int, persona_id: int, now: datetime, rules: EvidenceRules | None = None
+) -> ReviewDigest:
+    """The persona's evidence for the current quarter (the same figures as its card and Home) and the latest
+    "what's missing" notes from this quarter and the one before."""
+    period = Period.single(quarter_of(now))
     since = digest_window_start(now)
-    window = (
-        Feedback.workspace_id == workspace_id,
-        Feedback.persona_id == persona_id,
-        Feedback.created_at >= since,
-        Feedback.created_at <= now,
-    )
-    count = session.scalar(select(func.count(Feedback.id)).where(*window)) or 0
-    fits = session.execute(
-        select(Feedback.author_role, func.avg(Feedback.fit), func.count(Feedback.id))
-        .where(*window, Feedback.fit.is_not(None))
-        .group_by(Feedback.author_role)
-        .order_by(Feedback.author_role)
-    )
-    mismatches = session.execute(
-        select(AttributeCheck.kind, AttributeCheck.text, func.count(AttributeCheck.id).label("n"))
-        .join(Feedback, Feedback.id == AttributeCheck.feedback_id)
-        .where(*window, AttributeCheck.verdict == "doesnt")
-        .group_by(AttributeCheck.kind, AttributeCheck.text)
-        .order_by(func.count(AttributeCheck.id).desc(), AttributeCheck.kind, AttributeCheck.text)
-        .limit(TOP_MISMATCHES)
-    )
+    found = persona_evidence(session, workspace_id, period, persona_id, now=now, rules=rules)
     missing = session.execute(
         select(Feedback.missing_text, Feedback.author_role, Feedback.created_at)
-        .where(*window, func.length(func.trim(Feedback.missing_text)) > 0)
+        .where(
+            Feedback.workspace_id == workspace_id,
+            Feedback.persona_id == persona_id,
+            Feedback.created_at >= since,
+            Feedback.created_at <= now,
+            func.length(func.trim(Feedback.missing_text)) > 0,
+        )
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .limit(LATEST_MISSING)
     )
     return ReviewDigest(
         since=since,
-        feedback_count=int(count),
-        fit_by_role=tuple(RoleFit(role, round(float(mean), 1), int(n)) for role, mean, n in fits),
-        mismatches=tuple(Mismatch(kind, text, int(n)) for kind, text, n in mismatches),
+        period=period,
+        evidence=found,
         missing=tuple(
             MissingNote(text.strip(), role, created if created.tzinfo else created.replace(tzinfo=UTC))
             for text, role, created in missing

@@ -30,6 +30,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.checkins import Assignment, assign, close_round, open_round
+from persona_store.evidence import Fit, PersonaEvidence, RoleEvidence, StatementAgreement, Verdict, VerdictCounts
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
 from persona_store.files import PersonaSpec
 from persona_store.models import Participation, Persona, RosterMember
@@ -188,3 +189,36 @@ def seed_truth(sessions: sessionmaker[Session], team_id: str = TEAM) -> Truth:
             )
         close_round(s, ws, round_id, at(11, 21))
         return Truth(ws, team_id, mary_id, sid_id, round_id)
+
+
+def sample_evidence(name: str = MARY, statement: str = "Too many tools", persona_id: int = 7) -> PersonaEvidence:
+    """A hand-made PersonaEvidence for builder tests (no database): two roles, one statement."""
+    from persona_store.quarters import parse_period
+
+    period = parse_period(QUARTER)
+    tools = StatementAgreement(persona_id, "pain_point", statement, 1, VerdictCounts(2, 1, 2, 0), {})
+    return PersonaEvidence(
+        persona_id=persona_id,
+        key="mary",
+        name=name,
+        status="active",
+        owner=OWNER,
+        period=period,
+        people=6,
+        fit=Fit.of(5, 16, 62),
+        not_met=1,
+        by_role={
+            "sales": RoleEvidence("sales", 3, Fit.of(3, 13, 57), 0),
+            "success": RoleEvidence("success", 3, Fit.of(2, 3, 5), 1),
+        },
+        statements=(tools,),
+        agreement=0.5,
+        role_gap=13 / 3 - 1.5,
+        verdict=Verdict.CONTESTED,
+        previous=Fit.of(2, 4, 8),
+        sources={"adhoc": 2, "checkin": 3, "shortcut": 1},
+        last_reviewed_at=at(3, 1),
+        review_due=True,
+        last_validated=date(2026, 6, 30),
+        last_validated_quarter="2026-Q2",
+    )

@@ -73,10 +73,11 @@ def test_libreoffice_reads_every_sheet_with_the_same_numbers(sessions: sessionma
     alpha = dict(zip(columns, summary[header + 1], strict=False))
     assert alpha["Persona"] == "Alpha" and alpha["Verdict"] == "validated"
     assert alpha["Mean fit (1–5)"] == "4.5" and alpha["Change"] == "1.5"
-    assert alpha["Attribute agreement"] == "87.5%" and alpha["Last revised (UTC)"] == "2026-09-01"
+    assert alpha["Statement agreement"] == "87.5%" and alpha["Last reviewed (UTC)"] == "2026-09-01"
     comments = [row[6] for row in sheets["Comments"][1:]]
     for hostile in (HOSTILE_MISSING, HOSTILE_OBJECTION, HOSTILE_EVIDENCE):
         assert hostile in comments, "text that looks like a formula is shown as typed, not evaluated"
     assert not any(value in ("#NAME?", "Err:508", "#VALUE!") for sheet in sheets.values() for r in sheet for value in r)
     assert len(sheets["Responses"]) == 14
-    assert sheets["Participation"][-1][:6] == ["All roles", "5", "2", "1", "1", "40%"]
+    # Asked, answered, skipped, unreachable, silent, not sent yet, answered ÷ (asked − skipped).
+    assert sheets["Participation"][-1][:8] == ["All roles", "5", "2", "1", "1", "1", "0", "50%"]

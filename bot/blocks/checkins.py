@@ -209,6 +209,8 @@ def status_lines(status: RoundStatus) -> list[str]:
     r = status.round
     lines = [_t("status_header", r.quarter, r.status, r.due_date)]
     lines.extend(_t("status_line", role, counts) for role, counts in status.counts.items())
+    if status.counts:
+        lines.append(_t("status_total", status.total))
     if status.unreachable:
         lines.append(_t("summary_unreachable", len(status.unreachable)))
     return lines
@@ -225,11 +227,11 @@ def build_summary(summary: RoundSummary, *, with_report: bool = False) -> dict[s
     quarter = summary.status.round.quarter
     blocks: list[Block] = [
         header(_t("summary_header", quarter)),
-        mrkdwn_section(_t("summary_rates", summary.status.counts)),
+        mrkdwn_section(_t("summary_rates", summary.status.counts, summary.status.total)),
     ]
-    persona_lines = [_t("summary_persona", line) for line in summary.personas]
+    persona_lines = [_t("summary_persona", p) for p in summary.personas]
     if persona_lines:
-        persona_lines[0] = _t("summary_personas_header") + "\n" + persona_lines[0]
+        persona_lines[0] = _t("summary_personas_header", quarter) + "\n" + persona_lines[0]
     # Sections hold 3,000 characters: split the persona lines over as many sections as they need.
     chunk: list[str] = []
     for line in persona_lines:

@@ -19,6 +19,7 @@ from bot.services.home import HomeView
 PERSONAS_SHOWN = 10
 FEEDBACK_SHOWN = 5
 REVIEWS_SHOWN = 10
+OWNED_SHOWN = 10
 
 
 def build_home(view: HomeView) -> dict[str, Any]:
@@ -31,8 +32,8 @@ def build_home(view: HomeView) -> dict[str, Any]:
         *_feedback(view),
         mrkdwn_section(render_part("home", "lookup_help")),
     ]
-    if view.due_reviews:
-        blocks += [divider(), mrkdwn_section(render_part("home", "reviews", view.due_reviews, REVIEWS_SHOWN))]
+    if view.owned:
+        blocks += _owner(view)
     if view.is_manager:
         blocks += _manager(view)
     return View(type="home", blocks=blocks).to_dict()
@@ -61,19 +62,35 @@ def _feedback(view: HomeView) -> list[Block]:
     ]
 
 
+def _owner(view: HomeView) -> list[Block]:
+    """The personas this person owns: the same figures as the manager's, and which are due for review."""
+    owned = view.owned[:OWNED_SHOWN]
+    blocks: list[Block] = [
+        divider(),
+        mrkdwn_section(render_part("home", "owned_heading", view.quarter, len(view.owned))),
+    ]
+    blocks += [mrkdwn_section(render_part("home", "persona_fit", p, view.quarter)) for p in owned]
+    if len(view.owned) > OWNED_SHOWN:
+        blocks.append(context(render_part("home", "more_personas", len(view.owned) - OWNED_SHOWN)))
+    if view.due_reviews:
+        blocks.append(mrkdwn_section(render_part("home", "reviews", view.due_reviews, REVIEWS_SHOWN)))
+    return blocks
+
+
 def _manager(view: HomeView) -> list[Block]:
     blocks: list[Block] = [
         divider(),
         header(render_part("home", "manager_header", view.quarter)),
-        mrkdwn_section(render_part("home", "responses", view.fit.responses if view.fit else None)),
+        mrkdwn_section(render_part("home", "responses", view.quarter, view.responses)),
     ]
-    fit = view.fit
-    personas = fit.needing_attention() if fit is not None else []
-    if fit is None or not personas:
+    personas = view.needing_attention()
+    if not personas:
         blocks.append(context(render_part("home", "no_personas")))
     else:
-        blocks.append(context(render_part("home", "verdict_counts", fit.counts(), len(personas))))
-        blocks += [mrkdwn_section(render_part("home", "persona_fit", p)) for p in personas[:PERSONAS_SHOWN]]
+        blocks.append(context(render_part("home", "verdict_counts", view.counts(), len(personas))))
+        blocks += [
+            mrkdwn_section(render_part("home", "persona_fit", p, view.quarter)) for p in personas[:PERSONAS_SHOWN]
+        ]
         if len(personas) > PERSONAS_SHOWN:
             blocks.append(context(render_part("home", "more_personas", len(personas) - PERSONAS_SHOWN)))
     blocks.append(

@@ -43,6 +43,8 @@ def _card_json(card: PersonaCard, shared_by: str | None, with_actions: bool) -> 
         items = getattr(card, field)
         if items:
             blocks.append(mrkdwn_section(render_part("persona_card", "section", label, items)))
+    if card.figures is not None:
+        blocks.append(context(render_part("persona_card", "figures", card.figures)))
     blocks.append(context(render_part("persona_card", "footer", card)))
     if shared_by:
         blocks.append(context(render_part("persona_card", "shared_by", shared_by)))

@@ -40,7 +40,7 @@ class Services:
             settings=settings,
             sessions=sessions,
             background=background,
-            lookup=LookupService(sessions),
+            lookup=LookupService(sessions, rules=settings.evidence_rules),
             personas_admin=PersonaAdminService(sessions, settings),
             reviews=ReviewService(sessions, settings),
             checkins=CheckinService(sessions, settings),

@@ -6,7 +6,7 @@ is due, claims each message here before it calls Slack, and completes it here af
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.lookup import PersonaCard
 from persona_store import checkins as store
-from persona_store.checkins import Assignment, ClaimState, RoleCounts, RoundClosed
+from persona_store.checkins import Assignment, ClaimState, RoundClosed
+from persona_store.evidence import PersonaEvidence, ResponseRate, load_evidence, participation
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
+from persona_store.quarters import Period, parse_quarter
 from persona_store.roster import is_manager, list_roster
 from persona_store.schedule import RoundPlan, current_quarter, next_local_morning, quarter_of
 from persona_store.workspaces import ensure_workspace
@@ -94,33 +96,22 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class RoundStatus:
+    """Who was asked in the round and how they answered: the evidence model's response rate, per role and in total."""
+
     round: RoundInfo
-    counts: dict[str, RoleCounts]
+    counts: Mapping[str, ResponseRate]
+    total: ResponseRate
     unreachable: tuple[tuple[str, str], ...]  # (user id, reason)
-
-    @property
-    def total(self) -> RoleCounts:
-        total = RoleCounts()
-        for c in self.counts.values():
-            for name in ("assigned", "sent", "answered", "skipped", "silent", "unreachable", "waiting", "reminded"):
-                setattr(total, name, getattr(total, name) + getattr(c, name))
-        return total
-
-
-@dataclass(frozen=True)
-class PersonaLine:
-    name: str
-    answers: int
-    average_fit: float | None
-    not_met: int
-    weakest: str | None  # the attribute most often marked "doesn't match"
-    weakest_count: int
 
 
 @dataclass(frozen=True)
 class RoundSummary:
+    """The round-close summary: the response rate and each active persona's evidence for the round's quarter
+    (every answer of the quarter counts, check-in or ad hoc: each person's latest, once)."""
+
     status: RoundStatus
-    personas: tuple[PersonaLine, ...]
+    personas: tuple[PersonaEvidence, ...]
+    min_group: int = 1
 
 
 @dataclass(frozen=True)
@@ -446,36 +437,18 @@ class CheckinService:
             for p in store.participations(s, r.id)
             if p.unreachable_at is not None and p.answered_at is None and p.skipped_at is None
         )
-        return RoundStatus(RoundInfo.of(r), store.participation_counts(s, r.id), unreachable)
+        rates = participation(s, r.workspace_id, _round_period(r))
+        return RoundStatus(RoundInfo.of(r), rates.by_role, rates.total, unreachable)
 
     def summary(self, team_id: str, round_id: int) -> RoundSummary | None:
+        rules = self._settings.evidence_rules
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             r = store.get_round(s, workspace.id, round_id)
             if r is None:
                 return None
-            feedback = store.round_feedback(s, workspace.id, round_id)
-            lines = []
-            for persona in list_personas(s, workspace.id):
-                mine = [f for f in feedback if f.persona_id == persona.id]
-                fits = [f.fit for f in mine if f.fit is not None]
-                doesnt: dict[str, int] = {}
-                for f in mine:
-                    for check in f.attribute_checks:
-                        if check.verdict == "doesnt":
-                            doesnt[check.text] = doesnt.get(check.text, 0) + 1
-                weakest = max(doesnt.items(), key=lambda kv: (kv[1], kv[0]), default=None)
-                lines.append(
-                    PersonaLine(
-                        name=persona.name,
-                        answers=len(mine),
-                        average_fit=sum(fits) / len(fits) if fits else None,
-                        not_met=sum(1 for f in mine if f.not_met),
-                        weakest=weakest[0] if weakest else None,
-                        weakest_count=weakest[1] if weakest else 0,
-                    )
-                )
-            return RoundSummary(self._status(s, r), tuple(lines))
+            data = load_evidence(s, workspace.id, _round_period(r), now=self._clock(), rules=rules)
+            return RoundSummary(self._status(s, r), data.active, rules.min_group)
 
     def summary_targets(self, team_id: str, round_id: int) -> list[Outgoing]:
         """Where the summary goes: REPORT_CHANNEL, else a DM to each manager on the roster."""
@@ -596,6 +569,10 @@ class CheckinService:
             if p is not None:
                 s.expunge(p)
             return p
+
+
+def _round_period(r: CheckinRound) -> Period:
+    return Period.single(parse_quarter(r.quarter))
 
 
 def _silent(p: Participation) -> bool:

@@ -1,33 +1,38 @@
-"""The App Home tab's content for one person: a view model built in one transaction, no Slack calls."""
+"""The App Home tab's content for one person: a view model built in one transaction, no Slack calls.
+
+Every figure on it (fit, verdicts, response rate, review due, last validated) is the evidence model's
+(`persona_store.evidence`) for the current quarter, the same as on the card, in the summary and in the workbook.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from persona_store.home import (
-    DueReview,
-    PendingCheckin,
-    QuarterFit,
-    RecentFeedback,
-    due_reviews,
-    pending_checkin,
-    quarter_fit,
-    recent_feedback,
-)
+from persona_store.evidence import VERDICT_ORDER, Evidence, PersonaEvidence, ResponseRate, Verdict, load_evidence
+from persona_store.home import PendingCheckin, RecentFeedback, pending_checkin, recent_feedback
 from persona_store.models import Persona, PersonaStatus, utcnow
-from persona_store.quarters import current_quarter
+from persona_store.quarters import Period, current_quarter
 from persona_store.roster import get_member
 from persona_store.workspaces import ensure_workspace
+
+# Which verdicts a manager should look at first.
+ATTENTION_ORDER = {
+    Verdict.NEEDS_REVIEW: 0,
+    Verdict.CONTESTED: 1,
+    Verdict.NOT_ENOUGH_DATA: 2,
+    Verdict.VALIDATED: 3,
+}
 
 
 @dataclass(frozen=True)
 class HomeView:
-    """Everything the Home tab shows; `fit` (the current quarter at a glance) only for managers and admins."""
+    """Everything the Home tab shows. `evidence` is loaded for managers, admins and persona owners only;
+    `owned` are the active personas this person owns."""
 
     user_id: str
     now: datetime
@@ -36,12 +41,39 @@ class HomeView:
     active_personas: int
     pending_checkin: PendingCheckin | None
     recent_feedback: tuple[RecentFeedback, ...]
-    due_reviews: tuple[DueReview, ...]
-    fit: QuarterFit | None = None
+    evidence: Evidence | None = None
+    owned: tuple[PersonaEvidence, ...] = field(default_factory=tuple)
 
     @property
     def is_owner(self) -> bool:
-        return bool(self.due_reviews)
+        return bool(self.owned)
+
+    @property
+    def due_reviews(self) -> tuple[PersonaEvidence, ...]:
+        """The owner's personas whose review is due (RULE_REVIEW_DUE), longest unreviewed first."""
+        return tuple(sorted((p for p in self.owned if p.review_due), key=lambda p: (p.last_reviewed_at, p.name)))
+
+    @property
+    def min_group(self) -> int:
+        return self.evidence.rules.min_group if self.evidence else 1
+
+    @property
+    def responses(self) -> ResponseRate | None:
+        """The current quarter's response rate (None: nobody was asked)."""
+        if self.evidence is None or not self.evidence.participation.asked_anyone:
+            return None
+        return self.evidence.participation.total
+
+    def needing_attention(self) -> list[PersonaEvidence]:
+        """Needs review first, then contested, then too little data, then validated; fewer people first."""
+        personas = self.evidence.active if self.evidence else ()
+        return sorted(personas, key=lambda p: (ATTENTION_ORDER[p.verdict], p.fit.n, p.name.casefold()))
+
+    def counts(self) -> dict[str, int]:
+        totals = {verdict.value: 0 for verdict in VERDICT_ORDER}
+        for persona in self.evidence.active if self.evidence else ():
+            totals[persona.verdict.value] += 1
+        return totals
 
 
 class HomeService:
@@ -51,24 +83,31 @@ class HomeService:
 
     def build_for(self, team_id: str, user_id: str, now: datetime | None = None) -> HomeView:
         now = now or utcnow()
-        quarter = current_quarter(now).label
+        period = Period.single(current_quarter(now))
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             member = get_member(s, workspace.id, user_id)
             is_manager = self._settings.is_admin(user_id) or bool(member and member.active and member.is_manager)
-            active = s.scalar(
-                select(func.count(Persona.id)).where(
-                    Persona.workspace_id == workspace.id, Persona.status == PersonaStatus.ACTIVE.value
+            active = Persona.status == PersonaStatus.ACTIVE.value
+            counted = s.execute(
+                select(func.count(Persona.id), func.count(Persona.owner).filter(Persona.owner == user_id)).where(
+                    Persona.workspace_id == workspace.id, active
                 )
+            ).one()
+            owns = int(counted[1] or 0) > 0
+            data = (
+                load_evidence(s, workspace.id, period, now=now, rules=self._settings.evidence_rules)
+                if is_manager or owns
+                else None
             )
             return HomeView(
                 user_id=user_id,
                 now=now,
-                quarter=quarter,
+                quarter=period.label,
                 is_manager=is_manager,
-                active_personas=int(active or 0),
+                active_personas=int(counted[0] or 0),
                 pending_checkin=pending_checkin(s, workspace.id, user_id),
                 recent_feedback=tuple(recent_feedback(s, workspace.id, user_id)),
-                due_reviews=tuple(due_reviews(s, workspace.id, user_id, self._settings.review_after_days, now)),
-                fit=quarter_fit(s, workspace.id, now, self._settings.review_after_days) if is_manager else None,
+                evidence=data,
+                owned=tuple(p for p in data.active if p.owner == user_id) if data else (),
             )

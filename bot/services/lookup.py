@@ -13,8 +13,10 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.db import make_readonly_session_factory
-from persona_store.models import Persona, Workspace
-from persona_store.personas import CatalogueVersion, catalogue_version, last_rated, list_personas
+from persona_store.evidence import EvidenceRules, PersonaEvidence, load_evidence
+from persona_store.models import Persona, Workspace, utcnow
+from persona_store.personas import CatalogueVersion, catalogue_version, list_personas
+from persona_store.quarters import Period, current_quarter
 from persona_store.search import SearchResult, search_personas
 
 
@@ -37,10 +39,11 @@ class PersonaCard:
     status: str
     revision_number: int
     revised_at: datetime
-    validated_at: datetime | None
+    # The current quarter's figures (fit, verdict, last validated), from the evidence model; None: not loaded.
+    figures: PersonaEvidence | None = None
 
     @classmethod
-    def from_persona(cls, persona: Persona, validated_at: datetime | None = None) -> PersonaCard:
+    def from_persona(cls, persona: Persona, figures: PersonaEvidence | None = None) -> PersonaCard:
         return cls(
             id=persona.id,
             key=persona.key,
@@ -57,7 +60,7 @@ class PersonaCard:
             status=persona.status,
             revision_number=persona.revision_number,
             revised_at=persona.revised_at,
-            validated_at=validated_at,
+            figures=figures,
         )
 
 
@@ -85,6 +88,7 @@ class _Catalogue:
     """A workspace's active personas as cards, valid while the catalogue version is unchanged."""
 
     version: CatalogueVersion
+    quarter: str  # the quarter the cards' figures are for: a new quarter reloads them
     personas: list[Persona]  # detached and fully loaded: safe to read from any thread
     cards: dict[int, PersonaCard]
     answers: dict[str, SearchResult] = field(default_factory=dict)  # the same few names are asked all day
@@ -115,11 +119,15 @@ class LookupService:
         *,
         fresh_for: float = CATALOGUE_FRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        rules: EvidenceRules | None = None,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = make_readonly_session_factory(sessions)
         self._engine: Engine = self._sessions.kw["bind"]
         self._fresh_for = fresh_for
         self._clock = clock
+        self._rules = rules or EvidenceRules()
+        self._now = now
         self._workspace_ids: dict[str, int] = {}  # a team's row id never changes once created
         self._catalogues: dict[int, _Catalogue] = {}
         self._confirmed_at: dict[int, float] = {}  # when each cached catalogue's version was last confirmed
@@ -132,12 +140,14 @@ class LookupService:
 
     def _catalogue(self, team_id: str) -> _Catalogue | None:
         now = self._clock()
+        wall = self._now()
+        quarter = current_quarter(wall)
         workspace_id = self._workspace_ids.get(team_id)
         if workspace_id is not None:
             with self._lock:
                 cached = self._catalogues.get(workspace_id)
                 fresh = now - self._confirmed_at.get(workspace_id, float("-inf")) < self._fresh_for
-            if cached is not None and fresh:
+            if cached is not None and fresh and cached.quarter == quarter.label:
                 return cached
         with self._engine.connect() as conn, conn.begin():
             workspace_id = self._workspace_ids.get(team_id)
@@ -149,17 +159,20 @@ class LookupService:
             version = catalogue_version(conn, workspace_id)
         with self._lock:
             cached = self._catalogues.get(workspace_id)
-            if cached is not None and cached.version == version:
+            if cached is not None and cached.version == version and cached.quarter == quarter.label:
                 self._confirmed_at[workspace_id] = now
                 return cached
         with self._sessions.begin() as s:
             personas = list_personas(s, workspace_id)
-            rated = last_rated(s, workspace_id)
+            figures = load_evidence(s, workspace_id, Period.single(quarter), now=wall, rules=self._rules)
             s.expunge_all()
         # Read in a later transaction than the version: if something changed in between, the next lookup sees a
         # newer version and reloads, so a stale catalogue never outlives one request.
         catalogue = _Catalogue(
-            version, personas, {p.id: PersonaCard.from_persona(p, rated.get(p.id)) for p in personas}
+            version,
+            quarter.label,
+            personas,
+            {p.id: PersonaCard.from_persona(p, figures.persona(p.id)) for p in personas},
         )
         with self._lock:
             self._catalogues[workspace_id] = catalogue

@@ -1,9 +1,10 @@
 """The managers' report: who may ask, which quarter, and the workbook with its one-line headline. No Slack calls.
 
 `ReportService.build(team_id, period)` is what `/persona report`, `persona-bot report` and the check-in round
-close all call. The aggregates are read in one short transaction; the raw records and comments are then read in
-pages, each its own short transaction, so a large export never holds the database (on SQLite every
-transaction takes the write lock) and never holds every record in memory.
+close all call. The figures come from the evidence model (`persona_store.evidence`), read in one short
+transaction; the raw records and comments are then read in pages, each its own short transaction, so a large
+export never holds the database (on SQLite every transaction takes the write lock) and never holds every record
+in memory.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.evidence_text import rule_sentences
 from bot.render import render_part
 from bot.spreadsheet import WorkbookText, write_report
-from persona_store import aggregates
-from persona_store.aggregates import Comment, ReportData, Verdict
+from persona_store import evidence, report_rows
+from persona_store.evidence import Evidence, EvidenceRules, Verdict
 from persona_store.models import utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_period
+from persona_store.report_rows import Comment
 from persona_store.roster import is_manager
 from persona_store.workspaces import ensure_workspace
 
@@ -41,34 +44,22 @@ class Report:
     filename: str
     headline: str
     empty: bool
-    summary: ReportData
+    evidence: Evidence
+    responses: int  # raw feedback records in the period (rows of the Responses sheet)
     latest_with_data: str | None = None  # for an empty period: the latest quarter that has something
 
-    @property
-    def responses(self) -> int:
-        return self.summary.response_count
+
+def headline(data: Evidence) -> str:
+    """e.g. "3 personas: 1 validated, 1 contested, 1 needs review; 60 % response (3 answered of 5: …)"."""
+    counts = data.verdict_counts
+    parts = [f"{counts[v]} {v.value}" for v in evidence.VERDICT_ORDER if counts[v]]
+    return render_part("reports", "headline", len(data.personas), parts, data.participation.total)
 
 
-def headline(summary: ReportData) -> str:
-    """e.g. "3 personas: 1 validated, 1 contested, 1 needs review; 62% response"."""
-    counts = summary.verdict_counts
-    parts = [f"{counts[v]} {v.value}" for v in aggregates.VERDICT_ORDER if counts[v]]
-    return render_part("reports", "headline", len(summary.personas), parts, summary.response_rate)
-
-
-def rule_lines(review_after_days: int) -> list[str]:
-    text = render_part(
-        "reports",
-        "rule",
-        aggregates.MIN_RATED_RESPONDENTS,
-        aggregates.DISAGREEMENT_GAP,
-        aggregates.MIN_RATINGS_PER_ROLE,
-        aggregates.VALIDATED_MIN_MEAN,
-        aggregates.VALIDATED_MIN_AGREEMENT,
-        aggregates.PARTLY_WEIGHT,
-        review_after_days,
-    )
-    return [line for line in text.splitlines() if line.strip()]
+def rule_lines(rules: EvidenceRules, anonymous: bool) -> list[str]:
+    """The rules at the top of the Summary sheet, one per row, in the evidence model's words."""
+    sentences = rule_sentences(rules.review_after_days, rules.min_group, anonymous)
+    return [render_part("reports", "rules_heading"), *(f"• {sentences[name]}" for name in evidence.RULES)]
 
 
 class ReportService:
@@ -91,7 +82,7 @@ class ReportService:
         if text and text.strip():
             return parse_period(text)
         with self._sessions.begin() as s:
-            return aggregates.latest_period(s, ensure_workspace(s, team_id).id, now)
+            return evidence.latest_period(s, ensure_workspace(s, team_id).id, now)
 
     def build(
         self,
@@ -106,15 +97,18 @@ class ReportService:
         if isinstance(period, Quarter):
             period = Period.single(period)
         resolved = self.resolve_period(team_id, period, now)
+        rules = self._settings.evidence_rules
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
-            summary = aggregates.load_report(s, workspace_id, resolved, now, self._settings.review_after_days)
-            record = aggregates.quarters_on_record(s, workspace_id)
+            data = evidence.load_evidence(s, workspace_id, resolved, now=now, rules=rules)
+            reps = report_rows.rep_participation(s, workspace_id, resolved)
+            responses = report_rows.count_responses(s, workspace_id, resolved)
+            record = evidence.quarters_on_record(s, workspace_id)
         latest = next((q.label for q in reversed(record) if q not in resolved.quarters), None)
         filename = f"persona-report-{resolved.slug}.xlsx"
-        if summary.empty:
+        if responses == 0 and not reps:
             message = render_part("reports", "nothing_yet", resolved.label, latest)
-            return Report(resolved, b"", filename, message, True, summary, latest)
+            return Report(resolved, b"", filename, message, True, data, responses, latest)
         anonymous = self._settings.anonymous_ratings
         text = WorkbookText(
             title=render_part("reports", "title", resolved.label),
@@ -122,21 +116,22 @@ class ReportService:
                 "reports",
                 "subtitle",
                 f"{now:%Y-%m-%d %H:%M}",
-                summary.response_count,
-                summary.rounds,
-                summary.previous_period.label,
+                responses,
+                data.participation.rounds,
+                data.previous_period.label,
                 anonymous,
             ),
-            rule_lines=rule_lines(self._settings.review_after_days),
+            rule_lines=rule_lines(rules, anonymous),
         )
-        data = write_report(
-            summary,
-            self._responses(workspace_id, resolved, summary.response_count, progress),
+        workbook = write_report(
+            data,
+            reps,
+            self._responses(workspace_id, resolved, responses, progress),
             self._comments(workspace_id, resolved),
             text,
             anonymous=anonymous,
         )
-        return Report(resolved, data, filename, headline(summary), False, summary, latest)
+        return Report(resolved, workbook, filename, headline(data), False, data, responses, latest)
 
     def _responses(
         self, workspace_id: int, period: Period, total: int, progress: Progress | None
@@ -144,7 +139,7 @@ class ReportService:
         after, done = 0, 0
         while True:
             with self._sessions.begin() as s:
-                page = aggregates.response_page(s, workspace_id, period, after, PAGE_SIZE)
+                page = report_rows.response_page(s, workspace_id, period, after, PAGE_SIZE)
             if not page:
                 return
             yield from page
@@ -157,10 +152,11 @@ class ReportService:
         after: int | None = 0
         while after is not None:
             with self._sessions.begin() as s:
-                page, after = aggregates.comment_page(s, workspace_id, period, after, PAGE_SIZE)
+                page, after = report_rows.comment_page(s, workspace_id, period, after, PAGE_SIZE)
             yield from page
 
 
 def verdict_of(report: Report, persona_name: str) -> Verdict | None:
     """The verdict for one persona in a built report (handy for summaries and tests)."""
-    return next((p.verdict for p in report.summary.personas if p.name == persona_name), None)
+    found = report.evidence.named(persona_name)
+    return found.verdict if found else None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.personas_admin import may_edit
+from persona_store.evidence import last_reviewed
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
 from persona_store.reviews import (
@@ -92,8 +93,8 @@ class ReviewService:
                         owner=persona.owner or "",
                         cycle=cycle,
                         key=review_key(persona.id, cycle),
-                        reviewed_at=persona.reviewed_at,
-                        digest=review_digest(s, workspace.id, persona.id, now),
+                        reviewed_at=last_reviewed(persona.reviewed_at, persona.revised_at),
+                        digest=review_digest(s, workspace.id, persona.id, now, self._settings.evidence_rules),
                     )
                 )
             return requests

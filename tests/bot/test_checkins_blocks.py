@@ -21,14 +21,14 @@ from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.services.checkins import (
     CheckinPage,
     Outgoing,
-    PersonaLine,
     PersonaRef,
     RoundInfo,
     RoundStatus,
     RoundSummary,
 )
 from bot.services.lookup import PersonaCard
-from persona_store.checkins import RoleCounts
+from persona_store.evidence import ResponseRate
+from tests.evidence_seed import sample_evidence
 
 HOSTILE = "<!channel> Mary & <@U0BOSS> <https://evil.example|click>"
 ROUND = RoundInfo(7, "2026-Q4", "open", date(2026, 10, 14), datetime(2026, 10, 1, tzinfo=UTC), None)
@@ -51,7 +51,6 @@ def card(i: int, name: str | None = None, attributes: int = 3) -> PersonaCard:
         status="active",
         revision_number=1,
         revised_at=datetime(2026, 1, 1, tzinfo=UTC),
-        validated_at=None,
     )
 
 
@@ -120,18 +119,19 @@ def test_pages_show_progress_reuse_the_feedback_questions_and_stay_under_100_blo
 
 
 def test_status_and_summary_fit_slack_for_many_personas() -> None:
-    counts = {"sales": RoleCounts(assigned=10, sent=9, answered=6, skipped=1, silent=2, unreachable=1)}
-    status = RoundStatus(ROUND, counts, (("U0GONE", "deactivated"),))
+    sales = ResponseRate("sales", asked=10, sent=9, answered=6, skipped=1, silent=2, unreachable=1)
+    status = RoundStatus(ROUND, {"sales": sales}, sales.merged(ResponseRate(None)), (("U0GONE", "deactivated"),))
     status_blocks = build_status(status)
     assert_valid_blocks(status_blocks)
     text = json.dumps(status_blocks, ensure_ascii=False)
-    assert "9 sent · 6 answered · 1 skipped · 2 silent" in text and "1 unreachable" in text
+    assert "9 sent" in text and "67 % (6 answered of 9: 10 asked − 1 skipped) · 1 unreachable, 2 silent" in text
     assert "no check-in round yet" in json.dumps(build_status(None))
 
-    lines = tuple(PersonaLine(f"Persona {i} {HOSTILE}", 5, 3.4, 1, "Too expensive & slow", 2) for i in range(200))
+    lines = tuple(sample_evidence(f"Persona {i} {HOSTILE}", "Too expensive & slow", persona_id=i) for i in range(200))
     summary = build_summary(RoundSummary(status, lines))
     assert_valid_blocks(summary["blocks"])
     assert len(summary["blocks"]) <= 50
     text = json.dumps(summary["blocks"], ensure_ascii=False)
-    assert "75%" in text and "fit 3.4/5" in text and "Too expensive &amp; slow" in text
+    assert "67 %" in text and "Fit 3.2/5 ± 1.6 from 5 people" in text and "Too expensive &amp; slow" in text
+    assert "each person counts once" in text
     assert "<!channel>" not in text

@@ -37,7 +37,7 @@ def test_a_quarter_round_follows_each_reps_own_morning(sessions: sessionmaker[Se
         assert world.service.status(TEAM) is None, "Q4 hasn't begun anywhere yet"
         tick(world, utc(2026, 9, 30, 10, 0))
         status = world.service.status(TEAM)
-        assert status is not None and status.round.quarter == "2026-Q4" and status.total.assigned == 5
+        assert status is not None and status.round.quarter == "2026-Q4" and status.total.asked == 5
         assert not world.dms()
 
         tick(world, utc(2026, 9, 30, 21, 0))  # 10:00 on 1 October in Auckland

@@ -35,7 +35,7 @@ def test_writes_the_quarter_and_prints_one_line(database: str, tmp_path: Path) -
     assert code == 0
     assert out.strip().splitlines() == [
         f"wrote {target}: 2026-Q3, 4 personas: 1 validated, 1 contested, 1 needs review, 1 not enough data; "
-        "40% response (13 responses)"
+        "response rate 50 % (2 answered of 4: 5 asked − 1 skipped) · 1 unreachable, 1 silent (13 responses)"
     ]
     assert openpyxl.load_workbook(target).sheetnames[0] == "Summary"
 

@@ -28,6 +28,9 @@ def add_persona(s: Session, workspace_id: int, name: str, owner: str | None = No
         name_folded=name.lower(),
         owner=owner,
         reviewed_at=NOW - timedelta(days=reviewed_days_ago),
+        # Imported (revised) no later than reviewed: review due counts a revision as a review.
+        revised_at=NOW - timedelta(days=reviewed_days_ago),
+        created_at=NOW - timedelta(days=reviewed_days_ago),
     )
     s.add(persona)
     s.flush()
@@ -133,10 +136,11 @@ def test_a_manager_sees_fit_role_split_verdict_response_rate_and_download(sessio
     assert_valid_view(view)
     text = texts(view)
     assert "2026-Q4 at a glance" in text
-    assert "2 of 4 answered (50%)" in text
-    assert "*Finance Fiona*: 🟢 validated" in text and "Fit 4.5/5 from 4 ratings" in text
-    assert "sales 4.5 (2)" in text and "success 4.5 (2)" in text
-    assert "*RevOps Rick*: 🔴 needs review" in text and "Fit 1.7/5 from 3 ratings" in text, "last quarter's 5 is out"
+    assert "50 % (2 answered of 4: 4 asked − 0 skipped) · 2 not sent yet" in text
+    assert "*Finance Fiona*: 🟢 validated" in text and "Fit 4.5/5 ± 0.7 from 4 people" in text
+    assert "Sales 4.5/5 ± 3.2 from 2 people" in text and "Success 4.5/5 ± 3.2 from 2 people" in text
+    assert "*RevOps Rick*: 🔴 needs review" in text
+    assert "Fit 1.7/5 ± 1.0 from 3 people" in text, "last quarter's 5 is out"
     assert "*Quiet Quinn*: ⚪ not enough data" in text
     assert text.index("RevOps Rick") < text.index("Quiet Quinn") < text.index("Finance Fiona"), "worst first"
     download = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
@@ -147,7 +151,7 @@ def test_admins_see_the_manager_view_without_being_on_the_roster(sessions: sessi
     with sessions.begin() as s:
         ensure_workspace(s, TEAM)
     home = service(sessions, admins=frozenset({"U0ADMIN"})).build_for(TEAM, "U0ADMIN", NOW)
-    assert home.is_manager and home.fit is not None and home.fit.responses is None
+    assert home.is_manager and home.evidence is not None and home.responses is None
     text = texts(build_home(home))
     assert "nobody has been asked this quarter yet" in text and "No active personas yet" in text
 
@@ -166,7 +170,8 @@ def test_sixty_personas_fit_in_the_home_tab_worst_first_with_a_count_of_the_rest
     assert_valid_view(view)
     assert len(view["blocks"]) <= 60
     text = texts(view)
-    assert text.count("🔴 needs review") == PERSONAS_SHOWN, "the ten that need review are the ones shown"
+    glance = text[text.index("at a glance") :]
+    assert glance.count("🔴 needs review") == PERSONAS_SHOWN, "the ten that need review are the ones shown"
     assert "…and 50 more" in text and "60 active personas: 🔴 10 need review" in text
     assert "Personas due for your review* (60)" in text and "…and 50 more." in text
 
@@ -180,9 +185,11 @@ def test_an_owner_sees_personas_due_for_review_and_nobody_else_does(sessions: se
     home = service(sessions).build_for(TEAM, "U0OWNER", NOW)
     text = texts(build_home(home))
     assert "Personas due for your review* (1)" in text and "Old Olga" in text
-    assert "Fresh Fred" not in text and "Someone Else" not in text
+    due = text[text.index("due for your review") :]
+    assert "Fresh Fred" not in due and "Someone Else" not in text
+    assert "Personas you own* (2)" in text and "Fresh Fred" in text, "an owner sees every persona they own"
     shorter = service(sessions, review_after_days=10).build_for(TEAM, "U0OWNER", NOW)
-    assert [r.persona_name for r in shorter.due_reviews] == ["Old Olga", "Fresh Fred"]
+    assert [r.name for r in shorter.due_reviews] == ["Old Olga", "Fresh Fred"]
     assert "due for your review" not in texts(build_home(service(sessions).build_for(TEAM, "U0REP", NOW)))
 
 
@@ -215,4 +222,5 @@ def test_roles_that_disagree_make_a_persona_contested(sessions: sessionmaker[Ses
         for author, role, fit in [("U1", "sales", 5), ("U2", "sales", 5), ("U3", "success", 2), ("U4", "success", 2)]:
             add_feedback(s, ws, pid, author, role, fit)
     text = texts(build_home(service(sessions, admins=frozenset({"U0BOSS"})).build_for(TEAM, "U0BOSS", NOW)))
-    assert "*Split Sally*: 🟠 contested" in text and "sales 5.0 (2) · success 2.0 (2)" in text
+    assert "*Split Sally*: 🟠 contested" in text
+    assert "Sales 5.0/5 ± 0.0 from 2 people · Success 2.0/5 ± 0.0 from 2 people" in text

@@ -62,28 +62,41 @@ def test_retired_personas_disappear_and_new_ones_appear(sessions: sessionmaker[S
     assert service.lookup("T0TEST", "Marketing Director Mary").card is None
 
 
-def test_a_new_rating_updates_last_validated(sessions: sessionmaker[Session]) -> None:
+def test_new_ratings_update_the_cards_figures_and_only_a_validated_quarter_sets_last_validated(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The old card called the last rating of any score "last validated"; now it is the evidence model's rule."""
     workspace_id = seed(sessions, MARY)
-    service = LookupService(sessions, fresh_for=0)
-    card = service.lookup("T0TEST", "mary").card
-    assert card is not None and card.validated_at is None
     when = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-    with sessions.begin() as s:
-        s.add(
-            Feedback(
-                workspace_id=workspace_id,
-                persona_id=card.id,
-                revision_number=1,
-                submission_key="k1",
-                author_id="U0REP",
-                author_role="sales",
-                source="adhoc",
-                fit=4,
-                created_at=when,
-                updated_at=when,
+    service = LookupService(sessions, fresh_for=0, now=lambda: when)
+    card = service.lookup("T0TEST", "mary").card
+    assert card is not None and card.figures is not None and card.figures.fit.n == 0
+
+    def rate(author: str, fit: int) -> None:
+        with sessions.begin() as s:
+            s.add(
+                Feedback(
+                    workspace_id=workspace_id,
+                    persona_id=card.id,
+                    revision_number=1,
+                    submission_key=f"k-{author}",
+                    author_id=author,
+                    author_role="sales",
+                    source="adhoc",
+                    fit=fit,
+                    created_at=when,
+                    updated_at=when,
+                )
             )
-        )
-    assert service.lookup("T0TEST", "mary").card.validated_at == when  # type: ignore[union-attr]
+
+    rate("U0REP1", 5)
+    figures = service.lookup("T0TEST", "mary").card.figures  # type: ignore[union-attr]
+    assert figures is not None and figures.fit.n == 1 and figures.last_validated is None, "one 5/5 validates nothing"
+    rate("U0REP2", 4)
+    rate("U0REP3", 4)
+    figures = service.lookup("T0TEST", "mary").card.figures  # type: ignore[union-attr]
+    assert figures is not None and figures.fit.n == 3
+    assert figures.last_validated == when.date(), "validated this quarter: today, while the quarter runs"
 
 
 def test_cards_never_cross_workspaces(sessions: sessionmaker[Session]) -> None:

@@ -58,7 +58,11 @@ def workbook(report: Report) -> openpyxl.Workbook:
 def test_headline_and_file_name(sessions: sessionmaker[Session], world: Seeded) -> None:
     report = build(sessions)
     assert not report.empty
-    assert report.headline == "4 personas: 1 validated, 1 contested, 1 needs review, 1 not enough data; 40% response"
+    # The old headline said 40 % (answered ÷ assigned); the one formula is answered ÷ (asked − skipped) = 2 ÷ 4.
+    assert report.headline == (
+        "4 personas: 1 validated, 1 contested, 1 needs review, 1 not enough data; "
+        "response rate 50 % (2 answered of 4: 5 asked − 1 skipped) · 1 unreachable, 1 silent"
+    )
     assert report.filename == "persona-report-2026-Q3.xlsx"
     assert workbook(report).sheetnames == list(SHEETS)
 
@@ -66,27 +70,33 @@ def test_headline_and_file_name(sessions: sessionmaker[Session], world: Seeded) 
 def test_summary_sheet(sessions: sessionmaker[Session], world: Seeded) -> None:
     ws = workbook(build(sessions))["Summary"]
     assert ws["A1"].value == "Persona report 2026-Q3"
-    top = " ".join(str(ws.cell(row=r, column=1).value) for r in range(1, 9))
-    assert "UTC" in top and "not enough data: fewer than 3" in top and "validated: mean fit 4.0" in top
+    top = " ".join(str(ws.cell(row=r, column=1).value) for r in range(1, 16))
+    assert "UTC" in top and "not enough data when fewer than 3 people rated" in top
+    assert "validated when the mean fit is 4.0 or more" in top
+    # The rules a manager needs, in words: one person one vote, the response rate, the uncertainty, the minimum group.
+    assert "One person, one vote" in top and "Response rate = answered ÷ (asked − skipped)" in top
+    assert "90 % interval" in top and "Minimum group" in top
     header_row, rows = table(ws, "Persona")
     assert ws.freeze_panes == f"B{header_row + 1}"
     p = {r["Persona"]: r for r in rows}
     assert [r["Persona"] for r in rows] == ["Alpha", "Bravo", "Charlie", "Delta"]
     alpha = p["Alpha"]
     assert alpha["Verdict"] == "validated"
-    assert (alpha["Respondents"], alpha["Sales respondents"], alpha["Success respondents"]) == (4, 2, 1)
-    assert alpha["Onboarding respondents"] == 1 and alpha["Ratings"] == 4
+    assert (alpha["People"], alpha["Sales n"], alpha["Success n"]) == (4, 2, 1)
+    assert alpha["Onboarding n"] == 1 and alpha["People who rated (n)"] == 4
+    assert alpha["± (90 % interval)"] == pytest.approx(2.353 * (1 / 3) ** 0.5 / 2, abs=1e-3)
     assert alpha["Mean fit (1–5)"] == pytest.approx(4.5)
     assert (alpha["Sales fit"], alpha["Success fit"], alpha["Onboarding fit"]) == (4.5, 4.0, 5.0)
     assert alpha["Previous mean (2026-Q2)"] == pytest.approx(3.0)
     assert alpha["Change"] == pytest.approx(1.5)
-    assert alpha["Attribute agreement"] == pytest.approx(0.875)
-    assert alpha["Roles disagree"] is None and alpha["Review overdue"] is None
-    assert alpha["Last revised (UTC)"] == datetime(2026, 9, 1)
+    assert alpha["Statement agreement"] == pytest.approx(0.875)
+    assert alpha["Roles disagree"] is None and alpha["Review due"] is None
+    assert alpha["Last reviewed (UTC)"] == datetime(2026, 9, 1)
+    assert alpha["Last validated"] == datetime(2026, 9, 30), "Q3 was validated: its last day"
     assert p["Bravo"]["Verdict"] == "contested" and p["Bravo"]["Roles disagree"] == "yes"
     assert p["Bravo"]["Role gap"] == pytest.approx(2.5)
     assert p["Charlie"]["Verdict"] == "needs review" and p["Charlie"]["Haven't met"] == pytest.approx(0.25)
-    assert p["Delta"]["Verdict"] == "not enough data" and p["Delta"]["Review overdue"] == "overdue"
+    assert p["Delta"]["Verdict"] == "not enough data" and p["Delta"]["Review due"] == "due"
     # Number formats a manager sees.
     mean_col = next(c for c in ws[header_row] if c.value == "Mean fit (1–5)").column
     assert ws.cell(row=header_row + 1, column=mean_col).number_format == "0.00"
@@ -104,7 +114,7 @@ def test_attributes_sheet(sessions: sessionmaker[Session], world: Seeded) -> Non
     _, rows = table(ws, "Persona")
     alpha = [r for r in rows if r["Persona"] == "Alpha"]
     assert [r["Role"] for r in alpha] == ["all roles", "onboarding", "sales", "success"]
-    assert alpha[0]["Attribute"] == "Too many tools" and alpha[0]["Kind"] == "pain point"
+    assert alpha[0]["Statement"] == "Too many tools" and alpha[0]["Kind"] == "pain point"
     assert (alpha[0]["Matches"], alpha[0]["Partly"], alpha[0]["Doesn't"], alpha[0]["Not seen"]) == (3, 1, 0, 0)
     assert alpha[0]["Agreement"] == pytest.approx(0.875)
     assert next(r for r in alpha if r["Role"] == "success")["Agreement"] == pytest.approx(0.5)
@@ -183,7 +193,8 @@ def test_participation_sheet(sessions: sessionmaker[Session], world: Seeded) -> 
     assert by_id["U0SUCC2"]["Unreachable"] == 1 and by_id["U0SUCC2"]["Unreachable reason"] == "user disabled"
     _, roles = table(ws, "Role")
     rates = {r["Role"]: r["Response rate"] for r in roles}
-    assert rates == {"Onboarding": 0, "Sales": 1, "Success": 0, "All roles": pytest.approx(0.4)}
+    # answered ÷ (asked − skipped): the old sheet said 2 ÷ 5 = 40 % for all roles.
+    assert rates == {"Onboarding": 0, "Sales": 1, "Success": 0, "All roles": pytest.approx(0.5)}
 
 
 def test_anonymous_ratings_hide_who_rated_what(sessions: sessionmaker[Session], world: Seeded) -> None:
@@ -196,6 +207,12 @@ def test_anonymous_ratings_hide_who_rated_what(sessions: sessionmaker[Session], 
     assert "Sam Sales (U0SALES1)" in {c["Author"] for c in comments}, "people are told their words stay attributed"
     assert {c["Date (UTC)"] for c in comments} == {datetime(2026, 8, 14)}, "the day only: no timing onto a rating"
     assert "Ratings are anonymous" in str(wb["Summary"]["A2"].value)
+    assert {r["Date (UTC)"].time() for r in responses} == {datetime.min.time()}, "the day without the time"
+    assert {r["Role"] for r in responses} == {"withheld"}, "every role group here is smaller than 3 people"
+    _, summary = table(wb["Summary"], "Persona")
+    alpha = next(r for r in summary if r["Persona"] == "Alpha")
+    assert alpha["Mean fit (1–5)"] == pytest.approx(4.5), "4 people: shown"
+    assert alpha["Sales fit"] == "fewer than 3 people" and alpha["Sales n"] == "fewer than 3"
 
 
 def test_a_quarter_range(sessions: sessionmaker[Session], world: Seeded) -> None:
@@ -205,7 +222,7 @@ def test_a_quarter_range(sessions: sessionmaker[Session], world: Seeded) -> None
     assert wb["Summary"]["A1"].value == "Persona report 2026-Q2..2026-Q3"
     _, rows = table(wb["Summary"], "Persona")
     alpha = next(r for r in rows if r["Persona"] == "Alpha")
-    assert alpha["Ratings"] == 6
+    assert alpha["People who rated (n)"] == 4, "two reps rated in both quarters: once each (records said 6)"
     assert "Previous mean (2025-Q4..2026-Q1)" in alpha
     assert len(table(wb["Responses"], "ID")[1]) == 15
 

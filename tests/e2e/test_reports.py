@@ -19,7 +19,11 @@ from tests.reports_seed import MANAGER, REPS, seed_world
 
 pytestmark = pytest.mark.e2e
 
-HEADLINE = "4 personas: 1 validated, 1 contested, 1 needs review, 1 not enough data; 40% response"
+# answered ÷ (asked − skipped): the old headline said 40 % (answered ÷ assigned).
+HEADLINE = (
+    "4 personas: 1 validated, 1 contested, 1 needs review, 1 not enough data; "
+    "response rate 50 % (2 answered of 4: 5 asked − 1 skipped) · 1 unreachable, 1 silent"
+)
 
 
 def seed(e2e: E2E) -> None:

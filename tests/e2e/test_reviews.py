@@ -105,7 +105,7 @@ def test_each_owner_gets_one_dm_per_persona_with_the_digest_and_three_buttons(e2
     dm = review_dm(e2e, OWNER, "Marketing Director Mary")
     assert_valid_blocks(dm["blocks"])
     text = json.dumps(dm["blocks"])
-    for part in ("Fit by role", "doesn't match", "what's missing", f"<@{OWNER}>"):
+    for part in ("Fit in ", "each person counts once", "doesn't match", "what's missing", f"<@{OWNER}>"):
         assert part in text
     labels = [b["text"]["text"] for b in dm["blocks"][-1]["elements"]]
     assert labels == ["Still accurate", "Edit", "Retire"]

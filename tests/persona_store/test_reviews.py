@@ -42,13 +42,14 @@ def add_feedback(
     fit: int | None = 4,
     missing: str = "",
     doesnt: tuple[str, ...] = (),
+    author: str = "U0REP",
 ) -> None:
     feedback = Feedback(
         workspace_id=workspace_id,
         persona_id=persona_id,
         revision_number=1,
         submission_key=f"k{next(_keys)}",
-        author_id="U0REP",
+        author_id=author,
         author_role=role,
         source="adhoc",
         fit=fit,
@@ -138,34 +139,41 @@ def test_a_claim_whose_sender_died_is_taken_over_after_the_lease_and_a_released_
         assert [p.name for p in due_for_review(s, workspace_id, later, AFTER)] == ["Mary"], "released: ask again"
 
 
-def test_the_digest_covers_the_last_two_quarters(sessions: sessionmaker[Session], workspace_id: int) -> None:
-    now = datetime(2026, 8, 15, 12, 0, tzinfo=UTC)  # Q3: the window starts on 1 April
+def test_the_digest_shows_the_quarters_evidence_and_two_quarters_of_comments(
+    sessions: sessionmaker[Session], workspace_id: int
+) -> None:
+    """The old digest averaged records over two quarters by created_at; its figures are now the evidence model's
+    for the current quarter (each person once), the same as the card and Home. Comments still reach back."""
+    now = datetime(2026, 8, 15, 12, 0, tzinfo=UTC)  # Q3: comments from 1 April on
     assert digest_window_start(now) == datetime(2026, 4, 1, tzinfo=UTC)
     with sessions.begin() as s:
         persona_id = add_persona(s, workspace_id, "Mary")
         other = add_persona(s, workspace_id, "Fiona")
         add_feedback(s, workspace_id, persona_id, datetime(2026, 3, 31, 23, 0, tzinfo=UTC), fit=1, missing="too old")
-        add_feedback(s, workspace_id, persona_id, datetime(2026, 4, 2, tzinfo=UTC), fit=4, doesnt=("Attribution",))
         add_feedback(s, workspace_id, persona_id, datetime(2026, 5, 2, tzinfo=UTC), fit=2, missing="  ")
         add_feedback(
             s, workspace_id, persona_id, datetime(2026, 6, 2, tzinfo=UTC), role="success", fit=5, missing="Budget"
         )
+        add_feedback(s, workspace_id, persona_id, datetime(2026, 7, 2, tzinfo=UTC), fit=2, doesnt=("Attribution",))
+        add_feedback(s, workspace_id, persona_id, datetime(2026, 7, 9, tzinfo=UTC), fit=4, doesnt=("Attribution",))
         add_feedback(
             s,
             workspace_id,
             persona_id,
-            datetime(2026, 7, 2, tzinfo=UTC),
+            datetime(2026, 7, 12, tzinfo=UTC),
             role="success",
             fit=None,
             missing="Procurement",
             doesnt=("Attribution", "Too many tools"),
+            author="U0REP2",
         )
         add_feedback(s, workspace_id, other, datetime(2026, 7, 3, tzinfo=UTC), fit=1, missing="not mine")
     with sessions.begin() as s:
         digest = review_digest(s, workspace_id, persona_id, now)
-    assert digest.feedback_count == 4
-    assert [(f.role, f.mean, f.count) for f in digest.fit_by_role] == [("sales", 3.0, 2), ("success", 5.0, 1)]
-    assert [(m.text, m.count) for m in digest.mismatches] == [("Attribution", 2), ("Too many tools", 1)]
+    assert digest.period.label == "2026-Q3" and digest.evidence is not None
+    assert digest.evidence.people == 2 and digest.evidence.fit.n == 1, "U0REP rated twice in Q3: once, as 4"
+    assert digest.evidence.fit.mean == 4.0
+    assert [(m.text, m.counts.doesnt) for m in digest.mismatches] == [("Attribution", 2), ("Too many tools", 1)]
     assert [m.text for m in digest.missing] == ["Procurement", "Budget"]
 
 
@@ -173,7 +181,8 @@ def test_the_digest_of_a_persona_nobody_rated_is_empty(sessions: sessionmaker[Se
     with sessions.begin() as s:
         persona_id = add_persona(s, workspace_id, "Mary")
         digest = review_digest(s, workspace_id, persona_id, CREATED + timedelta(days=AFTER))
-    assert (digest.feedback_count, digest.fit_by_role, digest.mismatches, digest.missing) == (0, (), (), ())
+    assert digest.evidence is not None and digest.evidence.people == 0
+    assert (digest.mismatches, digest.missing) == ((), ())
 
 
 def test_reviews_are_scoped_to_their_workspace(sessions: sessionmaker[Session], workspace_id: int) -> None:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.aggregates import load_report
+from persona_store import report_rows
+from persona_store.evidence import load_evidence
 from persona_store.files import PersonaSpec
 from persona_store.models import (
     CheckinRound,
@@ -35,28 +36,34 @@ def numbers(sessions: sessionmaker[Session], workspace_id: int) -> list[Any]:
     found: list[Any] = []
     with sessions.begin() as s:
         for quarter in ("2026-Q3", "2026-Q2"):
-            report = load_report(s, workspace_id, Period.single(parse_quarter(quarter)), NOW)
+            period = Period.single(parse_quarter(quarter))
+            report = load_evidence(s, workspace_id, period, now=NOW)
             found.append(
                 [
                     (
                         p.name,
-                        p.records,
-                        p.respondents,
-                        p.rated_respondents,
-                        p.ratings,
-                        p.mean_fit,
-                        p.previous_mean_fit,
+                        p.people,
+                        p.fit,
+                        p.previous,
                         p.not_met,
-                        p.attributes,
+                        [(st.kind, st.text, st.counts, sorted(st.by_role.items())) for st in p.statements],
+                        p.agreement,
                         p.role_gap,
                         p.verdict,
                         sorted(p.by_role.items()),
+                        p.sources,
                     )
                     for p in report.personas
                 ]
             )
-            found.append([(r.role, r.assigned, r.answered, r.skipped, r.unreachable) for r in report.roles])
-            found.append((report.response_rate, report.response_count, report.comment_count, len(report.reps)))
+            found.append((report.participation.total, sorted(report.participation.by_role.items())))
+            found.append(
+                (
+                    report_rows.count_responses(s, workspace_id, period),
+                    report_rows.count_comments(s, workspace_id, period),
+                    len(report_rows.rep_participation(s, workspace_id, period)),
+                )
+            )
     return found
 
 
@@ -150,7 +157,7 @@ def test_erase_text_blanks_observations_but_keeps_ratings(sessions: sessionmaker
         delete_user(s, world, LEAVER, erase_text=True)
     after = numbers(sessions, world)
     assert after[0] == before[0] and after[1] == before[1], "every persona's numbers and response rates stay"
-    assert after[2][2] < before[2][2], "fewer comments"
+    assert after[2][1] < before[2][1], "fewer comments"
     with sessions.begin() as s:
         texts = s.execute(select(Feedback.missing_text, Feedback.objections_text).where(Feedback.author_id != LEAVER))
         assert ("They always ask about SSO", "Too pricey") not in list(texts)

@@ -25,7 +25,9 @@ from bot.services.reviews import ReviewAnswer, ReviewRequest, ReviewStatus
 from bot.slack_standin.client import state_values
 from persona_store.files import LIST_FIELDS, PersonaSpec
 from persona_store.personas import describe_changes
-from persona_store.reviews import Mismatch, MissingNote, OverdueReview, ReviewDigest, RoleFit
+from persona_store.quarters import parse_period
+from persona_store.reviews import MissingNote, OverdueReview, ReviewDigest
+from tests.evidence_seed import sample_evidence
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 HOSTILE = "<!channel> <@U0BOSS> & <https://evil.example|click>"
@@ -125,9 +127,8 @@ def test_history_escapes_user_text() -> None:
 def request(name: str = "Mary") -> ReviewRequest:
     digest = ReviewDigest(
         since=NOW - timedelta(days=120),
-        feedback_count=3,
-        fit_by_role=(RoleFit("sales", 3.5, 2), RoleFit("success", 2.0, 1)),
-        mismatches=(Mismatch("pain_point", HOSTILE * 10, 4),),
+        period=parse_period("2026-Q4"),
+        evidence=sample_evidence(statement=HOSTILE * 10),
         missing=(MissingNote("x" * 3000 + HOSTILE, "sales", NOW),),
     )
     return ReviewRequest(7, name, "Role", "U0OWNER", 1700000000, "review:7:1700000000", NOW, digest)

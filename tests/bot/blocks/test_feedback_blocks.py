@@ -61,7 +61,6 @@ def make_card(attributes: int = 3, **changes: Any) -> PersonaCard:
         status="active",
         revision_number=2,
         revised_at=datetime(2026, 11, 2, tzinfo=UTC),
-        validated_at=None,
     )
     return replace(card, **changes)
 

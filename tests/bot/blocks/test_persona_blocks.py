@@ -40,7 +40,6 @@ def make_card(**changes: object) -> PersonaCard:
         status="active",
         revision_number=3,
         revised_at=datetime(2026, 11, 2, tzinfo=UTC),
-        validated_at=None,
     )
     return replace(card, **changes)  # type: ignore[arg-type]
 
