@@ -1,4 +1,6 @@
-"""`/persona report [YYYY-Qn | YYYY-Qn..YYYY-Qn]` and the Home tab's Download report: the workbook in a DM.
+"""`/persona report [YYYY-Qn | YYYY-Qn..YYYY-Qn]`: the workbook in a DM.
+
+Home's Download report button is registered once, in `bot/listeners/home.py`, and reuses `deliver_report`.
 
 The command is acknowledged at once; building and uploading happen on `services.background` (never on Bolt's
 listener pool, so a burst of requests cannot starve lookups). `upload_report` is also what the check-in round
@@ -8,13 +10,12 @@ close uses to attach the same workbook to its summary.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ids
 from bot.blocks.common import fallback_text
 from bot.blocks.persona import build_text
 from bot.render import render_part
@@ -48,35 +49,6 @@ def request_report(req: CommandRequest, services: Services, ack: Ack, client: We
         text=fallback_text(f"Building the persona report for {period.label}…"),
     )
     services.background.submit(deliver_report, services, client, req.team_id, req.user_id, period)
-
-
-def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(_home_download(services))
-
-
-def _home_download(services: Services) -> Any:
-    def handle_home_download_report(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """The Home tab has no response_url: refusals and problems go to the person's DM."""
-        ack()
-        user_id = str((body.get("user") or {}).get("id") or "")
-        team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
-        value = next((str(a.get("value") or "") for a in body.get("actions") or []), "")
-        if not services.reports.may_request(team_id, user_id):
-            text = "Sorry, the persona report is only for managers and admins"
-            client.chat_postMessage(
-                channel=user_id, text=text, blocks=build_text("errors", "not_allowed", "the persona report")
-            )
-            return
-        try:
-            period = services.reports.resolve_period(team_id, value or None)
-        except QuarterError as error:
-            client.chat_postMessage(
-                channel=user_id, text=str(error), blocks=build_text("reports", "bad_quarter", str(error))
-            )
-            return
-        services.background.submit(deliver_report, services, client, team_id, user_id, period)
-
-    return handle_home_download_report
 
 
 def deliver_report(services: Services, client: WebClient, team_id: str, user_id: str, period: Period) -> None:
