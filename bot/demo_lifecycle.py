@@ -63,7 +63,9 @@ def scene_owner_reviews_a_persona(world: DemoWorld) -> None:
             return
         owner, mary_id = mary.owner, mary.id
         # Pretend Mary was last reviewed seven months ago, and the front line has said a few things since.
-        s.execute(update(Persona).where(Persona.id == mary_id).values(reviewed_at=now - timedelta(days=210)))
+        # (Review due counts a revision as a review, so her last revision goes back too.)
+        long_ago = now - timedelta(days=210)
+        s.execute(update(Persona).where(Persona.id == mary_id).values(reviewed_at=long_ago, revised_at=long_ago))
         for i, (role, fit, missing) in enumerate(
             [
                 ("sales", 4, ""),

@@ -1,13 +1,20 @@
-"""Demo scene: a manager asks for the persona report in Slack and gets the workbook in a DM.
+"""Demo scenes: the team's earlier answers, and a manager asking for the persona report in Slack.
 
-A fresh demo has only the few answers the earlier scenes gave, so this scene first records a quarter's worth of
-earlier answers from the demo roster (this quarter and the one before), then plays the manager.
+A fresh demo has only the few answers its scenes give, so `scene_team_history` first records a quarter's worth of
+earlier answers from the demo roster (this quarter and the one before), before the check-in round and the Home
+tab: every figure the demo shows later (the round summary, Home, the workbook) describes answers that already exist,
+and the last scene prints Mary's fit from all three to show they agree.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import openpyxl
 
 from bot.render import render_part
 from persona_store.models import AttributeCheck, Feedback, utcnow
@@ -79,11 +86,14 @@ def seed_history(world: DemoWorld, now: datetime | None = None) -> int:
     return recorded
 
 
-def scene_manager_downloads_the_report(world: DemoWorld) -> None:
-    manager = world.person_by_role("sales", manager=True)
+def scene_team_history(world: DemoWorld) -> None:
     recorded = seed_history(world)
     world.echo("")
-    world.echo(f"  (the demo records {recorded} earlier answers from the team, so the report has a story to tell)")
+    world.echo(f"  (the demo records {recorded} earlier answers from the team, so the figures have a story to tell)")
+
+
+def scene_manager_downloads_the_report(world: DemoWorld) -> None:
+    manager = world.person_by_role("sales", manager=True)
     world.act(manager, "types `/persona report` in #managers")
     before = len(world.standin.uploads())
     reply = world.client.command("report", user_id=manager, channel_id=MANAGER_CHANNEL)
@@ -96,6 +106,33 @@ def scene_manager_downloads_the_report(world: DemoWorld) -> None:
     world.echo("")
     world.echo(render_part("reports", "demo_written", path, headline))
     world.notes.append(f"The managers' workbook is {path}")
+    world.echo(render_part("reports", "demo_one_figure", MARY, *mary_everywhere(world, manager, upload.content)))
 
 
+MARY = "Marketing Director Mary"
+
+
+def mary_everywhere(world: DemoWorld, manager: str, workbook: bytes) -> tuple[str, str, str]:
+    """Mary's fit as the manager's Home tab, the round summary and the workbook's Summary sheet print it."""
+    from bot.demo import TEAM_ID
+
+    def fit_in(text: str) -> str:
+        start = text.find(f"*{MARY}*: ")
+        found = re.search(r"Fit (\S+/5(?: ± \S+)? from \d+ people?)", text[start:]) if start >= 0 else None
+        return found.group(1) if found else "not shown"
+
+    home_view = world.standin.home_view(TEAM_ID, manager) or {}
+    home = json.dumps(home_view.get("blocks", []), ensure_ascii=False)
+    home = home[home.find("check-in response rate") :]  # the quarter at a glance, not the manager's own feedback
+    summary: dict[str, Any] = next((m for m in reversed(world.standin.messages()) if "results" in m["text"]), {})
+    rows = list(openpyxl.load_workbook(io.BytesIO(workbook))["Summary"].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "Persona")
+    row = dict(zip(rows[header], next(r for r in rows[header + 1 :] if r and r[0] == MARY), strict=False))
+    mean, n, margin = row["Mean fit (1–5)"], row["People who rated (n)"], row["± (90 % interval)"]
+    shown = isinstance(mean, int | float) and isinstance(margin, int | float)
+    in_workbook = f"{mean:.1f}/5 ± {margin:.1f} from {n} people" if shown else "not shown"
+    return fit_in(home), fit_in(json.dumps(summary.get("blocks", []), ensure_ascii=False)), in_workbook
+
+
+HISTORY_SCENES = [scene_team_history]
 REPORT_SCENES = [scene_manager_downloads_the_report]
