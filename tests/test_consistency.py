@@ -277,3 +277,29 @@ def test_a_surface_that_counts_records_is_caught(
     assert "home (manager): fit '3.0', every other surface '3.2'" in problems
     assert "home (owner): n '8', every other surface '5'" in problems
     assert all(p.startswith("home") for p in problems), problems
+
+
+def test_with_anonymous_ratings_no_surface_shows_a_figure_for_fewer_than_three_people(
+    sessions: sessionmaker[Session], world: Truth
+) -> None:
+    settings = Settings(anonymous_ratings=True)
+    team = world.team_id
+    card = LookupService(sessions, fresh_for=0, now=lambda: NOW, rules=settings.evidence_rules).lookup(team, "sid")
+    assert card.card is not None
+    manager = mrkdwn(build_home(HomeService(sessions, settings).build_for(team, MANAGER, NOW)))
+    summary = CheckinService(sessions, settings, clock=lambda: NOW).summary(team, world.round_id)
+    assert summary is not None
+    summary_text = mrkdwn(build_summary(summary)["blocks"])
+    request = next(r for r in ReviewService(sessions, settings).due_reviews(team, NOW) if r.name == MARY)
+    digest = mrkdwn(build_review_dm(request, settings.review_after_days))
+    for surface, text in (("home", manager), ("summary", summary_text), ("digest", digest)):
+        if surface == "home":
+            text = text[text.index("response rate") :]  # the manager's glance, not their own feedback
+        mary = text if surface == "digest" else mary_section(text)
+        assert "Success fewer than 3 people" in mary, surface
+        assert "1.5/5" not in mary, f"{surface}: the two success people's mean is withheld"
+        assert "Fit 3.2/5 ± 1.6 from 5 people" in mary and "Sales 4.3/5 ± 1.0 from 3 people" in mary, surface
+    sid_card = mrkdwn(build_card(card.card))
+    assert "Fit fewer than 3 people" in sid_card and "5.0/5" not in sid_card, "one rater: nothing to show"
+    sid_summary = summary_text[summary_text.index("*Startup Sid*") :].splitlines()[0]
+    assert "Fit fewer than 3 people" in sid_summary and "5.0/5" not in sid_summary
