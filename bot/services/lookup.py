@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Engine, event, select
@@ -88,7 +88,7 @@ class _Catalogue:
     """A workspace's active personas as cards, valid while the catalogue version is unchanged."""
 
     version: CatalogueVersion
-    quarter: str  # the quarter the cards' figures are for: a new quarter reloads them
+    day: date  # the day the cards' figures are for ("last validated" can say today): a new day reloads them
     personas: list[Persona]  # detached and fully loaded: safe to read from any thread
     cards: dict[int, PersonaCard]
     answers: dict[str, SearchResult] = field(default_factory=dict)  # the same few names are asked all day
@@ -147,7 +147,7 @@ class LookupService:
             with self._lock:
                 cached = self._catalogues.get(workspace_id)
                 fresh = now - self._confirmed_at.get(workspace_id, float("-inf")) < self._fresh_for
-            if cached is not None and fresh and cached.quarter == quarter.label:
+            if cached is not None and fresh and cached.day == wall.date():
                 return cached
         with self._engine.connect() as conn, conn.begin():
             workspace_id = self._workspace_ids.get(team_id)
@@ -159,7 +159,7 @@ class LookupService:
             version = catalogue_version(conn, workspace_id)
         with self._lock:
             cached = self._catalogues.get(workspace_id)
-            if cached is not None and cached.version == version and cached.quarter == quarter.label:
+            if cached is not None and cached.version == version and cached.day == wall.date():
                 self._confirmed_at[workspace_id] = now
                 return cached
         with self._sessions.begin() as s:
@@ -170,7 +170,7 @@ class LookupService:
         # newer version and reloads, so a stale catalogue never outlives one request.
         catalogue = _Catalogue(
             version,
-            quarter.label,
+            wall.date(),
             personas,
             {p.id: PersonaCard.from_persona(p, figures.persona(p.id)) for p in personas},
         )
