@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -671,14 +671,15 @@ def _statement_sums(
     workspace_id: int,
     quarters: Sequence[Quarter],
     bucket: str | None,
-    persona_id: int | None,
+    persona_ids: Collection[int] | None,
 ) -> dict[_Key, dict[_StatementKey, _StatementSums]]:
-    """People's latest verdict on each statement, counted per (persona, bucket, statement, role, verdict)."""
-    if not quarters:
+    """People's latest verdict on each statement, counted per (persona, bucket, statement, role, verdict);
+    `persona_ids` None: every persona."""
+    if not quarters or (persona_ids is not None and not persona_ids):
         return {}
     scope = [Feedback.workspace_id == workspace_id]
-    if persona_id is not None:
-        scope.append(Feedback.persona_id == persona_id)
+    if persona_ids is not None:
+        scope.append(Feedback.persona_id.in_(sorted(persona_ids)))
     labelled = (
         select(
             Feedback.id.label("id"),
@@ -877,25 +878,34 @@ def load_evidence(
     record = quarters_on_record(session, workspace_id)
     previous = period.previous()
     span = quarters_between(min([*record, previous.first]), max([*record, period.last]))
+    only = None if persona_id is None else [persona_id]
     by_quarter, quarter_sources = _view_sums(session, workspace_id, span, None, persona_id)
-    statements_by_quarter = _statement_sums(session, workspace_id, span, None, persona_id)
+    history = [q for q in span if q <= period.last]
+    # Last validated needs a quarter's statement agreement only where the fit alone would validate it: read the
+    # statements of those (persona, quarter) pairs (and of a single-quarter period), not of every quarter.
+    candidates = {
+        (pid, label)
+        for (pid, label), sums in by_quarter.items()
+        if label in {q.label for q in history} and _judge(sums, (), rules)[3] is Verdict.VALIDATED
+    }
+    single = len(period.quarters) == 1
+    if single:
+        wanted = sorted({period.first, *(q for q in history if any(label == q.label for _, label in candidates))})
+        statements_by_quarter = _statement_sums(session, workspace_id, wanted, None, only)
+    else:
+        wanted = [q for q in history if any(label == q.label for _, label in candidates)]
+        ids = {pid for pid, _ in candidates} if persona_id is None else {persona_id} & {p for p, _ in candidates}
+        statements_by_quarter = _statement_sums(session, workspace_id, wanted, None, ids)
 
-    def bucketed(
-        quarters: Sequence[Quarter], label: str
-    ) -> tuple[
-        Mapping[_Key, Mapping[str, _RoleSums]],
-        Mapping[_Key, Mapping[str, int]],
-        Mapping[_Key, Mapping[_StatementKey, _StatementSums]],
-    ]:
-        if len(quarters) == 1:  # a single quarter is one of the per-quarter buckets already read
-            return by_quarter, quarter_sources, statements_by_quarter
-        sums, sources = _view_sums(session, workspace_id, quarters, label, persona_id)
-        return sums, sources, _statement_sums(session, workspace_id, quarters, label, persona_id)
-
-    period_sums, period_sources, period_statements = bucketed(period.quarters, period.label)
-    previous_sums, _, _ = (
-        bucketed(previous.quarters, previous.label) if len(previous.quarters) > 1 else (by_quarter, {}, {})
-    )
+    if single:  # a single quarter is one of the per-quarter buckets already read
+        period_sums, period_sources, period_statements = by_quarter, quarter_sources, statements_by_quarter
+    else:
+        period_sums, period_sources = _view_sums(session, workspace_id, period.quarters, period.label, persona_id)
+        period_statements = _statement_sums(session, workspace_id, period.quarters, period.label, only)
+    if len(previous.quarters) == 1:
+        previous_sums: Mapping[_Key, Mapping[str, _RoleSums]] = by_quarter
+    else:
+        previous_sums, _ = _view_sums(session, workspace_id, previous.quarters, previous.label, persona_id)
 
     with_views = {pid for (pid, bucket) in period_sums if bucket == period.label}
     persona_query = select(
@@ -909,7 +919,6 @@ def load_evidence(
     rows = list(session.execute(persona_query.order_by(Persona.name_folded, Persona.id)))
 
     trend_labels = tuple(q.label for q in record)
-    history = [q for q in span if q <= period.last]
     personas: list[PersonaEvidence] = []
     for row in rows:
         key = (row.id, period.label)
@@ -921,7 +930,7 @@ def load_evidence(
         validated = None
         for quarter in reversed(history):
             q_key = (row.id, quarter.label)
-            if q_key not in by_quarter:
+            if q_key not in candidates:
                 continue
             q_statements = _statements(row.id, statements_by_quarter.get(q_key, {}), rules.min_group)
             if _judge(by_quarter[q_key], q_statements, rules)[3] is Verdict.VALIDATED:

@@ -150,6 +150,7 @@ def test_a_range_counts_a_person_once_across_its_quarters(sessions: sessionmaker
     assert mary.fit.mean == pytest.approx(3.2)
     assert mary.period == Period(parse_period("2026-Q3").first, parse_period("2026-Q4").last)
     assert mary.previous.n == 3 and mary.previous.mean == pytest.approx(13 / 3), "Q1..Q2 of the same length"
+    assert mary.last_validated == date(2026, 6, 30), "the latest validated quarter, whatever the period's length"
 
 
 def test_one_persona_only(sessions: sessionmaker[Session]) -> None:
