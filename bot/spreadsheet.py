@@ -238,7 +238,7 @@ def _summary_row(cells: _Cells, p: PersonaEvidence) -> list[Any]:
         cells.text(p.name, bold=True),
         cells.text(p.status),
         cells.verdict(p.verdict),
-        cells.number(p.people) if p.people >= group else cells.text(f"fewer than {group}"),
+        cells.number(p.people) if p.people == 0 or p.people >= group else cells.text(f"fewer than {group}"),
         *_fit_cells(cells, p.fit, group),
         cells.number(p.fit.margin, FMT_MEAN),
         *roles,
