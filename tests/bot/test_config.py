@@ -76,3 +76,12 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
     assert settings.slack_bot_token == "xoxb-from-file"
     assert settings.report_channel == "C0ENV"
     assert settings.log_level == "DEBUG"
+
+
+def test_min_group_size_applies_only_with_anonymous_ratings() -> None:
+    assert Settings.from_env({}).min_group_size == 3
+    assert Settings.from_env({}).evidence_rules.min_group == 1, "named ratings: every group is shown"
+    anonymous = Settings.from_env({"ANONYMOUS_RATINGS": "true", "MIN_GROUP_SIZE": "5"})
+    assert anonymous.evidence_rules.min_group == 5
+    with pytest.raises(SettingsError):
+        Settings.from_env({"MIN_GROUP_SIZE": "0"})
