@@ -171,8 +171,30 @@ def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def open_csv(source: Path | str | bytes) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and a row iterator, streaming from a path (or reading bytes/text), `,` or `;` sniffed."""
+class CsvRows:
+    """The data rows of an open CSV file (an iterator); `close()` releases the file, started or not."""
+
+    def __init__(self, stream: io.TextIOBase, delimiter: str) -> None:
+        self._stream = stream
+        self._reader = csv.reader(stream, delimiter=delimiter)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self._reader)
+        except UnicodeDecodeError:
+            raise FileError("the file isn't UTF-8 text; export it as CSV (UTF-8)") from None
+        except csv.Error as error:
+            raise FileError(f"the file isn't valid CSV ({error})") from None
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def open_csv(source: Path | str | bytes) -> tuple[list[str], CsvRows]:
+    """The header and the rows, streaming from a path (or reading bytes/text), `,` or `;` sniffed. Close the rows."""
     stream: io.TextIOBase
     if isinstance(source, Path):
         try:
@@ -190,24 +212,14 @@ def open_csv(source: Path | str | bytes) -> tuple[list[str], Iterator[list[str]]
     try:
         first = stream.readline()
     except UnicodeDecodeError:
+        stream.close()
         raise FileError("the file isn't UTF-8 text; export it as CSV (UTF-8)") from None
     if not first.strip():
         stream.close()
         raise FileError("the file is empty; it needs a header line naming its columns")
     delimiter = sniff_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
-
-    def rows() -> Iterator[list[str]]:
-        try:
-            yield from csv.reader(stream, delimiter=delimiter)
-        except UnicodeDecodeError:
-            raise FileError("the file isn't UTF-8 text; export it as CSV (UTF-8)") from None
-        except csv.Error as error:
-            raise FileError(f"the file isn't valid CSV ({error})") from None
-        finally:
-            stream.close()
-
-    return [h.strip() for h in header], rows()
+    return [h.strip() for h in header], CsvRows(stream, delimiter)
 
 
 def read_map_file(path: Path) -> dict[str, str]:

@@ -120,18 +120,16 @@ class OutcomesService:
         FileError (one line) when the file can't be used at all: not CSV, no deal id or persona column, a bad map.
         """
         header, rows = outcomes.open_csv(source)
-        columns: Columns = outcomes.resolve_columns(header, kind, preset, mapping)
-        importer = outcomes.import_deals if kind == "deals" else outcomes.import_campaigns
         try:
+            columns: Columns = outcomes.resolve_columns(header, kind, preset, mapping)
+            importer = outcomes.import_deals if kind == "deals" else outcomes.import_campaigns
             with self._sessions.begin() as s:
                 workspace_id = ensure_workspace(s, team_id).id
                 return importer(s, workspace_id, rows, columns, skip_bad=skip_bad)
         except RowsRejected as rejected:
             return rejected.report
         finally:
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
+            rows.close()
 
     # --- figures and signals ---------------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ def run_import(
             return importer(s, world.workspace_id, rows, columns, skip_bad=skip_bad)
     except RowsRejected as rejected:
         return rejected.report
+    finally:
+        rows.close()
 
 
 def deal_count(sessions: sessionmaker[Session], workspace_id: int) -> int:
