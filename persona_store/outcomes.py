@@ -281,6 +281,16 @@ def detect_preset(header: Sequence[str]) -> str | None:
     return best[1] if best and best[1] != "generic" else None
 
 
+def guess_kind(header: Sequence[str]) -> Kind:
+    """Campaign results when the header names a campaign and what was sent but no deal id; else deals."""
+    campaign = _match_aliases(header, GENERIC["campaigns"])
+    if all(f in campaign for f in REQUIRED_FIELDS["campaigns"]) and detect_preset(header) is None:
+        deal = _match_aliases(header, GENERIC["deals"])
+        if "deal_id" not in deal:
+            return "campaigns"
+    return "deals"
+
+
 def resolve_columns(
     header: Sequence[str], kind: Kind, preset: str | None = None, mapping: Mapping[str, str] | None = None
 ) -> Columns:
@@ -1253,6 +1263,7 @@ __all__ = [
     "StageShare",
     "Unmatched",
     "detect_preset",
+    "guess_kind",
     "import_campaigns",
     "import_deals",
     "latest_outcome_period",

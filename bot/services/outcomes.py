@@ -110,7 +110,7 @@ class OutcomesService:
         team_id: str,
         source: Path | bytes,
         *,
-        kind: Kind = "deals",
+        kind: Kind | None = "deals",
         preset: str | None = None,
         mapping: Mapping[str, str] | None = None,
         skip_bad: bool = False,
@@ -118,9 +118,12 @@ class OutcomesService:
         """Import one export in one transaction: all of it, or (with bad rows and no skip_bad) none of it.
 
         FileError (one line) when the file can't be used at all: not CSV, no deal id or persona column, a bad map.
+        `kind` None: told from the header (campaign results name a campaign and what was sent).
         """
         header, rows = outcomes.open_csv(source)
         try:
+            if kind is None:
+                kind = outcomes.guess_kind(header)
             columns: Columns = outcomes.resolve_columns(header, kind, preset, mapping)
             importer = outcomes.import_deals if kind == "deals" else outcomes.import_campaigns
             with self._sessions.begin() as s:
