@@ -359,11 +359,9 @@ class Deal(Base):
     """One CRM deal (opportunity) from an imported export; re-importing updates it by its CRM id."""
 
     __tablename__ = "deals"
-    __table_args__ = (
-        UniqueConstraint("workspace_id", "deal_key"),
-        Index("ix_deals_workspace_closed", "workspace_id", "closed_quarter", "persona_id"),
-        Index("ix_deals_workspace_created", "workspace_id", "created_quarter", "persona_id"),
-    )
+    # One index only: the unique key. Every figure is a scan of one workspace's deals (its prefix); more indexes
+    # made a 200,000-row import three times slower (bench/outcomes_import.py).
+    __table_args__ = (UniqueConstraint("workspace_id", "deal_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -380,7 +378,7 @@ class Deal(Base):
     closed_quarter: Mapped[str | None] = mapped_column(String(7))
     cycle_days: Mapped[int | None] = mapped_column(Integer)  # close date minus create date, for closed deals
     lost_reason: Mapped[str] = mapped_column(String(255), default="")
-    persona_id: Mapped[int | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"), index=True)
+    persona_id: Mapped[int | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"))
     persona_label: Mapped[str] = mapped_column(String(255), default="")  # the persona as the export named it
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -28,7 +28,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -172,18 +172,15 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 class CsvRows:
-    """The data rows of an open CSV file (an iterator); `close()` releases the file, started or not."""
+    """The data rows of an open CSV file (iterable once); `close()` releases the file, started or not."""
 
     def __init__(self, stream: io.TextIOBase, delimiter: str) -> None:
         self._stream = stream
         self._reader = csv.reader(stream, delimiter=delimiter)
 
     def __iter__(self) -> Iterator[list[str]]:
-        return self
-
-    def __next__(self) -> list[str]:
         try:
-            return next(self._reader)
+            yield from self._reader  # delegated in C: a Python __next__ per row cost a tenth of an import
         except UnicodeDecodeError:
             raise FileError("the file isn't UTF-8 text; export it as CSV (UTF-8)") from None
         except csv.Error as error:
@@ -614,6 +611,31 @@ def _quarter_label(day: date | None, cache: dict[tuple[int, int], str]) -> str |
     return label
 
 
+_DEAL_COLUMNS = ("workspace_id", "deal_key", *_DEAL_UPDATE)
+
+
+def _deal_upsert_sql(dialect: str, paramstyle: str) -> str:
+    """`INSERT … ON CONFLICT (workspace_id, deal_key) DO UPDATE`: the same SQL on SQLite and PostgreSQL.
+
+    Written once as text and run with the driver's executemany: for 200,000 rows SQLAlchemy's per-row parameter
+    processing cost more than the database did.
+    """
+    if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - persona-bot supports these two only
+        raise NotImplementedError(dialect)
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(_DEAL_COLUMNS)
+    marks = ", ".join(mark for _ in _DEAL_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _DEAL_UPDATE)
+    return (
+        f"INSERT INTO deals ({columns}) VALUES ({marks}) ON CONFLICT (workspace_id, deal_key) DO UPDATE SET {updates}"
+    )
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """How SQLAlchemy's SQLite DateTime stores a (UTC) value, so rows written here read back the same."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def import_deals(
     session: Session,
     workspace_id: int,
@@ -623,42 +645,73 @@ def import_deals(
     skip_bad: bool = False,
     first_line: int = 2,
 ) -> ImportReport:
-    """Store deal rows (line numbers count the header as line 1); RowsRejected when any is bad and not skip_bad."""
+    """Store deal rows (line numbers count the header as line 1); RowsRejected when any is bad and not skip_bad.
+
+    The loop is the hot path of a 200,000-row import: column positions, stage/outcome decisions, quarter labels
+    and persona matches are all looked up once per distinct value.
+    """
     report = ImportReport("deals", columns.preset)
     matcher = PersonaMatcher(persona_refs(session, workspace_id))
     unmatched = _Unmatched()
     before = _count(session, select(func.count()).select_from(Deal).where(Deal.workspace_id == workspace_id))
-    stmt = _upsert(session, Deal.__table__, ("workspace_id", "deal_key"), _DEAL_UPDATE)
-    idx = columns.index
-    get = columns.get
-    quarters: dict[tuple[int, int], str] = {}
-    batch: dict[str, dict[str, Any]] = {}
+    connection = session.connection()
+    dialect = connection.dialect
+    sql = _deal_upsert_sql(dialect.name, dialect.paramstyle)
+    as_text = dialect.name == "sqlite"  # SQLite stores dates as ISO text; psycopg takes date objects
     now = utcnow()
+    stamp: Any = _sqlite_datetime(now) if as_text else now
+    positions = {name: columns.index.get(name, -1) for name in DEAL_FIELDS}
+    i_id, i_name, i_stage, i_amount = positions["deal_id"], positions["name"], positions["stage"], positions["amount"]
+    i_created, i_closed, i_outcome = positions["created"], positions["closed"], positions["outcome"]
+    i_flag, i_reason, i_lost_stage = positions["is_closed"], positions["lost_reason"], positions["lost_stage"]
+    i_persona = positions["persona"]
+    width = max(positions.values()) + 1
+    pad = [""] * width
+    fates: dict[tuple[str, str, str, str], tuple[str, str]] = {}
+    quarters: dict[int, str] = {}
+    personas: dict[str, int | None] = {}
+    dates: dict[str, date | None] = {"": None}
+    batch: dict[str, tuple[Any, ...]] = {}
     writing = True
-    i_id = idx["deal_id"]
+    max_id, max_stage, max_name = TEXT_MAX["deal_id"], TEXT_MAX["stage"], TEXT_MAX["name"]
+    max_reason, max_persona = TEXT_MAX["lost_reason"], TEXT_MAX["persona"]
     for line, row in enumerate(rows, first_line):
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
+        if len(row) < width:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            row = [*row, *pad[len(row) :]]
         report.rows += 1
-        deal_id = row[i_id].strip() if i_id < len(row) else ""
-        problem: RowProblem | None = None
+        deal_id = row[i_id].strip()
+        created_text = row[i_created].strip() if i_created >= 0 else ""
+        closed_text = row[i_closed].strip() if i_closed >= 0 else ""
+        field_name = "deal id"
         try:
             if not deal_id:
                 raise _BadValue("is missing")
-            if len(deal_id) > TEXT_MAX["deal_id"]:
-                raise _BadValue(f"is longer than {TEXT_MAX['deal_id']} characters")
+            if len(deal_id) > max_id:
+                raise _BadValue(f"is longer than {max_id} characters")
             field_name = "amount"
-            amount = parse_amount(get(row, "amount"))
+            amount = parse_amount(row[i_amount].strip()) if i_amount >= 0 else None
             field_name = "created"
-            created = parse_date(get(row, "created"))
+            created = dates.get(created_text, _MISSING)
+            if created is _MISSING:
+                created = parse_date(created_text)
+                if len(dates) < 4096:
+                    dates[created_text] = created
             field_name = "closed"
-            closed = parse_date(get(row, "closed"))
+            closed = dates.get(closed_text, _MISSING)
+            if closed is _MISSING:
+                closed = parse_date(closed_text)
+                if len(dates) < 4096:
+                    dates[closed_text] = closed
+            problem = None
+            if created is not None and closed is not None and closed < created:
+                problem = RowProblem(line, "close date", closed_text, f"is before the create date {created}")
         except _BadValue as bad:
-            name = "deal id" if not deal_id or len(deal_id) > TEXT_MAX["deal_id"] else field_name
-            shown = deal_id if name == "deal id" else get(row, field_name)
-            problem = RowProblem(line, name.replace("_", " "), shown, str(bad))
-        if problem is None and created and closed and closed < created:
-            problem = RowProblem(line, "close date", get(row, "closed"), f"is before the create date {created}")
+            shown = {"deal id": deal_id, "created": created_text, "closed": closed_text}.get(field_name)
+            if shown is None:
+                shown = row[i_amount].strip()
+            problem = RowProblem(line, field_name, shown, str(bad))
         if problem is not None:
             report.problem_count += 1
             if len(report.problems) < MAX_PROBLEMS_KEPT:
@@ -670,44 +723,59 @@ def import_deals(
             continue
         if not writing:
             continue
-        stage = get(row, "stage")[: TEXT_MAX["stage"]]
-        outcome = decide_outcome(get(row, "outcome"), get(row, "is_closed"), stage)
-        lost_stage = ""
-        if outcome == LOST:
-            lost_stage = get(row, "lost_stage") or ("" if _closing_stage(stage) else stage)
-            lost_stage = lost_stage[: TEXT_MAX["lost_stage"]] or NO_STAGE
-        label = get(row, "persona")[: TEXT_MAX["persona"]]
-        persona_id: int | None = None
+        stage = row[i_stage].strip()[:max_stage] if i_stage >= 0 else ""
+        fate_key = (
+            row[i_outcome] if i_outcome >= 0 else "",
+            row[i_flag] if i_flag >= 0 else "",
+            stage,
+            row[i_lost_stage] if i_lost_stage >= 0 else "",
+        )
+        fate = fates.get(fate_key)
+        if fate is None:
+            fate = fates[fate_key] = _fate(*fate_key)
+        outcome, lost_stage = fate
+        label = row[i_persona].strip()[:max_persona]
         if label:
-            match = matcher.match(label)
-            persona_id = match.persona_id
+            if label in personas:
+                persona_id = personas[label]
+            else:
+                match = matcher.match(label)
+                persona_id = personas[label] = match.persona_id
             if persona_id is None:
-                unmatched.add(label, line, match.suggestions)
+                unmatched.add(label, line, matcher.match(label).suggestions)
         else:
+            persona_id = None
             report.without_persona += 1
         closed_on = closed if outcome != OPEN else None
+        created_q = closed_q = None
+        if created is not None:
+            q_key = created.year * 12 + created.month
+            created_q = quarters.get(q_key) or quarters.setdefault(q_key, quarter_of(created).label)
+        if closed_on is not None:
+            q_key = closed_on.year * 12 + closed_on.month
+            closed_q = quarters.get(q_key) or quarters.setdefault(q_key, quarter_of(closed_on).label)
         key = deal_id.casefold()
-        batch[key] = {
-            "workspace_id": workspace_id,
-            "deal_key": key,
-            "deal_id": deal_id,
-            "name": get(row, "name")[: TEXT_MAX["name"]],
-            "stage": stage,
-            "lost_stage": lost_stage,
-            "outcome": outcome,
-            "amount_cents": amount,
-            "created_on": created,
-            "closed_on": closed_on,
-            "created_quarter": _quarter_label(created, quarters),
-            "closed_quarter": _quarter_label(closed_on, quarters),
-            "cycle_days": (closed_on - created).days if closed_on and created else None,
-            "lost_reason": (get(row, "lost_reason")[: TEXT_MAX["lost_reason"]] if outcome == LOST else ""),
-            "persona_id": persona_id,
-            "persona_label": label,
-            "updated_at": now,
-        }
+        batch[key] = (
+            workspace_id,
+            key,
+            deal_id,
+            row[i_name].strip()[:max_name] if i_name >= 0 else "",
+            stage,
+            lost_stage,
+            outcome,
+            amount,
+            (created.isoformat() if as_text else created) if created is not None else None,
+            (closed_on.isoformat() if as_text else closed_on) if closed_on is not None else None,
+            created_q,
+            closed_q,
+            (closed_on - created).days if closed_on is not None and created is not None else None,
+            row[i_reason].strip()[:max_reason] if outcome == LOST and i_reason >= 0 else "",
+            persona_id,
+            label,
+            stamp,
+        )
         if len(batch) >= BATCH_SIZE:
-            session.execute(stmt, list(batch.values()))
+            connection.exec_driver_sql(sql, list(batch.values()))
             report.written += len(batch)
             batch = {}
     report.unmatched = unmatched.listed()
@@ -715,13 +783,25 @@ def import_deals(
     if not writing:
         raise RowsRejected(report)
     if batch:
-        session.execute(stmt, list(batch.values()))
+        connection.exec_driver_sql(sql, list(batch.values()))
         report.written += len(batch)
     after = _count(session, select(func.count()).select_from(Deal).where(Deal.workspace_id == workspace_id))
     report.new = after - before
     report.updated = report.written - report.new
     report.committed = True
     return report
+
+
+_MISSING: Any = object()
+
+
+def _fate(outcome_text: str, closed_text: str, stage: str, lost_stage_text: str) -> tuple[str, str]:
+    """(outcome, the stage a lost deal dropped off at) from the row's own words."""
+    outcome = decide_outcome(outcome_text, closed_text, stage)
+    if outcome != LOST:
+        return outcome, ""
+    lost_stage = lost_stage_text.strip() or ("" if _closing_stage(stage) else stage)
+    return outcome, lost_stage[: TEXT_MAX["lost_stage"]] or NO_STAGE
 
 
 def import_campaigns(

@@ -46,9 +46,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deals")),
         sa.UniqueConstraint("workspace_id", "deal_key", name=op.f("uq_deals_workspace_id_deal_key")),
     )
-    op.create_index("ix_deals_workspace_closed", "deals", ["workspace_id", "closed_quarter", "persona_id"])
-    op.create_index("ix_deals_workspace_created", "deals", ["workspace_id", "created_quarter", "persona_id"])
-    op.create_index(op.f("ix_deals_persona_id"), "deals", ["persona_id"])
     op.create_table(
         "campaign_results",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,7 +86,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("campaign_results")
-    op.drop_index("ix_deals_workspace_created", table_name="deals")
-    op.drop_index("ix_deals_workspace_closed", table_name="deals")
-    op.drop_index(op.f("ix_deals_persona_id"), table_name="deals")
     op.drop_table("deals")
