@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.outcomes_sheet import OutcomesSheet, build_outcomes_sheet
 from persona_store import aggregates, outcomes
 from persona_store.db import insert_ignore
 from persona_store.models import Effect, Persona, utcnow
@@ -166,6 +167,17 @@ class OutcomesService:
     def load_for_workspace(self, workspace_id: int, period: Period, now: datetime | None = None) -> OutcomesView:
         with self._sessions.begin() as s:
             return self._view(s, workspace_id, period, now or utcnow())
+
+    def sheet(
+        self, workspace_id: int, period: Period, report: aggregates.ReportData, now: datetime | None = None
+    ) -> OutcomesSheet | None:
+        """The workbook's Outcomes sheet for a built report (None when no outcomes were ever imported)."""
+        with self._sessions.begin() as s:
+            data = outcomes.load_outcomes(s, workspace_id, period)
+        if data.empty:
+            return None
+        fits = fit_inputs(report.personas)
+        return build_outcomes_sheet(data, fits, find_signals(fits, data), report)
 
     def persona_outcomes(
         self, team_id: str, persona: str | int, period: str | Period | Quarter | None = None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.render import render_part
+from bot.services.outcomes import OutcomesService
 from bot.spreadsheet import WorkbookText, write_report
 from persona_store import aggregates
 from persona_store.aggregates import Comment, ReportData, Verdict
@@ -135,6 +136,7 @@ class ReportService:
             self._comments(workspace_id, resolved),
             text,
             anonymous=anonymous,
+            outcomes=OutcomesService(self._sessions, self._settings).sheet(workspace_id, resolved, summary, now),
         )
         return Report(resolved, data, filename, headline(summary), False, summary, latest)
 
