@@ -1306,6 +1306,19 @@ def load_outcomes(session: Session, workspace_id: int, period: Period) -> Outcom
     )
 
 
+def persona_win_counts(session: Session, workspace_id: int, persona_id: int, labels: Sequence[str]) -> tuple[int, int]:
+    """(won, won + lost) for one persona's deals closed in `labels`: one small query, for the card's line."""
+    won, closed = session.execute(
+        select(func.coalesce(func.sum(case((Deal.outcome == WON, 1), else_=0)), 0), func.count()).where(
+            Deal.workspace_id == workspace_id,
+            Deal.persona_id == persona_id,
+            Deal.closed_quarter.in_(list(labels)),
+            Deal.outcome.in_((WON, LOST)),
+        )
+    ).one()
+    return int(won), int(closed)
+
+
 def latest_outcome_period(session: Session, workspace_id: int) -> Period | None:
     """The latest quarter in which a deal closed or a campaign ran (None without outcome data)."""
     closed = [

@@ -19,6 +19,7 @@ from bot.services.home import HomeView
 PERSONAS_SHOWN = 10
 FEEDBACK_SHOWN = 5
 REVIEWS_SHOWN = 10
+SIGNALS_SHOWN = 5
 
 
 def build_home(view: HomeView) -> dict[str, Any]:
@@ -33,6 +34,9 @@ def build_home(view: HomeView) -> dict[str, Any]:
     ]
     if view.due_reviews:
         blocks += [divider(), mrkdwn_section(render_part("home", "reviews", view.due_reviews, REVIEWS_SHOWN))]
+    if view.outcome_signals:
+        shown = view.outcome_signals[:SIGNALS_SHOWN]
+        blocks += [divider(), mrkdwn_section(render_part("outcomes", "home_signals", shown, view.outcome_period))]
     if view.is_manager:
         blocks += _manager(view)
     return View(type="home", blocks=blocks).to_dict()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.outcomes import OutcomesService
 from persona_store.home import (
     DueReview,
     PendingCheckin,
@@ -22,6 +23,7 @@ from persona_store.home import (
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.quarters import current_quarter
 from persona_store.roster import get_member
+from persona_store.signals import Signal
 from persona_store.workspaces import ensure_workspace
 
 
@@ -38,6 +40,8 @@ class HomeView:
     recent_feedback: tuple[RecentFeedback, ...]
     due_reviews: tuple[DueReview, ...]
     fit: QuarterFit | None = None
+    outcome_signals: tuple[Signal, ...] = ()  # on the personas this person owns (bot.services.outcomes)
+    outcome_period: str = ""
 
     @property
     def is_owner(self) -> bool:
@@ -61,7 +65,7 @@ class HomeService:
                     Persona.workspace_id == workspace.id, Persona.status == PersonaStatus.ACTIVE.value
                 )
             )
-            return HomeView(
+            view = HomeView(
                 user_id=user_id,
                 now=now,
                 quarter=quarter,
@@ -72,3 +76,12 @@ class HomeService:
                 due_reviews=tuple(due_reviews(s, workspace.id, user_id, self._settings.review_after_days, now)),
                 fit=quarter_fit(s, workspace.id, now, self._settings.review_after_days) if is_manager else None,
             )
+            owns = s.scalar(
+                select(Persona.id).where(Persona.workspace_id == workspace.id, Persona.owner == user_id).limit(1)
+            )
+        if owns is None:
+            return view
+        period, signals = OutcomesService(self._sessions, self._settings).owner_signals(team_id, user_id)
+        if not signals or period is None:
+            return view
+        return replace(view, outcome_signals=tuple(signals), outcome_period=period.label)

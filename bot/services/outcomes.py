@@ -6,7 +6,7 @@ persona only); imports are for managers and admins. `persona_outcomes` is what `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -200,20 +200,35 @@ class OutcomesService:
         signals = [sig for sig in find_signals(fits, data) if sig.persona_id == persona_id]
         return PersonaResults(resolved, data.previous_period, figures, fits.get(persona_id), signals, verdict)
 
-    def owner_signals(self, team_id: str, user_id: str, period: Period | None = None) -> tuple[Period, list[Signal]]:
-        """Signals on the personas `user_id` owns (for the owner's part of Home)."""
-        resolved = self.resolve_period(team_id, period)
-        view = self.load(team_id, resolved)
+    def owner_signals(
+        self, team_id: str, user_id: str, period: Period | None = None
+    ) -> tuple[Period | None, list[Signal]]:
+        """Signals on the personas `user_id` owns (for the owner's part of Home); cheap when nothing was imported."""
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
             owned = set(
                 s.scalars(select(Persona.id).where(Persona.workspace_id == workspace_id, Persona.owner == user_id))
             )
+            resolved = period or outcomes.latest_outcome_period(s, workspace_id)
+        if resolved is None or not owned:
+            return resolved, []
+        view = self.load_for_workspace(workspace_id, resolved)
         return resolved, [sig for sig in view.signals if sig.persona_id in owned]
 
     def persona_signals(self, workspace_id: int, persona_id: int, period: Period) -> list[Signal]:
         """Signals on one persona (for its owner's review digest)."""
         return self.load_for_workspace(workspace_id, period).signals_for(persona_id)
+
+    def review_signals(
+        self, workspace_id: int, persona_ids: Sequence[int]
+    ) -> tuple[str, dict[int, list[Signal]]] | None:
+        """(period, persona id -> signals) for review digests, in the latest quarter a deal closed (None: no data)."""
+        with self._sessions.begin() as s:
+            period = outcomes.latest_outcome_period(s, workspace_id)
+        if period is None:
+            return None
+        view = self.load_for_workspace(workspace_id, period)
+        return period.label, {pid: view.signals_for(pid) for pid in persona_ids}
 
     def card_line(self, team_id: str, persona_id: int) -> tuple[str, float | None, int] | None:
         """(period, win rate, closed deals) for the public card, only when OUTCOMES_ON_CARD allows it."""
@@ -224,10 +239,10 @@ class OutcomesService:
             period = outcomes.latest_outcome_period(s, workspace_id)
             if period is None:
                 return None
-            figures = outcomes.load_outcomes(s, workspace_id, period).for_persona(persona_id)
-        if figures is None or figures.deals.closed == 0:
+            won, closed = outcomes.persona_win_counts(s, workspace_id, persona_id, period.labels)
+        if closed == 0:
             return None
-        return period.label, figures.deals.win_rate, figures.deals.closed
+        return period.label, won / closed, closed
 
 
 def _find_persona(s: Session, workspace_id: int, persona: str | int) -> int | None:
