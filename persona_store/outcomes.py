@@ -614,7 +614,7 @@ def _quarter_label(day: date | None, cache: dict[tuple[int, int], str]) -> str |
 _DEAL_COLUMNS = ("workspace_id", "deal_key", *_DEAL_UPDATE)
 
 
-def _deal_upsert_sql(dialect: str, paramstyle: str) -> str:
+def _deal_upsert_sql(dialect: str, paramstyle: str, rows: int = 1) -> str:
     """`INSERT … ON CONFLICT (workspace_id, deal_key) DO UPDATE`: the same SQL on SQLite and PostgreSQL.
 
     Written once as text and run with the driver's executemany: for 200,000 rows SQLAlchemy's per-row parameter
@@ -623,11 +623,15 @@ def _deal_upsert_sql(dialect: str, paramstyle: str) -> str:
     if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - persona-bot supports these two only
         raise NotImplementedError(dialect)
     mark = "?" if paramstyle == "qmark" else "%s"
+    distinct = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"  # null-safe "differs"
     columns = ", ".join(_DEAL_COLUMNS)
-    marks = ", ".join(mark for _ in _DEAL_COLUMNS)
+    marks = ", ".join(f"({', '.join(mark for _ in _DEAL_COLUMNS)})" for _ in range(rows))
     updates = ", ".join(f"{c} = excluded.{c}" for c in _DEAL_UPDATE)
+    # A row the export repeats unchanged is left alone: re-importing the same file rewrites nothing.
+    changed = " OR ".join(f"deals.{c} {distinct} excluded.{c}" for c in _DEAL_UPDATE if c != "updated_at")
     return (
-        f"INSERT INTO deals ({columns}) VALUES ({marks}) ON CONFLICT (workspace_id, deal_key) DO UPDATE SET {updates}"
+        f"INSERT INTO deals ({columns}) VALUES {marks} "
+        f"ON CONFLICT (workspace_id, deal_key) DO UPDATE SET {updates} WHERE {changed}"
     )
 
 
@@ -657,6 +661,12 @@ def import_deals(
     connection = session.connection()
     dialect = connection.dialect
     sql = _deal_upsert_sql(dialect.name, dialect.paramstyle)
+
+    def flush(values: list[tuple[Any, ...]]) -> None:
+        # The driver's executemany on both (psycopg pipelines it). Multi-row VALUES statements were measured
+        # slower on psycopg: building each 8,500-parameter statement cost more CPU than the round trips saved.
+        connection.exec_driver_sql(sql, values)
+
     as_text = dialect.name == "sqlite"  # SQLite stores dates as ISO text; psycopg takes date objects
     now = utcnow()
     stamp: Any = _sqlite_datetime(now) if as_text else now
@@ -775,7 +785,7 @@ def import_deals(
             stamp,
         )
         if len(batch) >= BATCH_SIZE:
-            connection.exec_driver_sql(sql, list(batch.values()))
+            flush(list(batch.values()))
             report.written += len(batch)
             batch = {}
     report.unmatched = unmatched.listed()
@@ -783,7 +793,7 @@ def import_deals(
     if not writing:
         raise RowsRejected(report)
     if batch:
-        connection.exec_driver_sql(sql, list(batch.values()))
+        flush(list(batch.values()))
         report.written += len(batch)
     after = _count(session, select(func.count()).select_from(Deal).where(Deal.workspace_id == workspace_id))
     report.new = after - before
