@@ -601,20 +601,10 @@ class _Unmatched:
         return found
 
 
-def _quarter_label(day: date | None, cache: dict[tuple[int, int], str]) -> str | None:
-    if day is None:
-        return None
-    key = (day.year, day.month)
-    label = cache.get(key)
-    if label is None:
-        label = cache[key] = quarter_of(day).label
-    return label
-
-
 _DEAL_COLUMNS = ("workspace_id", "deal_key", *_DEAL_UPDATE)
 
 
-def _deal_upsert_sql(dialect: str, paramstyle: str, rows: int = 1) -> str:
+def _deal_upsert_sql(dialect: str, paramstyle: str) -> str:
     """`INSERT … ON CONFLICT (workspace_id, deal_key) DO UPDATE`: the same SQL on SQLite and PostgreSQL.
 
     Written once as text and run with the driver's executemany: for 200,000 rows SQLAlchemy's per-row parameter
@@ -625,7 +615,7 @@ def _deal_upsert_sql(dialect: str, paramstyle: str, rows: int = 1) -> str:
     mark = "?" if paramstyle == "qmark" else "%s"
     distinct = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"  # null-safe "differs"
     columns = ", ".join(_DEAL_COLUMNS)
-    marks = ", ".join(f"({', '.join(mark for _ in _DEAL_COLUMNS)})" for _ in range(rows))
+    marks = "(" + ", ".join(mark for _ in _DEAL_COLUMNS) + ")"
     updates = ", ".join(f"{c} = excluded.{c}" for c in _DEAL_UPDATE)
     # A row the export repeats unchanged is left alone: re-importing the same file rewrites nothing.
     changed = " OR ".join(f"deals.{c} {distinct} excluded.{c}" for c in _DEAL_UPDATE if c != "updated_at")

@@ -75,7 +75,12 @@ def import_shared_file(services: Services, client: WebClient, shared: SharedFile
     try:
         if not services.outcomes.claim_file(shared.team_id, file_id):
             return  # Slack retried the event, or the same file came twice: imported once
-        info = file_info(client, file_id)
+        try:
+            info = file_info(client, file_id)
+        except SlackApiError:
+            log.warning("files.info failed for a shared file", exc_info=True, extra={"team": shared.team_id})
+            _say(client, shared.channel_id, "file_failed", "your file")
+            return
         if info.user_id != shared.user_id or shared.channel_id not in info.ims:
             log.warning("ignored a file not shared by its sender in the bot's DM", extra={"team": shared.team_id})
             return

@@ -163,3 +163,12 @@ def test_a_file_over_the_size_cap_is_not_downloaded(standin: SlackStandin, tmp_p
             assert standin.downloads() == []
         finally:
             client.close()
+
+
+def test_when_slack_wont_describe_the_file_the_sender_is_told(e2e: E2E) -> None:
+    seed(e2e)
+    shared = e2e.standin.add_file(STANDIN_TEAM, MANAGER, "deals.csv", b"deal_id,persona\n")
+    e2e.standin.fail("files.info", status=200, error="file_not_found")
+    share(e2e, MANAGER, shared.file_id)
+    assert wait_for_summary(e2e, MANAGER, "couldn't download your file")
+    assert e2e.standin.downloads() == [] and deals(e2e) == 0
