@@ -711,7 +711,7 @@ def import_deals(
             shown = {"deal id": deal_id, "created": created_text, "closed": closed_text}.get(field_name)
             if shown is None:
                 shown = row[i_amount].strip()
-            problem = RowProblem(line, field_name, shown, str(bad))
+            problem = RowProblem(line, _SHOWN_FIELD.get(field_name, field_name), shown, str(bad))
         if problem is not None:
             report.problem_count += 1
             if len(report.problems) < MAX_PROBLEMS_KEPT:
@@ -793,6 +793,7 @@ def import_deals(
 
 
 _MISSING: Any = object()
+_SHOWN_FIELD = {"created": "create date", "closed": "close date"}  # how people name the columns
 
 
 def _fate(outcome_text: str, closed_text: str, stage: str, lost_stage_text: str) -> tuple[str, str]:

@@ -130,7 +130,7 @@ def test_bad_rows_mean_nothing_is_imported_and_the_lines_are_named(e2e: E2E) -> 
     shared = e2e.standin.add_file(STANDIN_TEAM, MANAGER, "bad.csv", content)
     share(e2e, MANAGER, shared.file_id)
     answer = wait_for_summary(e2e, MANAGER, "Nothing imported from bad.csv")[0]
-    assert "line 3: closed “tomorrow” isn't a date" in answer
+    assert "line 3: close date “tomorrow” isn't a date" in answer
     assert deals(e2e) == 0
 
 

@@ -119,7 +119,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(
     assert not report.committed and report.problem_count == 3
     assert [p.sentence() for p in report.problems] == [
         "line 2502: amount “lots” isn't an amount (write it like 12500.00)",
-        "line 2602: created “2026-13-45” isn't a date (write it like 2026-03-31)",
+        "line 2602: create date “2026-13-45” isn't a date (write it like 2026-03-31)",
         "line 2702: close date “2026-08-01” is before the create date 2026-08-05",
     ]
     assert deal_count(sessions, world.workspace_id) == 0  # the first batch was rolled back too
