@@ -15,7 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.persona import build_text
 from bot.config import Settings
-from bot.listeners import actions, checkins, commands, feedback, home, installs, personas_admin, reviews
+from bot.listeners import actions, checkins, commands, feedback, home, installs, outcomes, personas_admin, reviews
 from bot.request_log import describe_request, note
 from bot.services import Services
 
@@ -55,7 +55,8 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
     )
     app.use(_describe)
     app.error(_handle_error)
-    for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reviews):
+    # outcomes last: its catch-all `message` listener must not shadow another module's message listeners.
+    for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reviews, outcomes):
         module.register(app, services)
     return app
 

@@ -130,6 +130,8 @@ class Settings:
     background_threads: int = 4
     log_level: str = "INFO"
     port: int = 3000
+    outcomes_on_card: bool = False
+    outcomes_max_file_mb: int = 20
 
     @property
     def evidence_rules(self) -> EvidenceRules:
@@ -190,6 +192,8 @@ class Settings:
             background_threads=_int(env, "PERSONA_BOT_BACKGROUND_THREADS", 4, minimum=1),
             log_level=(text("LOG_LEVEL") or "INFO").upper(),
             port=_int(env, "PORT", 3000, minimum=0),
+            outcomes_on_card=_bool(env, "OUTCOMES_ON_CARD", False),
+            outcomes_max_file_mb=_int(env, "OUTCOMES_MAX_FILE_MB", 20, minimum=1),
         )
 
     @property

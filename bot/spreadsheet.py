@@ -551,6 +551,7 @@ def write_report(
     *,
     anonymous: bool = False,
     on_sheet: Callable[[str], None] | None = None,
+    outcomes: Any = None,  # a bot.outcomes_sheet.OutcomesSheet: adds the Outcomes sheet
 ) -> bytes:
     """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once."""
     wb = Workbook(write_only=True)
@@ -569,6 +570,12 @@ def write_report(
         if on_sheet is not None:
             on_sheet(name)
         write(sheets[name])
+    if outcomes is not None:
+        from bot.outcomes_sheet import write_outcomes_sheet
+
+        if on_sheet is not None:
+            on_sheet("Outcomes")
+        write_outcomes_sheet(wb.create_sheet("Outcomes"), outcomes)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -352,3 +353,50 @@ slack_oauth_states = Table(
     Column("state", String(200), nullable=False),
     Column("expire_at", DateTime, nullable=False),
 )
+
+
+class Deal(Base):
+    """One CRM deal (opportunity) from an imported export; re-importing updates it by its CRM id."""
+
+    __tablename__ = "deals"
+    # One index only: the unique key. Every figure is a scan of one workspace's deals (its prefix); more indexes
+    # made a 200,000-row import three times slower (bench/outcomes_import.py).
+    __table_args__ = (UniqueConstraint("workspace_id", "deal_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    deal_key: Mapped[str] = mapped_column(String(128))  # the CRM id, case-folded: what references match
+    deal_id: Mapped[str] = mapped_column(String(128))  # the CRM id as exported
+    name: Mapped[str] = mapped_column(String(255), default="")
+    stage: Mapped[str] = mapped_column(String(120), default="")
+    lost_stage: Mapped[str] = mapped_column(String(120), default="")  # for a lost deal: where it dropped off
+    outcome: Mapped[str] = mapped_column(String(8))  # won | lost | open
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    created_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_quarter: Mapped[str | None] = mapped_column(String(7))
+    closed_quarter: Mapped[str | None] = mapped_column(String(7))
+    cycle_days: Mapped[int | None] = mapped_column(Integer)  # close date minus create date, for closed deals
+    lost_reason: Mapped[str] = mapped_column(String(255), default="")
+    persona_id: Mapped[int | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"))
+    persona_label: Mapped[str] = mapped_column(String(255), default="")  # the persona as the export named it
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CampaignResult(Base):
+    """One campaign's results for one persona in one quarter, from an imported export."""
+
+    __tablename__ = "campaign_results"
+    __table_args__ = (UniqueConstraint("workspace_id", "campaign_key", "persona_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    campaign_key: Mapped[str] = mapped_column(String(255))  # case-folded name
+    campaign: Mapped[str] = mapped_column(String(255))
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(7))  # a quarter label, "2026-Q3"
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    clicked: Mapped[int] = mapped_column(Integer, default=0)
+    converted: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

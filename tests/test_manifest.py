@@ -38,6 +38,7 @@ SCOPES_BY_METHOD = {
     "users_info": "users:read",
     "users_list": "users:read",
     "files_upload_v2": "files:write",
+    "files_info": "files:read",
 }
 
 
@@ -102,6 +103,8 @@ def test_every_declared_shortcut_is_handled(app: App, standin: SlackStandin) -> 
 def test_every_subscribed_event_is_handled(app: App) -> None:
     for event_type in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
         event: dict[str, Any] = {"type": event_type, "user": "U0REP", "tab": "home", "event_ts": "1.0"}
+        if event_type.startswith("message."):  # subscriptions name message events by channel type
+            event.update(type="message", channel_type=event_type.partition(".")[2], channel="D0REP", text="hi")
         if event_type == "tokens_revoked":
             event["tokens"] = {"bot": ["UBOT"]}
         body = json.dumps(

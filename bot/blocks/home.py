@@ -20,6 +20,7 @@ PERSONAS_SHOWN = 10
 FEEDBACK_SHOWN = 5
 REVIEWS_SHOWN = 10
 OWNED_SHOWN = 10
+SIGNALS_SHOWN = 5
 
 
 def build_home(view: HomeView) -> dict[str, Any]:
@@ -34,6 +35,9 @@ def build_home(view: HomeView) -> dict[str, Any]:
     ]
     if view.owned:
         blocks += _owner(view)
+    if view.outcome_signals:
+        shown = view.outcome_signals[:SIGNALS_SHOWN]
+        blocks += [divider(), mrkdwn_section(render_part("outcomes", "home_signals", shown, view.outcome_period))]
     if view.is_manager:
         blocks += _manager(view)
     return View(type="home", blocks=blocks).to_dict()

@@ -26,10 +26,23 @@ CARD_SECTIONS = (
 )
 
 
-def build_card(card: PersonaCard, *, shared_by: str | None = None, with_actions: bool = True) -> list[dict[str, Any]]:
-    """The persona card. Shared copies carry who shared them and no buttons."""
+def build_card(
+    card: PersonaCard,
+    *,
+    shared_by: str | None = None,
+    with_actions: bool = True,
+    outcome: tuple[str, float | None, int] | None = None,
+) -> list[dict[str, Any]]:
+    """The persona card. Shared copies carry who shared them and no buttons.
+
+    `outcome` (period, win rate, closed deals): the one outcome line a card may show, when OUTCOMES_ON_CARD allows.
+    """
     # Cards are looked up far more often than personas change: render each version once, hand out fresh copies.
     blocks: list[dict[str, Any]] = json.loads(_card_json(card, shared_by, with_actions))
+    if outcome is not None:
+        line = to_dicts([context(render_part("outcomes", "card_line", *outcome))])
+        at = next((i for i, b in enumerate(blocks) if b.get("type") == "actions"), len(blocks))
+        blocks[at:at] = line
     return blocks
 
 

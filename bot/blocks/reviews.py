@@ -45,6 +45,11 @@ def build_review_dm(request: ReviewRequest, after_days: int) -> list[dict[str, A
         mrkdwn_section(render_part("reviews", "fit", digest)),
         mrkdwn_section(render_part("reviews", "mismatches", digest)),
         mrkdwn_section(render_part("reviews", "missing", digest)),
+        *(
+            [mrkdwn_section(render_part("outcomes", "digest_signals", request.signals, request.signals_period))]
+            if request.signals
+            else []
+        ),
         context(render_part("reviews", "footer", digest)),
         actions(
             [

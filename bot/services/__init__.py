@@ -13,6 +13,7 @@ from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
 from bot.services.installs import InstallService
 from bot.services.lookup import LookupService
+from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import PersonaAdminService
 from bot.services.reports import ReportService
 from bot.services.reviews import ReviewService
@@ -33,6 +34,7 @@ class Services:
     feedback: FeedbackService
     home: HomeService
     installs: InstallService
+    outcomes: OutcomesService
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
@@ -48,4 +50,5 @@ class Services:
             feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings),
             installs=InstallService(sessions),
+            outcomes=OutcomesService(sessions, settings),
         )

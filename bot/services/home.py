@@ -6,18 +6,20 @@ Every figure on it (fit, verdicts, response rate, review due, last validated) is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.outcomes import OutcomesService
 from persona_store.evidence import VERDICT_ORDER, Evidence, PersonaEvidence, ResponseRate, Verdict, load_evidence
 from persona_store.home import PendingCheckin, RecentFeedback, pending_checkin, recent_feedback
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.quarters import Period, current_quarter
 from persona_store.roster import get_member
+from persona_store.signals import Signal
 from persona_store.workspaces import ensure_workspace
 
 # Which verdicts a manager should look at first.
@@ -43,6 +45,8 @@ class HomeView:
     recent_feedback: tuple[RecentFeedback, ...]
     evidence: Evidence | None = None
     owned: tuple[PersonaEvidence, ...] = field(default_factory=tuple)
+    outcome_signals: tuple[Signal, ...] = ()  # on the personas this person owns (bot.services.outcomes)
+    outcome_period: str = ""
 
     @property
     def is_owner(self) -> bool:
@@ -100,7 +104,7 @@ class HomeService:
                 if is_manager or owns
                 else None
             )
-            return HomeView(
+            view = HomeView(
                 user_id=user_id,
                 now=now,
                 quarter=period.label,
@@ -111,3 +115,9 @@ class HomeService:
                 evidence=data,
                 owned=tuple(p for p in data.active if p.owner == user_id) if data else (),
             )
+        if not owns:
+            return view
+        outcome_period, signals = OutcomesService(self._sessions, self._settings).owner_signals(team_id, user_id)
+        if not signals or outcome_period is None:
+            return view
+        return replace(view, outcome_signals=tuple(signals), outcome_period=outcome_period.label)

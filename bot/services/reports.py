@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.evidence_text import rule_sentences
 from bot.render import render_part
+from bot.services.outcomes import OutcomesService
 from bot.spreadsheet import WorkbookText, write_report
 from persona_store import evidence, report_rows
 from persona_store.evidence import Evidence, EvidenceRules, Verdict
@@ -130,6 +131,7 @@ class ReportService:
             self._comments(workspace_id, resolved),
             text,
             anonymous=anonymous,
+            outcomes=OutcomesService(self._sessions, self._settings).sheet(workspace_id, resolved, data, now),
         )
         return Report(resolved, workbook, filename, headline(data), False, data, responses, latest)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import may_edit
 from persona_store.evidence import last_reviewed
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
@@ -28,6 +30,7 @@ from persona_store.reviews import (
     review_key,
     take_review_request,
 )
+from persona_store.signals import Signal
 from persona_store.workspaces import ensure_workspace
 
 RETIRE_NOTE = "Retired in the six-monthly review"
@@ -45,6 +48,8 @@ class ReviewRequest:
     key: str
     reviewed_at: datetime
     digest: ReviewDigest
+    signals: tuple[Signal, ...] = ()  # outcome signals on this persona, beside the digest (bot.services.outcomes)
+    signals_period: str = ""
 
 
 class ReviewStatus(StrEnum):
@@ -67,6 +72,21 @@ class ReviewAnswer:
 class ReviewClaim:
     token: str
     abandoned_at: datetime | None = None  # set when an expired claim was taken over: see `persona_store.Claim`
+
+
+def with_signals(
+    sessions: sessionmaker[Session], settings: Settings, workspace_id: int, requests: list[ReviewRequest]
+) -> list[ReviewRequest]:
+    """The requests with the outcome signals on their personas (loaded once for all of them)."""
+    if not requests:
+        return requests
+    found = OutcomesService(sessions, settings).review_signals(workspace_id, [r.persona_id for r in requests])
+    if found is None:
+        return requests
+    period, signals = found
+    return [
+        dataclasses.replace(r, signals=tuple(signals.get(r.persona_id, ())), signals_period=period) for r in requests
+    ]
 
 
 class ReviewService:
@@ -97,7 +117,8 @@ class ReviewService:
                         digest=review_digest(s, workspace.id, persona.id, now, self._settings.evidence_rules),
                     )
                 )
-            return requests
+            workspace_id = workspace.id
+        return with_signals(self._sessions, self._settings, workspace_id, requests)
 
     def claim(self, team_id: str, request: ReviewRequest, now: datetime) -> str | None:
         """Commit a claim before the DM is sent: a token for exactly one caller per persona and cycle, else None."""

@@ -18,7 +18,9 @@ Answers chosen to match Slack's documentation (or, where it is silent, observed 
   `include_all_metadata`; `channel_not_found` for a channel the token's workspace has no part in (not one of its
   users' DMs, never opened or posted to), `invalid_cursor`, `invalid_limit`, `invalid_ts_oldest`/`invalid_ts_latest`;
 - files.completeUploadExternal with an unknown or never-uploaded file -> `file_not_found`, a bad channel ->
-  `invalid_channel`; oauth.v2.access -> `invalid_client_id`, `bad_client_secret`, `invalid_code` (codes are
+  `invalid_channel`; files.info for a file of another workspace or none -> `file_not_found`; a file's
+  `url_private` answers its bytes to the workspace's bot token (Bearer) and, like Slack, an HTML sign-in page to
+  anyone else; oauth.v2.access -> `invalid_client_id`, `bad_client_secret`, `invalid_code` (codes are
   single-use), `bad_redirect_uri`;
 - response_url: HTTP 404 `used_url` after 5 posts, 404 `expired_url` after 30 minutes, 404 `no_service` for an
   unknown URL, 400 `invalid_blocks` / `no_text` / `invalid_payload`; refused posts do not count as uses.
@@ -54,7 +56,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.blocks.limits import VIEW_MAX_BYTES, Problem, find_block_problems, find_view_problems, view_size
 
-__all__ = ["Call", "ResponsePost", "SlackStandin", "Upload"]
+__all__ = ["Call", "Download", "ResponsePost", "SharedFile", "SlackStandin", "Upload"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -118,6 +120,30 @@ class Upload:
     channel_id: str | None
     initial_comment: str | None
     thread_ts: str | None
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file a person shared in Slack (set up with `add_file`), as files.info describes it."""
+
+    file_id: str
+    team_id: str
+    user_id: str
+    filename: str
+    content: bytes
+    mimetype: str
+    filetype: str
+    channel_id: str | None  # where it was shared: a DM (D…) lands in `ims`, a channel in `channels`
+    created: int
+
+
+@dataclass(frozen=True)
+class Download:
+    """One GET of a file's url_private: whether the token was the file's workspace's, and the status answered."""
+
+    file_id: str
+    authorized: bool
+    status: int
 
 
 @dataclass
@@ -374,6 +400,7 @@ class SlackStandin:
         self._faults: dict[str, deque[_Fault]] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._latency: dict[str, float] = {}
+        self._files: dict[str, SharedFile] = {}
         self._clear_recordings()
 
     def _clear_recordings(self) -> None:
@@ -389,6 +416,7 @@ class SlackStandin:
         self._last_view_by_user: dict[str | None, str] = {}
         self._homes: dict[tuple[str, str], dict[str, Any]] = {}
         self._open_dms: set[tuple[str, str]] = set()
+        self._downloads: list[Download] = []
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -508,6 +536,37 @@ class SlackStandin:
                 is_bot=is_bot,
                 email=email,
             )
+
+    def add_file(
+        self,
+        team_id: str,
+        user_id: str,
+        filename: str,
+        content: bytes,
+        *,
+        channel_id: str | None = None,
+        mimetype: str = "text/csv",
+        filetype: str = "csv",
+    ) -> SharedFile:
+        """A file `user_id` shared (by default in their DM with the bot); files.info and url_private serve it."""
+        with self._lock:
+            shared = SharedFile(
+                file_id=self._new_id("F"),
+                team_id=team_id,
+                user_id=user_id,
+                filename=filename,
+                content=content,
+                mimetype=mimetype,
+                filetype=filetype,
+                channel_id=channel_id if channel_id is not None else self.dm_channel_id(user_id),
+                created=int(time.time()),
+            )
+            self._files[shared.file_id] = shared
+        return shared
+
+    def downloads(self) -> list[Download]:
+        with self._lock:
+            return list(self._downloads)
 
     def set_channel_error(self, channel: str, error: str | None) -> None:
         """Make posts to `channel` answer `error` (e.g. is_archived, not_in_channel); None undoes it."""
@@ -738,6 +797,8 @@ class SlackStandin:
             return self._response_post(path[len("/response/") :], body)
         if verb == "POST" and path.startswith("/upload/"):
             return self._upload(path[len("/upload/") :], body)
+        if verb == "GET" and path.startswith("/files-pri/"):
+            return self._download(path[len("/files-pri/") :], headers)
         return _text_reply(404, "not_found")
 
     def _api(self, method: str, query: str, headers: Message, body: bytes) -> _Reply:
@@ -884,6 +945,21 @@ class SlackStandin:
             else:  # ephemeral is the default for response_url posts
                 message["user"] = entry.user_id
                 self._ephemerals.append(message)
+
+    def _download(self, rest: str, headers: Message) -> _Reply:
+        """url_private: the bytes for the file's workspace's bot token; Slack's sign-in page for anyone else."""
+        token, _basic = _credentials(headers.get("Authorization"))
+        file_id = rest.split("/", 1)[0].rpartition("-")[2]
+        with self._lock:
+            shared = self._files.get(file_id)
+            if shared is None:
+                self._downloads.append(Download(file_id, False, 404))
+                return _text_reply(404, "file_not_found")
+            authorized = bool(token) and token not in self._revoked and self._tokens.get(token or "") == shared.team_id
+            self._downloads.append(Download(file_id, authorized, 200))
+        if not authorized:
+            return _Reply(200, b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html; charset=utf-8")
+        return _Reply(200, shared.content, shared.mimetype)
 
     def _upload(self, file_id: str, body: bytes) -> _Reply:
         with self._lock:
@@ -1353,6 +1429,35 @@ class SlackStandin:
             answer.append({"id": found.file_id, "title": title, "name": found.filename, "size": len(found.content)})
         return {"files": answer}
 
+    def _files_info(self, ctx: _Context) -> dict[str, Any]:
+        shared = self._files.get(ctx.required("file"))
+        if shared is None or shared.team_id != ctx.team.team_id:
+            raise _Refusal("file_not_found")
+        url = f"{self.base_url}/files-pri/{shared.team_id}-{shared.file_id}/{shared.filename}"
+        where = shared.channel_id
+        return {
+            "file": {
+                "id": shared.file_id,
+                "created": shared.created,
+                "timestamp": shared.created,
+                "name": shared.filename,
+                "title": shared.filename,
+                "mimetype": shared.mimetype,
+                "filetype": shared.filetype,
+                "user": shared.user_id,
+                "user_team": shared.team_id,
+                "mode": "hosted",
+                "is_external": False,
+                "size": len(shared.content),
+                "url_private": url,
+                "url_private_download": f"{url}?download=1",
+                "channels": [where] if where and where.startswith("C") else [],
+                "groups": [where] if where and where.startswith("G") else [],
+                "ims": [where] if where and where.startswith("D") else [],
+            },
+            "comments": [],
+        }
+
     def _oauth_v2_access(self, ctx: _Context) -> dict[str, Any]:
         client_id, client_secret = ctx.basic_auth or (ctx.text("client_id"), ctx.text("client_secret"))
         if client_id != self.client_id:
@@ -1409,6 +1514,7 @@ _METHODS: dict[str, Callable[[SlackStandin, _Context], dict[str, Any]]] = {
     "users.list": SlackStandin._users_list,
     "files.getUploadURLExternal": SlackStandin._files_get_upload_url_external,
     "files.completeUploadExternal": SlackStandin._files_complete_upload_external,
+    "files.info": SlackStandin._files_info,
     "oauth.v2.access": SlackStandin._oauth_v2_access,
 }
 _BLOCK_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
