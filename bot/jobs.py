@@ -74,7 +74,7 @@ def _fanout(ctx: JobContext, team_id: str, items: list[Outgoing]) -> DeliveryRep
     if not items:
         return DeliveryReport()
     client = ctx.slack.for_team(team_id)
-    limit = ctx.settings.checkin_max_reminders
+    limit = ctx.checkins.reminder_cap(team_id)
 
     def message(item: Outgoing) -> dict[str, Any]:
         return build_checkin_message(item, reminder_limit=limit)

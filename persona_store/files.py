@@ -433,6 +433,9 @@ def persona_file_format(filename: str) -> Literal["yaml", "json"]:
 
 # --- roster --------------------------------------------------------------------------------------------------
 
+# The roster file with optional columns, separators and role aliases is persona_store/roster_file.py.
+read_text_source = _read_source
+
 
 def parse_roster_csv(path_or_text: str | Path, *, filename: str | None = None) -> list[RosterEntry]:
     """Every rep in a roster CSV, or FileError naming each bad line and field."""

@@ -56,8 +56,10 @@ def quarter_start(label: str) -> date:
     return date(year, 3 * (quarter - 1) + 1, 1)
 
 
-def business_day_on_or_after(day: date) -> date:
-    while day.weekday() >= 5:
+def business_day_on_or_after(day: date, quiet_days: Iterable[date] = ()) -> date:
+    """`day`, or the first Monday-to-Friday after it that is not one of `quiet_days` (holidays)."""
+    quiet = set(quiet_days)
+    while day.weekday() >= 5 or day in quiet:
         day += timedelta(days=1)
     return day
 
@@ -89,6 +91,8 @@ class RoundPlan:
     open_hour: int = 10
     reminder_days: tuple[int, ...] = (3, 7)
     close_day: int = 14
+    # Holidays: nobody is invited or reminded on one; it moves to the next business day that isn't quiet.
+    quiet_days: frozenset[date] = frozenset()
 
     @classmethod
     def for_quarter(
@@ -102,13 +106,13 @@ class RoundPlan:
         return self.due_date - timedelta(days=self.close_day - 1)
 
     def invite_at(self, zone: str) -> datetime:
-        """When a rep in `zone` gets the round's DM."""
-        return local_time_to_utc(self.day_one, self.open_hour, zone)
+        """When a rep in `zone` gets the round's DM (after any quiet days that begin the round)."""
+        return local_time_to_utc(business_day_on_or_after(self.day_one, self.quiet_days), self.open_hour, zone)
 
     def reminder_at(self, number: int, zone: str) -> datetime:
         """When reminder `number` (1-based) is due for a rep in `zone`."""
         day = self.day_one + timedelta(days=self.reminder_days[number - 1] - 1)
-        return local_time_to_utc(business_day_on_or_after(day), self.open_hour, zone)
+        return local_time_to_utc(business_day_on_or_after(day, self.quiet_days), self.open_hour, zone)
 
     def reminders_due(self, zone: str, now: datetime) -> int:
         """How many of the round's reminders have come due for a rep in `zone` by `now`."""
@@ -124,7 +128,16 @@ class RoundPlan:
         return datetime.combine(self.day_one, time(0), tzinfo=UTC) - EARLIEST_OFFSET
 
 
-def next_local_morning(now: datetime, zone: str, hour: int) -> datetime:
-    """`hour`:00 tomorrow in `zone` (for "Remind me tomorrow"), rolled forward past a weekend."""
+def next_local_morning(now: datetime, zone: str, hour: int, quiet_days: Iterable[date] = ()) -> datetime:
+    """`hour`:00 tomorrow in `zone` (for "Remind me tomorrow"), rolled forward past a weekend and quiet days."""
     local_today = now.astimezone(ZoneInfo(zone)).date()
-    return local_time_to_utc(business_day_on_or_after(local_today + timedelta(days=1)), hour, zone)
+    return local_time_to_utc(business_day_on_or_after(local_today + timedelta(days=1), quiet_days), hour, zone)
+
+
+def round_due_in_quarter(label: str, cadence: str, every: int) -> bool:
+    """Whether the clock opens a round in this quarter: every quarter, or every N months when N is a whole number
+    of quarters (6 months: Q1 and Q3). Weekly and sub-quarter cadences open one round per quarter (see README)."""
+    if cadence != "months" or every % 3 != 0:
+        return True
+    year, quarter = parse_quarter(label)
+    return (year * 4 + quarter - 1) % (every // 3) == 0

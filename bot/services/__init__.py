@@ -16,6 +16,8 @@ from bot.services.lookup import LookupService
 from bot.services.personas_admin import PersonaAdminService
 from bot.services.reports import ReportService
 from bot.services.reviews import ReviewService
+from bot.services.roster import RosterService
+from bot.services.settings import SettingsService
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Services:
     feedback: FeedbackService
     home: HomeService
     installs: InstallService
+    roster: RosterService
+    workspace_settings: SettingsService
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
@@ -48,4 +52,6 @@ class Services:
             feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings),
             installs=InstallService(sessions),
+            roster=RosterService(sessions, settings),
+            workspace_settings=SettingsService(sessions, settings),
         )
