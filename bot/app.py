@@ -16,6 +16,8 @@ from slack_sdk.webhook import WebhookClient
 from bot.blocks.persona import build_text
 from bot.config import Settings
 from bot.listeners import actions, checkins, commands, feedback, home, installs, personas_admin, reports, reviews
+from bot.listeners import roster as roster_listeners
+from bot.listeners import settings as settings_listeners
 from bot.request_log import describe_request, note
 from bot.services import Services
 
@@ -57,6 +59,8 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
     app.error(_handle_error)
     for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reports, reviews):
         module.register(app, services)
+    for extra in (roster_listeners, settings_listeners):
+        extra.register(app, services)
     return app
 
 

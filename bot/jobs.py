@@ -32,6 +32,7 @@ from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
 from bot.config import Settings
 from bot.listeners.reports import upload_report
 from bot.review_jobs import reconcile_reviews
+from bot.roster_sync import reconcile_roster
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
 from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
@@ -242,6 +243,8 @@ def reconcile_checkins(ctx: JobContext, team_id: str) -> None:
 
 # Six-monthly persona reviews (bot/review_jobs.py): DM owners whose personas are due, once per review cycle.
 register_step(reconcile_reviews)
+# The roster (bot/roster_sync.py): linked user groups and channels kept in sync, Slack profiles re-read.
+register_step(reconcile_roster)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from persona_store.files import FileError
-from persona_store.roster import RosterChange
+from persona_store.roster import ProfileFacts, RosterChange
 from persona_store.roster_file import RosterRow
 
 # Scope each method needs, for the "add the … scope" hint.
@@ -22,6 +22,7 @@ SCOPES = {
     "users.lookupByEmail": "users:read.email",
     "users.info": "users:read",
     "usergroups.users.list": "usergroups:read",
+    "usergroups.list": "usergroups:read",
     "conversations.members": "channels:read and groups:read",
 }
 PAGE = 200
@@ -125,6 +126,19 @@ class SlackDirectory:
             raise DirectoryError(slack_reason("usergroups.users.list", error)) from None
         return [str(u) for u in answer.get("users") or []]
 
+    def group_by_handle(self, handle: str) -> str:
+        """The id (`S…`) of the user group with this handle (`sales-team`, without the @)."""
+        try:
+            answer = self._need().usergroups_list()
+        except SlackApiError as error:
+            raise DirectoryError(slack_reason("usergroups.list", error)) from None
+        except SlackClientError as error:
+            raise DirectoryError(slack_reason("usergroups.list", error)) from None
+        for group in answer.get("usergroups") or []:
+            if str(group.get("handle") or "").casefold() == handle.casefold():
+                return str(group["id"])
+        raise DirectoryError(f"Slack has no user group @{handle}")
+
     def channel_members(self, channel_id: str) -> list[str]:
         """User ids in a channel (every page)."""
         members: list[str] = []
@@ -145,6 +159,10 @@ class SlackDirectory:
             cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return members
+
+    def looked_up(self) -> list[ProfileFacts]:
+        """What the profiles read so far said (never a new call), for the roster to remember."""
+        return [ProfileFacts(p.user_id, p.deleted, p.timezone) for p in self._profiles.values() if p is not None]
 
     def deleted_among(self, user_ids: Iterable[str]) -> set[str]:
         """Of these users, those whose profiles (already looked up; never a new call) say deactivated."""

@@ -184,6 +184,7 @@ class RosterMember(Base):
     is_observer: Mapped[bool] = mapped_column(Boolean, default=False)
     # Slack said the account is deactivated (users.info `deleted`), when we last looked.
     slack_deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
+    slack_checked_at: Mapped[datetime | None] = mapped_column(default=None)  # the profile was last read then
     # The user group or channel that brought this person in (kept in sync by the clock); None: added by hand.
     link_id: Mapped[int | None] = mapped_column(ForeignKey("roster_links.id", ondelete="SET NULL"), index=True)
 

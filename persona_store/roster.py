@@ -48,6 +48,15 @@ class RosterChange:
 
 
 @dataclass(frozen=True)
+class ProfileFacts:
+    """What Slack's profile said about a person when we read it."""
+
+    slack_user_id: str
+    deleted: bool
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
 class MemberDiff:
     """One person's change: `kind` is added, updated, reactivated or deactivated; fields map to (before, after)."""
 
@@ -238,16 +247,38 @@ def is_manager(session: Session, workspace_id: int, user_id: str) -> bool:
 
 
 def record_slack_profile(
-    session: Session, workspace_id: int, user_id: str, *, deleted: bool, now: datetime | None = None
+    session: Session,
+    workspace_id: int,
+    user_id: str,
+    *,
+    deleted: bool,
+    timezone: str | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Remember whether Slack says the person's account is deactivated (for the admin's Home)."""
+    """Remember what Slack's profile says: deactivated or not (for the admin's Home), and its time zone for a
+    member who has none."""
     member = get_member(session, workspace_id, user_id)
     if member is None:
         return
+    now = now or utcnow()
+    member.slack_checked_at = now
     if deleted and member.slack_deactivated_at is None:
-        member.slack_deactivated_at = now or utcnow()
+        member.slack_deactivated_at = now
     elif not deleted:
         member.slack_deactivated_at = None
+    if timezone and not member.timezone:
+        member.timezone = timezone
+
+
+def profiles_to_check(session: Session, workspace_id: int, limit: int) -> list[str]:
+    """Active members whose Slack profile was read longest ago (never first), at most `limit`."""
+    query = (
+        select(RosterMember.slack_user_id)
+        .where(RosterMember.workspace_id == workspace_id, RosterMember.active.is_(True))
+        .order_by(RosterMember.slack_checked_at.is_not(None), RosterMember.slack_checked_at, RosterMember.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 # --- linked user groups and channels --------------------------------------------------------------------------

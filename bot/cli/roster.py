@@ -17,7 +17,7 @@ from bot.roster_directory import DirectoryError, SlackDirectory, resolve_rows
 from bot.services.roster import NotOnRoster
 from bot.slack_clients import SlackUnavailable
 from persona_store.files import FileError
-from persona_store.roster import MemberDiff, RosterChange, RosterSummary
+from persona_store.roster import MemberDiff, ProfileFacts, RosterChange, RosterSummary
 from persona_store.roster_file import (
     RosterRow,
     is_email,
@@ -43,13 +43,15 @@ def _directory(runtime: Runtime, team_id: str) -> SlackDirectory:
         raise CLIError(f"can't reach Slack for this workspace: {error}") from None
 
 
-def _resolve(runtime: Runtime, team_id: str, rows: Sequence[RosterRow]) -> tuple[list[RosterChange], set[str]]:
+def _resolve(
+    runtime: Runtime, team_id: str, rows: Sequence[RosterRow]
+) -> tuple[list[RosterChange], list[ProfileFacts]]:
     directory = _directory(runtime, team_id)
     try:
         changes = resolve_rows(rows, directory, runtime.services.roster.known_ids(team_id))
     except DirectoryError as error:
         raise CLIError(str(error)) from None
-    return changes, directory.deleted_among(c.slack_user_id for c in changes)
+    return changes, directory.looked_up()
 
 
 def _summary_line(summary: RosterSummary) -> str:
@@ -95,10 +97,9 @@ def roster_import(runtime: Runtime, file: Path, replace: bool, dry_run: bool) ->
     timezone. An empty cell keeps what the roster says. All or nothing."""
     rows = parse_roster_file(file)
     team_id = runtime.team_id()
-    changes, deleted = _resolve(runtime, team_id, rows)
-    summary = runtime.services.roster.apply(
-        team_id, changes, replace=replace, dry_run=dry_run, deleted_in_slack=deleted
-    )
+    changes, profiles = _resolve(runtime, team_id, rows)
+    summary = runtime.services.roster.apply(team_id, changes, replace=replace, dry_run=dry_run, profiles=profiles)
+    deleted = {p.slack_user_id for p in profiles if p.deleted}
     if dry_run:
         for diff in summary.diffs:
             click.echo(_diff_line(diff))
@@ -205,8 +206,8 @@ def roster_add(
         RosterRow(r.line, r.slack_user_id, r.email, name, parsed_role, manager, observer, zone)
         for r in _person_rows(people)
     ]
-    changes, deleted = _resolve(runtime, team_id, rows)
-    summary = runtime.services.roster.apply(team_id, changes, deleted_in_slack=deleted)
+    changes, profiles = _resolve(runtime, team_id, rows)
+    summary = runtime.services.roster.apply(team_id, changes, profiles=profiles)
     for diff in summary.diffs:
         click.echo(_diff_line(diff))
     click.echo(f"roster: {_summary_line(summary)}")

@@ -21,7 +21,7 @@ from persona_store.home import (
 )
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.quarters import current_quarter
-from persona_store.roster import get_member
+from persona_store.roster import RosterHealth, get_member, roster_health
 from persona_store.workspaces import ensure_workspace
 
 
@@ -38,6 +38,7 @@ class HomeView:
     recent_feedback: tuple[RecentFeedback, ...]
     due_reviews: tuple[DueReview, ...]
     fit: QuarterFit | None = None
+    roster: RosterHealth | None = None  # admins only: roster counts and problems
 
     @property
     def is_owner(self) -> bool:
@@ -71,4 +72,5 @@ class HomeService:
                 recent_feedback=tuple(recent_feedback(s, workspace.id, user_id)),
                 due_reviews=tuple(due_reviews(s, workspace.id, user_id, self._settings.review_after_days, now)),
                 fit=quarter_fit(s, workspace.id, now, self._settings.review_after_days) if is_manager else None,
+                roster=roster_health(s, workspace.id) if self._settings.is_admin(user_id) else None,
             )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from persona_store import roster as store
 from persona_store.models import RosterLink, RosterMember, utcnow
-from persona_store.roster import RosterChange, RosterHealth, RosterSummary
+from persona_store.roster import ProfileFacts, RosterChange, RosterHealth, RosterSummary
 from persona_store.workspaces import ensure_workspace
 
 __all__ = ["LinkInfo", "MemberInfo", "NotOnRoster", "RosterService"]
@@ -82,6 +82,10 @@ class RosterService:
     def _workspace_id(self, s: Session, team_id: str) -> int:
         return ensure_workspace(s, team_id).id
 
+    def may_manage(self, team_id: str, user_id: str) -> bool:
+        """Who may change the roster and the settings in Slack: persona-bot admins."""
+        return self._settings.is_admin(user_id)
+
     # --- reading ----------------------------------------------------------------------------------------------
 
     def members(self, team_id: str, include_inactive: bool = False) -> list[MemberInfo]:
@@ -113,22 +117,39 @@ class RosterService:
         *,
         replace: bool = False,
         dry_run: bool = False,
-        deleted_in_slack: Iterable[str] = (),
+        profiles: Iterable[ProfileFacts] = (),
     ) -> RosterSummary:
         """Merge `changes` into the roster (`replace`: deactivate everyone missing). `dry_run` works out the same
-        summary and diff and writes nothing. `deleted_in_slack` are people Slack says are deactivated."""
+        summary and diff and writes nothing. `profiles`: what Slack said about people looked up on the way."""
         s = self._sessions()
         try:
             with s.begin():
                 ws = self._workspace_id(s, team_id)
-                summary = store.apply_changes(s, ws, changes, self._clock(), replace=replace)
-                for user_id in {c.slack_user_id for c in changes}:
-                    store.record_slack_profile(s, ws, user_id, deleted=user_id in set(deleted_in_slack))
+                now = self._clock()
+                summary = store.apply_changes(s, ws, changes, now, replace=replace)
+                for facts in profiles:
+                    store.record_slack_profile(
+                        s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, now=now
+                    )
                 if dry_run:
                     s.rollback()
             return summary
         finally:
             s.close()
+
+    def record_profiles(self, team_id: str, profiles: Iterable[ProfileFacts]) -> None:
+        """Remember what Slack's profiles say (deactivated, time zone) for members already on the roster."""
+        with self._sessions.begin() as s:
+            ws = self._workspace_id(s, team_id)
+            now = self._clock()
+            for facts in profiles:
+                store.record_slack_profile(
+                    s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, now=now
+                )
+
+    def profiles_to_check(self, team_id: str, limit: int) -> list[str]:
+        with self._sessions.begin() as s:
+            return store.profiles_to_check(s, self._workspace_id(s, team_id), limit)
 
     def update(
         self,
@@ -180,11 +201,7 @@ class RosterService:
             return store.remove_link(s, self._workspace_id(s, team_id), link_id)
 
     def sync_link(
-        self,
-        team_id: str,
-        link_id: int,
-        members: Sequence[RosterChange],
-        deleted_in_slack: Iterable[str] = (),
+        self, team_id: str, link_id: int, members: Sequence[RosterChange], profiles: Iterable[ProfileFacts] = ()
     ) -> RosterSummary | None:
         """Make the link's people match its current members: newcomers added with its role (people already on the
         roster keep theirs), those who left deactivated. None when the link was removed meanwhile."""
@@ -203,10 +220,13 @@ class RosterService:
                 elif not member.active and member.link_id == link.id:  # left the group earlier and came back
                     changes.append(RosterChange(c.slack_user_id, link_id=link.id))
                 # anyone else keeps what the roster says (taken off by hand: they stay off)
-            summary = store.apply_changes(s, ws, changes, now, replace_link=link.id)
-            gone = set(deleted_in_slack)
-            for c in members:
-                store.record_slack_profile(s, ws, c.slack_user_id, deleted=c.slack_user_id in gone, now=now)
+            listed = {c.slack_user_id for c in members}
+            keep = [RosterChange(u) for u, m in known.items() if m.link_id == link.id and m.active and u in listed]
+            summary = store.apply_changes(s, ws, [*changes, *keep], now, replace_link=link.id)
+            for facts in profiles:
+                store.record_slack_profile(
+                    s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, now=now
+                )
             link.synced_at, link.last_error = now, None
             return summary
 

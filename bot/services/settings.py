@@ -39,6 +39,10 @@ class SettingsService:
         self._settings = settings
         self._clock = clock
 
+    def may_change(self, team_id: str, user_id: str) -> bool:
+        """Who may change the workspace's settings: persona-bot admins."""
+        return self._settings.is_admin(user_id)
+
     def defaults(self) -> WorkspaceSettings:
         return self._settings.workspace_defaults()
 

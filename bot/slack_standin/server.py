@@ -21,7 +21,8 @@ Answers chosen to match Slack's documentation (or, where it is silent, observed 
   `invalid_channel`; oauth.v2.access -> `invalid_client_id`, `bad_client_secret`, `invalid_code` (codes are
   single-use), `bad_redirect_uri`;
 - users.lookupByEmail: `users_not_found` for an address no user of the workspace has (deactivated users are found,
-  with `deleted: true`), `invalid_email` for text without an `@`; usergroups.users.list: `no_such_subteam`
+  with `deleted: true`), `invalid_email` for text without an `@`; usergroups.list lists the groups added with
+  `add_usergroup`; usergroups.users.list: `no_such_subteam`
   for an unknown group; conversations.members (paginated like users.list): `channel_not_found`; a missing
   scope is injected with `fail(method, 200, "missing_scope")`;
 - response_url: HTTP 404 `used_url` after 5 posts, 404 `expired_url` after 30 minutes, 404 `no_service` for an
@@ -1332,6 +1333,15 @@ class SlackStandin:
                 return {"user": self._user_object(user)}
         raise _Refusal("users_not_found")
 
+    def _usergroups_list(self, ctx: _Context) -> dict[str, Any]:
+        groups = self._usergroups.get(ctx.team.team_id, {})
+        return {
+            "usergroups": [
+                {"id": gid, "team_id": ctx.team.team_id, "handle": handle, "name": handle, "user_count": len(members)}
+                for gid, (handle, members) in groups.items()
+            ]
+        }
+
     def _usergroups_users_list(self, ctx: _Context) -> dict[str, Any]:
         group = self._usergroups.get(ctx.team.team_id, {}).get(ctx.text("usergroup") or "")
         if group is None:
@@ -1460,6 +1470,7 @@ _METHODS: dict[str, Callable[[SlackStandin, _Context], dict[str, Any]]] = {
     "users.info": SlackStandin._users_info,
     "users.list": SlackStandin._users_list,
     "users.lookupByEmail": SlackStandin._users_lookup_by_email,
+    "usergroups.list": SlackStandin._usergroups_list,
     "usergroups.users.list": SlackStandin._usergroups_users_list,
     "conversations.members": SlackStandin._conversations_members,
     "files.getUploadURLExternal": SlackStandin._files_get_upload_url_external,

@@ -45,6 +45,7 @@ def upgrade() -> None:
     with op.batch_alter_table("roster_members", schema=None) as batch_op:
         batch_op.add_column(sa.Column("is_observer", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("slack_deactivated_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("slack_checked_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("link_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_roster_members_link_id"), ["link_id"], unique=False)
         batch_op.create_foreign_key(
@@ -101,6 +102,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_roster_members_link_id_roster_links"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_roster_members_link_id"))
         batch_op.drop_column("link_id")
+        batch_op.drop_column("slack_checked_at")
         batch_op.drop_column("slack_deactivated_at")
         batch_op.drop_column("is_observer")
     with op.batch_alter_table("roster_links", schema=None) as batch_op:
