@@ -7,13 +7,13 @@ with one line for a person, saying what to fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from persona_store.files import FileError
+from persona_store.files import OWNER_EMAIL_PATTERN, FileError, PersonaSpec
 from persona_store.roster import ProfileFacts, RosterChange
 from persona_store.roster_file import RosterRow
 
@@ -70,7 +70,9 @@ def _person(user: dict[str, object]) -> SlackPerson:
 class SlackDirectory:
     """One workspace's people, looked up through its Web API client (None: no Slack, e.g. an offline CLI)."""
 
-    def __init__(self, client: WebClient | None) -> None:
+    def __init__(self, client: WebClient | Callable[[], WebClient] | None) -> None:
+        """`client` may be a factory, called on the first lookup (the CLI reaches Slack only when it must); it
+        raises DirectoryError when Slack can't be used."""
         self._client = client
         self._profiles: dict[str, SlackPerson | None] = {}
 
@@ -81,6 +83,8 @@ class SlackDirectory:
     def _need(self) -> WebClient:
         if self._client is None:
             raise DirectoryError("this needs Slack: set SLACK_BOT_TOKEN (or install the app) first")
+        if not isinstance(self._client, WebClient):
+            self._client = self._client()
         return self._client
 
     def by_email(self, email: str) -> SlackPerson:
@@ -219,3 +223,25 @@ def resolve_rows(rows: Sequence[RosterRow], directory: SlackDirectory, known: se
     if problems:
         raise FileError(problems)
     return changes
+
+
+def resolve_owner_emails(specs: Sequence[PersonaSpec], directory: SlackDirectory) -> list[PersonaSpec]:
+    """Personas whose owner is an email get the Slack user with that email; FileError lists every one Slack
+    doesn't know (a missing scope or no Slack at all is one line)."""
+    problems: list[str] = []
+    out: list[PersonaSpec] = []
+    for index, spec in enumerate(specs, start=1):
+        if spec.owner is None or not OWNER_EMAIL_PATTERN.match(spec.owner):
+            out.append(spec)
+            continue
+        if not directory.available:
+            raise FileError("owners given as emails are looked up in Slack: set SLACK_BOT_TOKEN, or give Slack ids")
+        try:
+            out.append(replace(spec, owner=directory.by_email(spec.owner).user_id))
+        except DirectoryError as error:
+            if "no Slack user" not in str(error):
+                raise FileError(str(error)) from None
+            problems.append(f"persona {index} ({spec.name}): owner: {error}")
+    if problems:
+        raise FileError(problems)
+    return out

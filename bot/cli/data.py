@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
+from bot.cli.roster import slack_directory
+from bot.roster_directory import resolve_owner_emails
 from persona_store import db
 from persona_store.files import dump_persona_file, parse_persona_file
 from persona_store.personas import export_personas, import_personas, list_personas
@@ -43,6 +45,7 @@ def personas_group() -> None:
 def personas_import(runtime: Runtime, file: Path) -> None:
     """Import personas from a YAML or JSON file (all or nothing)."""
     specs = parse_persona_file(file)
+    specs = resolve_owner_emails(specs, slack_directory(runtime, runtime.team_id()))
     workspace_id = runtime.workspace_id()
     with runtime.sessions.begin() as s:
         summary = import_personas(s, workspace_id, specs, author="import")

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.roster_directory import DirectoryError, SlackDirectory, resolve_rows
@@ -33,20 +35,27 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
-def _directory(runtime: Runtime, team_id: str) -> SlackDirectory:
-    """Slack for this workspace when a token is configured; without one, ids work and emails are refused."""
+def slack_directory(runtime: Runtime, team_id: str) -> SlackDirectory:
+    """Slack for this workspace when a token is configured (reached on the first lookup only); without one, ids
+    work and emails are refused."""
     if not (runtime.settings.slack_bot_token or runtime.settings.oauth_enabled):
         return SlackDirectory(None)
-    try:
-        return SlackDirectory(runtime.slack_clients.for_team(team_id))
-    except SlackUnavailable as error:
-        raise CLIError(f"can't reach Slack for this workspace: {error}") from None
+
+    def client() -> WebClient:
+        try:
+            return runtime.slack_clients.for_team(team_id)
+        except SlackUnavailable as error:
+            raise DirectoryError(f"can't reach Slack for this workspace: {error}") from None
+        except (SlackClientError, OSError) as error:  # Slack unreachable (a URLError is an OSError)
+            raise DirectoryError(f"can't reach Slack ({type(error).__name__}); try again in a minute") from None
+
+    return SlackDirectory(client)
 
 
 def _resolve(
     runtime: Runtime, team_id: str, rows: Sequence[RosterRow]
 ) -> tuple[list[RosterChange], list[ProfileFacts]]:
-    directory = _directory(runtime, team_id)
+    directory = slack_directory(runtime, team_id)
     try:
         changes = resolve_rows(rows, directory, runtime.services.roster.known_ids(team_id))
     except DirectoryError as error:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.cli import cli
 from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory, upgrade
-from persona_store.models import RosterMember
+from persona_store.models import Persona, RosterMember
 from persona_store.workspaces import ensure_workspace
 
 TEAM = "T0ROSTER"
@@ -199,3 +199,22 @@ def test_each_cli_problem_is_one_line_and_exit_1(database: str, args: tuple[str,
     code, _, err = run(database, "roster", *args)
     assert code == 1, err
     assert reason in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_persona_owners_may_be_emails(database: str, tmp_path: Path, standin: SlackStandin) -> None:
+    text = "personas:\n  - name: Ops Olga\n    owner: ann@example.com\n  - name: Dev Dana\n    owner: U0BEN\n"
+    path = write(tmp_path, "personas.yaml", text)
+    code, _, err = run(database, "personas", "import", path)
+    assert code == 1 and "owners given as emails are looked up in Slack" in err
+    code, out, err = run(database, "personas", "import", path, slack=standin)
+    assert code == 0, err
+    engine = make_engine(database)
+    try:
+        with make_session_factory(engine)() as s:
+            assert {p.name: p.owner for p in s.scalars(select(Persona))} == {"Ops Olga": "U0ANN", "Dev Dana": "U0BEN"}
+    finally:
+        engine.dispose()
+    unknown = write(tmp_path, "bad.yaml", "personas:\n  - name: Ops Olga\n    owner: nobody@example.com\n")
+    code, _, err = run(database, "personas", "import", unknown, slack=standin)
+    assert code == 1
+    assert "persona 1 (Ops Olga): owner: no Slack user in this workspace has the email nobody@example.com" in err
