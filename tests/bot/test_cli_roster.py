@@ -206,7 +206,7 @@ def test_persona_owners_may_be_emails(database: str, tmp_path: Path, standin: Sl
     path = write(tmp_path, "personas.yaml", text)
     code, _, err = run(database, "personas", "import", path)
     assert code == 1 and "owners given as emails are looked up in Slack" in err
-    code, out, err = run(database, "personas", "import", path, slack=standin)
+    code, _, err = run(database, "personas", "import", path, slack=standin)
     assert code == 0, err
     engine = make_engine(database)
     try:

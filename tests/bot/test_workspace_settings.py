@@ -1,0 +1,165 @@
+"""Workspace settings: environment defaults, stored overrides, validation, the change log; the round logic reads
+them (open hour, quiet days, cap, summary target, cadence); the modals and the Home section fit Slack's limits."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import ids
+from bot.blocks.limits import assert_valid_blocks, assert_valid_view
+from bot.blocks.roster import build_roster_done, build_roster_home, build_roster_modal, parse_roster_submission
+from bot.blocks.settings import action_id, block_id, build_settings_modal, parse_settings_submission
+from bot.config import Settings, SettingsError
+from bot.services import Services
+from bot.services.checkins import CheckinService
+from bot.services.roster import LinkInfo
+from bot.services.settings import SettingsInvalid, SettingsService
+from bot.slack_standin.client import state_values
+from persona_store.roster import RosterHealth, RosterSummary
+from persona_store.schedule import RoundPlan, round_due_in_quarter
+from persona_store.workspace_settings import WorkspaceSettings, validate
+
+TEAM = "T0TEST"
+
+
+def test_environment_values_are_the_defaults() -> None:
+    env = {
+        "CHECKIN_OPEN_HOUR": "8",
+        "CHECKIN_CADENCE": "every 2 weeks",
+        "CHECKIN_QUIET_DAYS": "2026-12-25, 2026-12-24",
+        "REPORT_CHANNEL": "C0REPORTS",
+        "MIN_GROUP_SIZE": "5",
+    }
+    defaults = Settings.from_env(env).workspace_defaults()
+    assert (defaults.open_hour, defaults.cadence, defaults.cadence_every) == (8, "weeks", 2)
+    assert defaults.quiet_days == (date(2026, 12, 24), date(2026, 12, 25))
+    assert (defaults.summary_channel, defaults.min_group_size) == ("C0REPORTS", 5)
+    with pytest.raises(SettingsError, match="CHECKIN_CADENCE must be quarterly"):
+        Settings.from_env({"CHECKIN_CADENCE": "fortnightly"})
+    with pytest.raises(SettingsError, match="CHECKIN_QUIET_DAYS must be dates"):
+        Settings.from_env({"CHECKIN_QUIET_DAYS": "Christmas"})
+
+
+def test_saving_stores_overrides_and_records_who_changed_what(sessions: sessionmaker[Session]) -> None:
+    service = SettingsService(sessions, Settings.from_env({}), clock=lambda: datetime(2026, 11, 2, tzinfo=UTC))
+    assert service.current(TEAM) == WorkspaceSettings()
+    wanted = dataclasses.replace(service.current(TEAM), open_hour=9, quiet_days=(date(2026, 12, 24),))
+    changes = service.save(TEAM, "U0ADMIN", wanted)
+    assert [(c.field, c.before, c.after, c.changed_by) for c in changes] == [
+        ("open_hour", "10", "9", "U0ADMIN"),
+        ("quiet_days", "none", "2026-12-24", "U0ADMIN"),
+    ]
+    assert service.current(TEAM).open_hour == 9
+    assert service.save(TEAM, "U0ADMIN", wanted) == [], "saving the same again records nothing"
+    assert [c.field for c in service.history(TEAM)] == ["quiet_days", "open_hour"], "newest first"
+    with pytest.raises(SettingsInvalid) as caught:
+        service.save(TEAM, "U0ADMIN", dataclasses.replace(wanted, reminder_days=(3, 20)))
+    assert "reminder_days" in caught.value.problems
+    # A server default changed later still applies to fields the workspace never set.
+    later = SettingsService(sessions, Settings.from_env({"CHECKIN_CLOSE_DAY": "10"}))
+    assert (later.current(TEAM).open_hour, later.current(TEAM).close_day) == (9, 10)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"open_hour": 24}, "open_hour"),
+        ({"close_day": 0}, "close_day"),
+        ({"reminder_days": (3, 3)}, "reminder_days"),
+        ({"max_reminders": 11}, "max_reminders"),
+        ({"cadence": "weeks", "cadence_every": 0}, "cadence_every"),
+        ({"summary_channel": "not-a-channel"}, "summary_channel"),
+        ({"min_group_size": 0}, "min_group_size"),
+        ({"review_after_days": 0}, "review_after_days"),
+    ],
+)
+def test_validation_names_the_field(change: dict[str, object], field: str) -> None:
+    assert field in validate(dataclasses.replace(WorkspaceSettings(), **change))  # type: ignore[arg-type]
+
+
+def test_quiet_days_move_invites_and_reminders_to_the_next_working_day() -> None:
+    # Q4 2026: day 1 is Thursday 1 October; reminders on days 3 (Sat -> Mon 5) and 7 (Wed 7).
+    plan = RoundPlan.for_quarter("2026-Q4")
+    quiet = dataclasses.replace(plan, quiet_days=frozenset({date(2026, 10, 1), date(2026, 10, 5)}))
+    assert quiet.invite_at("UTC") == datetime(2026, 10, 2, 10, tzinfo=UTC)
+    assert quiet.reminder_at(1, "UTC") == datetime(2026, 10, 6, 10, tzinfo=UTC)
+    assert quiet.reminder_at(2, "UTC") == plan.reminder_at(2, "UTC")
+
+
+def test_a_cadence_of_whole_quarters_skips_quarters() -> None:
+    assert [round_due_in_quarter(f"2026-Q{q}", "months", 6) for q in (1, 2, 3, 4)] == [True, False, True, False]
+    assert all(round_due_in_quarter(f"2026-Q{q}", "quarterly", 1) for q in (1, 2, 3, 4))
+
+
+def test_the_round_reads_the_workspace_settings_on_every_call(sessions: sessionmaker[Session]) -> None:
+    settings = Settings.from_env({})
+    service = CheckinService(sessions, settings)
+    saver = SettingsService(sessions, settings)
+    assert service.quarter_plan("2026-Q4").open_hour == 10
+    saver.save(
+        TEAM, "U0ADMIN", dataclasses.replace(WorkspaceSettings(), max_reminders=1, cadence="months", cadence_every=6)
+    )
+    assert service.reminder_cap(TEAM) == 1
+    service_clock = CheckinService(sessions, settings, clock=lambda: datetime(2026, 4, 1, 12, tzinfo=UTC))
+    assert service_clock.scheduled_round(TEAM) is None, "every 6 months: no round in Q2"
+
+
+def _health(**kw: object) -> RosterHealth:
+    base: dict[str, object] = dict(
+        active=0, asked=0, managers=0, observers=0, inactive=0, links=0,
+        deactivated_in_slack=(), no_timezone=(), no_role=(), link_errors=(),
+    )  # fmt: skip
+    base.update(kw)
+    return RosterHealth(**base)  # type: ignore[arg-type]
+
+
+def test_the_roster_modal_and_home_section_fit_slack() -> None:
+    many = tuple(f"U{i:05d}" for i in range(300))
+    health = _health(active=300, asked=280, managers=5, observers=3, deactivated_in_slack=many, no_timezone=many)
+    links = [LinkInfo(1, "usergroup", "S0SALES", "sales", None, "Slack has no user group S0SALES")]
+    view = build_roster_modal(health, links)
+    assert_valid_view(view)
+    assert "<!subteam^S0SALES>" in str(view["blocks"][0])
+    blocks = [b.to_dict() for b in build_roster_home(health)]
+    assert_valid_blocks(blocks, surface="home")
+    assert len(blocks) <= 5 and "and 290 more" in str(blocks)
+    assert_valid_view(build_roster_done(RosterSummary(added=2), False, links))
+
+
+def test_the_roster_form_parser_checks_shape() -> None:
+    view = build_roster_modal(_health(), [])
+    form = parse_roster_submission(
+        {**view, "state": {"values": state_values(view, {ids.ROSTER_ACTION_GROUP: "<!subteam^S0ABC|@sales>"})}}
+    )
+    assert form.group == "S0ABC" and form.group_is_id and ids.ROSTER_BLOCK_ROLE in form.errors
+    form = parse_roster_submission(
+        {**view, "state": {"values": state_values(view, {ids.ROSTER_ACTION_PEOPLE: ["U0A", "<script>"]})}}
+    )
+    assert form.people == ("U0A",) and not form.errors
+
+
+def test_the_settings_modal_round_trips() -> None:
+    current = WorkspaceSettings(quiet_days=(date(2026, 12, 24),), summary_channel="C0SUM", anonymous=True)
+    view = build_settings_modal(current)
+    assert_valid_view(view)
+    form = parse_settings_submission({**view, "state": {"values": state_values(view, {})}}, current)
+    assert form.errors == {} and form.settings == current
+    typed = state_values(view, {action_id("open_hour"): "7", action_id("summary_to"): "managers"})
+    form = parse_settings_submission({**view, "state": {"values": typed}}, current)
+    assert (form.settings.open_hour, form.settings.summary_channel) == (7, None)
+    bad = state_values(view, {action_id("close_day"): "soon"})
+    assert parse_settings_submission({**view, "state": {"values": bad}}, current).errors == {
+        block_id("close_day"): "A whole number, please."
+    }
+
+
+def test_services_carry_the_new_services(sessions: sessionmaker[Session]) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        services = Services.build(Settings.from_env({"PERSONA_BOT_ADMINS": "U0ADMIN"}), sessions, pool)
+        assert services.roster.may_manage(TEAM, "U0ADMIN") and not services.roster.may_manage(TEAM, "U0REP")
+        assert services.workspace_settings.may_change(TEAM, "U0ADMIN")
