@@ -127,7 +127,7 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
     summary = ctx.checkins.summary(team_id, round_id)
     if summary is None:
         return DeliveryReport()
-    workbook = _workbook(ctx, team_id, summary.status.round.quarter, targets)
+    workbook = _workbook(ctx, team_id, summary.status.round.quarter[:7], targets)  # a 2026-Q4.02 round: its quarter
     content = build_summary(summary, with_report=workbook is not None)
     client = ctx.slack.for_team(team_id)
     fan = Fanout(

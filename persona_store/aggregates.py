@@ -277,12 +277,17 @@ def _quarter_label(quarters: Sequence[Quarter]) -> ColumnElement[Any]:
         *[((Feedback.created_at >= q.start_at) & (Feedback.created_at < q.end_at), literal(q.label)) for q in quarters],
         else_=None,
     )
-    return func.coalesce(CheckinRound.quarter, by_date)
+    return func.coalesce(_round_quarter(), by_date)
+
+
+def _round_quarter() -> ColumnElement[str]:
+    """A round's quarter: its label's first 7 characters (rounds more often than quarterly are `2026-Q4.02` …)."""
+    return func.substr(CheckinRound.quarter, 1, 7)
 
 
 def _in_period(period: Period) -> ColumnElement[bool]:
     return or_(
-        CheckinRound.quarter.in_(period.labels),
+        _round_quarter().in_(period.labels),
         and_(
             Feedback.round_id.is_(None),
             Feedback.created_at >= period.start_at,
@@ -319,7 +324,7 @@ def quarters_on_record(session: Session, workspace_id: int) -> list[Quarter]:
     labels = session.scalars(select(CheckinRound.quarter).distinct().where(CheckinRound.workspace_id == workspace_id))
     for label in labels:
         try:
-            found.append(parse_quarter(label))
+            found.append(parse_quarter(label[:7]))
         except ValueError:
             continue
     if not found:
@@ -430,7 +435,7 @@ def _trend(
 
 
 def _participation(session: Session, workspace_id: int, period: Period) -> list[RepParticipation]:
-    scope = and_(CheckinRound.workspace_id == workspace_id, CheckinRound.quarter.in_(period.labels))
+    scope = and_(CheckinRound.workspace_id == workspace_id, _round_quarter().in_(period.labels))
     counts = (
         select(
             Participation.slack_user_id,
@@ -589,7 +594,7 @@ def load_report(
     rounds = list(
         session.scalars(
             select(CheckinRound.quarter)
-            .where(CheckinRound.workspace_id == workspace_id, CheckinRound.quarter.in_(period.labels))
+            .where(CheckinRound.workspace_id == workspace_id, _round_quarter().in_(period.labels))
             .order_by(CheckinRound.quarter)
         )
     )

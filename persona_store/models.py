@@ -237,7 +237,7 @@ class CheckinRound(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    quarter: Mapped[str] = mapped_column(String(7))  # "2026-Q4"
+    quarter: Mapped[str] = mapped_column(String(16))  # "2026-Q4"; later rounds of a quarter "2026-Q4.02" (cadence)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
     due_date: Mapped[date] = mapped_column(Date)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)

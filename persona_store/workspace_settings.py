@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from persona_store.models import SettingsChange, WorkspaceSettingsRow, utcnow
+from persona_store.schedule import period_days
 
 CADENCES = ("quarterly", "weeks", "months")
 EVERY_MAX = 12
@@ -102,8 +103,11 @@ def validate(settings: WorkspaceSettings) -> dict[str, str]:
         problems["cadence_every"] = f"every how many {settings.cadence}: a whole number from 1 to {EVERY_MAX}"
     if not 0 <= settings.open_hour <= 23:
         problems["open_hour"] = "the open hour is an hour from 0 to 23"
+    longest = min(CLOSE_DAY_MAX, period_days(settings.cadence, settings.cadence_every))
     if not 1 <= settings.close_day <= CLOSE_DAY_MAX:
         problems["close_day"] = f"the close day is a round day from 1 to {CLOSE_DAY_MAX}"
+    elif settings.close_day > longest and "cadence_every" not in problems and settings.cadence in CADENCES:
+        problems["close_day"] = f"the close day must fit in one period of the cadence ({longest} days at most)"
     if any(day < 1 for day in settings.reminder_days):
         problems["reminder_days"] = "reminder days are round days, counted from 1"
     elif any(day >= settings.close_day for day in settings.reminder_days):

@@ -20,7 +20,7 @@ from persona_store.feedback import FeedbackAnswers, checkin_submission_key, reco
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
 from persona_store.roster import is_manager, list_roster, withdraw_unasked
-from persona_store.schedule import RoundPlan, current_quarter, next_local_morning, quarter_of, round_due_in_quarter
+from persona_store.schedule import RoundPlan, current_period, next_local_morning, quarter_of
 from persona_store.workspace_settings import WorkspaceSettings, load_settings
 from persona_store.workspaces import ensure_workspace
 
@@ -193,26 +193,25 @@ class CheckinService:
             return RoundInfo.of(found), created
 
     def scheduled_round(self, team_id: str) -> RoundInfo | None:
-        """The clock's job: the current quarter's round, opened once its day 1 has begun somewhere on Earth.
-
-        A quarter whose round would already be over (the clock was down for the whole of it) is not opened.
+        """The clock's job: the current period's round (the quarter, or the N-week or N-month period the
+        workspace's cadence says, labelled `2026-Q4`, `2026-Q4.02` …), opened once its day 1 has begun somewhere
+        on Earth. A period whose round would already be over (the clock was down for the whole of it) is not
+        opened.
         """
         now = self._clock()
-        quarter = current_quarter(now)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            existing = store.round_for_quarter(s, workspace.id, quarter)
+            ws = self._schedule(s, workspace.id)
+            label, start = current_period(now, ws.cadence, ws.cadence_every)
+            existing = store.round_for_quarter(s, workspace.id, label)
             if existing is not None:
                 return RoundInfo.of(existing)
-            ws = self._schedule(s, workspace.id)
-            if not round_due_in_quarter(quarter, ws.cadence, ws.cadence_every):
-                return None  # the cadence skips this quarter
-            plan = self.quarter_plan(quarter, ws)
+            plan = self.plan(RoundPlan.for_period(start, ws.open_hour, ws.reminder_days, ws.close_day).due_date, ws)
             if now < plan.opens_at() or now >= plan.close_at([self._settings.default_timezone]):
                 return None
             if not list_personas(s, workspace.id):
                 return None  # nothing to check yet; the clock looks again next tick
-            found, _ = store.open_round(s, workspace.id, quarter, plan.due_date, now)
+            found, _ = store.open_round(s, workspace.id, label, plan.due_date, now)
             return RoundInfo.of(found)
 
     def open_rounds(self, team_id: str) -> list[RoundInfo]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +20,12 @@ from bot.services.checkins import CheckinService
 from bot.services.roster import LinkInfo
 from bot.services.settings import SettingsInvalid, SettingsService
 from bot.slack_standin.client import state_values
+from persona_store.files import parse_persona_file
+from persona_store.personas import import_personas
 from persona_store.roster import RosterHealth, RosterSummary
-from persona_store.schedule import RoundPlan, round_due_in_quarter
+from persona_store.schedule import RoundPlan, period_label, period_start
 from persona_store.workspace_settings import WorkspaceSettings, validate
+from persona_store.workspaces import ensure_workspace
 
 TEAM = "T0TEST"
 
@@ -91,9 +94,43 @@ def test_quiet_days_move_invites_and_reminders_to_the_next_working_day() -> None
     assert quiet.reminder_at(2, "UTC") == plan.reminder_at(2, "UTC")
 
 
-def test_a_cadence_of_whole_quarters_skips_quarters() -> None:
-    assert [round_due_in_quarter(f"2026-Q{q}", "months", 6) for q in (1, 2, 3, 4)] == [True, False, True, False]
-    assert all(round_due_in_quarter(f"2026-Q{q}", "quarterly", 1) for q in (1, 2, 3, 4))
+def test_cadence_periods_and_their_labels() -> None:
+    assert period_start(date(2026, 11, 20), "quarterly") == date(2026, 10, 1)
+    assert period_start(date(2026, 11, 20), "months", 1) == date(2026, 11, 1)
+    assert [period_start(date(2026, m, 15), "months", 6) for m in (3, 9)] == [date(2026, 1, 1), date(2026, 7, 1)]
+    fortnight = period_start(date(2026, 11, 20), "weeks", 2)
+    assert fortnight.weekday() == 0 and (date(2026, 11, 20) - fortnight).days < 14
+    assert period_start(fortnight + timedelta(days=13), "weeks", 2) == fortnight
+    assert period_label(date(2026, 10, 1), "months", 1) == "2026-Q4"
+    assert period_label(date(2026, 11, 1), "months", 1) == "2026-Q4.02"
+    assert period_label(date(2026, 12, 1), "months", 1) == "2026-Q4.03"
+    weekly = [period_label(date(2026, 10, 5) + timedelta(weeks=w), "weeks", 1) for w in range(12)]
+    assert weekly[0] == "2026-Q4" and weekly[9] == "2026-Q4.10" and weekly == sorted(weekly), "labels sort by time"
+
+
+def test_a_tighter_cadence_opens_a_round_per_period(sessions: sessionmaker[Session]) -> None:
+    env = Settings.from_env({})
+    with sessions.begin() as s:
+        workspace_id = ensure_workspace(s, TEAM).id
+        import_personas(s, workspace_id, parse_persona_file("personas:\n  - name: Mary\n"), author="test")
+    monthly = dataclasses.replace(WorkspaceSettings(), cadence="months", cadence_every=1, close_day=10)
+    SettingsService(sessions, env).save(TEAM, "U0ADMIN", monthly)
+    opened = []
+    for day in (date(2026, 10, 2), date(2026, 11, 3), date(2026, 11, 4), date(2026, 12, 2)):
+        service = CheckinService(sessions, env, clock=lambda d=day: datetime(d.year, d.month, d.day, 12, tzinfo=UTC))
+        found = service.scheduled_round(TEAM)
+        assert found is not None
+        opened.append((found.quarter, found.due_date))
+        service.close(TEAM, found.id)
+    assert opened == [
+        ("2026-Q4", date(2026, 10, 10)),
+        ("2026-Q4.02", date(2026, 11, 11)),
+        ("2026-Q4.02", date(2026, 11, 11)),
+        ("2026-Q4.03", date(2026, 12, 10)),
+    ]
+    weekly = dataclasses.replace(WorkspaceSettings(), cadence="weeks", cadence_every=1, close_day=10)
+    with pytest.raises(SettingsInvalid, match="fit in one period"):
+        SettingsService(sessions, env).save(TEAM, "U0ADMIN", weekly)
 
 
 def test_the_round_reads_the_workspace_settings_on_every_call(sessions: sessionmaker[Session]) -> None:

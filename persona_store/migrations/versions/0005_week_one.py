@@ -58,6 +58,10 @@ def upgrade() -> None:
     with op.batch_alter_table("roster_members", schema=None) as batch_op:
         batch_op.alter_column("is_observer", server_default=None)
 
+    # Rounds more often than quarterly are labelled 2026-Q4.02, 2026-Q4.03 … (see persona_store/schedule.py).
+    with op.batch_alter_table("checkin_rounds", schema=None) as batch_op:
+        batch_op.alter_column("quarter", existing_type=sa.String(length=7), type_=sa.String(length=16))
+
     op.create_table(
         "workspace_settings",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
@@ -98,6 +102,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_settings_changes_workspace_id"))
     op.drop_table("settings_changes")
     op.drop_table("workspace_settings")
+    with op.batch_alter_table("checkin_rounds", schema=None) as batch_op:
+        batch_op.alter_column("quarter", existing_type=sa.String(length=16), type_=sa.String(length=7))
     with op.batch_alter_table("roster_members", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_roster_members_link_id_roster_links"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_roster_members_link_id"))
