@@ -26,6 +26,7 @@ from bot.demo_feedback import FEEDBACK_SCENES
 from bot.demo_home import HOME_SCENES
 from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
 from bot.demo_reports import REPORT_SCENES
+from bot.demo_setup import SETUP_SCENES
 from bot.server import PersonaBotWSGI
 from bot.services import Services
 from bot.slack_standin import SignedSlackClient, SlackStandin
@@ -205,6 +206,7 @@ SCENES: list[Scene] = [
     scene_owner_reviews_a_persona,
     *CHECKIN_SCENES,
     *HOME_SCENES,
+    *SETUP_SCENES,  # week one: an admin adds a rep by @mention and moves the open hour
     *REPORT_SCENES,  # last: the manager's workbook sums up everything the demo did
 ]
 
