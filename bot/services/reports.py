@@ -24,6 +24,7 @@ from persona_store.aggregates import Comment, ReportData, Verdict
 from persona_store.models import utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_period
 from persona_store.roster import is_manager
+from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
 
 PAGE_SIZE = 2000
@@ -115,7 +116,8 @@ class ReportService:
         if summary.empty:
             message = render_part("reports", "nothing_yet", resolved.label, latest)
             return Report(resolved, b"", filename, message, True, summary, latest)
-        anonymous = self._settings.anonymous_ratings
+        with self._sessions.begin() as s:  # the workspace's anonymity (`/persona settings`), else ANONYMOUS_RATINGS
+            anonymous = load_settings(s, workspace_id, self._settings.workspace_defaults()).anonymous
         text = WorkbookText(
             title=render_part("reports", "title", resolved.label),
             subtitle=render_part(
