@@ -200,3 +200,24 @@ def test_services_carry_the_new_services(sessions: sessionmaker[Session]) -> Non
         services = Services.build(Settings.from_env({"PERSONA_BOT_ADMINS": "U0ADMIN"}), sessions, pool)
         assert services.roster.may_manage(TEAM, "U0ADMIN") and not services.roster.may_manage(TEAM, "U0REP")
         assert services.workspace_settings.may_change(TEAM, "U0ADMIN")
+
+
+def test_anonymity_and_the_review_interval_are_the_workspaces_own(sessions: sessionmaker[Session]) -> None:
+    from bot.services.feedback import FeedbackService
+    from bot.services.reviews import ReviewService
+
+    env = Settings.from_env({})
+    now = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    with sessions.begin() as s:
+        workspace_id = ensure_workspace(s, TEAM).id
+        yaml_text = "personas:\n  - name: Mary\n    owner: U0OWNER\n"
+        import_personas(s, workspace_id, parse_persona_file(yaml_text), author="test", now=now - timedelta(days=10))
+    feedback, reviews = FeedbackService(sessions, env), ReviewService(sessions, env)
+    assert not feedback.anonymous(TEAM) and reviews.due_reviews(TEAM, now) == []
+    strict = dataclasses.replace(WorkspaceSettings(), anonymous=True, review_after_days=7)
+    SettingsService(sessions, env).save(TEAM, "U0ADMIN", strict)
+    assert feedback.anonymous(TEAM)
+    form = feedback.form(TEAM, "U0REP")
+    assert form is not None and form.anonymous, "the form tells people their ratings are anonymous"
+    assert [r.name for r in reviews.due_reviews(TEAM, now)] == ["Mary"]
+    assert [o.name for o in reviews.overdue(TEAM, now)] == ["Mary"]
