@@ -31,8 +31,12 @@ def scene_admin_adds_a_rep_and_moves_the_open_hour(world: DemoWorld) -> None:
     answers: dict[str | tuple[str, str], Any] = {ids.ROSTER_ACTION_PEOPLE: [NEW_REP], ids.ROSTER_ACTION_ROLE: "success"}
     done = world.client.view_submission_from(form, answers, user_id=DEMO_ADMIN).json()
     world.show("the form now says", done.get("view"))
-    member = world.services.roster.member(TEAM_ID, NEW_REP)
-    if member is not None:
+    # Their name and zone come from the Slack profile, read just after the form closes.
+    member = world.standin.wait_for(
+        lambda: (m := world.services.roster.member(TEAM_ID, NEW_REP)) is not None and m.name != NEW_REP and m,
+        timeout=10,
+    )
+    if member:
         world.echo(f"    (on the roster: {member.name}, {member.role}, {member.timezone} from their Slack profile)")
 
     world.act(DEMO_ADMIN, "types `/persona settings`")

@@ -166,7 +166,9 @@ class SlackDirectory:
 
     def looked_up(self) -> list[ProfileFacts]:
         """What the profiles read so far said (never a new call), for the roster to remember."""
-        return [ProfileFacts(p.user_id, p.deleted, p.timezone) for p in self._profiles.values() if p is not None]
+        return [
+            ProfileFacts(p.user_id, p.deleted, p.timezone, p.name) for p in self._profiles.values() if p is not None
+        ]
 
     def deleted_among(self, user_ids: Iterable[str]) -> set[str]:
         """Of these users, those whose profiles (already looked up; never a new call) say deactivated."""
@@ -178,9 +180,12 @@ class SlackDirectory:
         return [p for p in found if p is not None and not p.is_bot]
 
 
-def resolve_rows(rows: Sequence[RosterRow], directory: SlackDirectory, known: set[str]) -> list[RosterChange]:
+def resolve_rows(
+    rows: Sequence[RosterRow], directory: SlackDirectory, known: set[str], *, profiles: bool = True
+) -> list[RosterChange]:
     """Roster rows -> changes: emails become Slack users, and people new to the roster (`known` are already on
-    it) get their name and time zone from Slack's profile when the file leaves them empty.
+    it) get their name and time zone from Slack's profile when the file leaves them empty (`profiles=False`
+    leaves that for later, e.g. after a modal's 3-second window).
 
     FileError lists every row Slack could not resolve; a Slack failure that isn't about one row (a missing scope,
     a revoked token) is one line on its own.
@@ -190,17 +195,19 @@ def resolve_rows(rows: Sequence[RosterRow], directory: SlackDirectory, known: se
     seen: dict[str, int] = {}
     for row in rows:
         user_id = row.slack_user_id
+        person: SlackPerson | None = None
         try:
             if user_id is None and row.email is not None:
                 if not directory.available:
                     raise DirectoryError("emails are looked up in Slack: set SLACK_BOT_TOKEN, or give slack_user_id")
-                user_id = directory.by_email(row.email).user_id
+                person = directory.by_email(row.email)  # the answer carries the profile: no second call
+                user_id = person.user_id
             assert user_id is not None
-            person = (
-                directory.profile(user_id)
-                if directory.available and user_id not in known and (row.name is None or row.timezone is None)
-                else None
-            )
+            wants_profile = user_id not in known and (row.name is None or row.timezone is None)
+            if person is None and profiles and directory.available and wants_profile:
+                person = directory.profile(user_id)
+            if user_id in known:
+                person = None  # someone already on the roster keeps their name and zone
         except DirectoryError as error:
             if "no Slack user" not in str(error):
                 raise FileError(str(error)) from None

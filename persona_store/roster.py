@@ -54,6 +54,7 @@ class ProfileFacts:
     slack_user_id: str
     deleted: bool
     timezone: str | None = None
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -253,10 +254,11 @@ def record_slack_profile(
     *,
     deleted: bool,
     timezone: str | None = None,
+    name: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Remember what Slack's profile says: deactivated or not (for the admin's Home), and its time zone for a
-    member who has none."""
+    """Remember what Slack's profile says: deactivated or not (for the admin's Home), its time zone for a member
+    who has none, and its name for a member known only by their user id."""
     member = get_member(session, workspace_id, user_id)
     if member is None:
         return
@@ -268,6 +270,8 @@ def record_slack_profile(
         member.slack_deactivated_at = None
     if timezone and not member.timezone:
         member.timezone = timezone
+    if name and member.name == member.slack_user_id:
+        member.name = name[:255]
 
 
 def profiles_to_check(session: Session, workspace_id: int, limit: int) -> list[str]:

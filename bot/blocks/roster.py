@@ -30,7 +30,8 @@ from persona_store.models import ROLES
 from persona_store.roster import RosterHealth, RosterSummary
 from persona_store.roster_file import is_email
 
-PEOPLE_MAX = 50  # people or emails in one submission; the CLI takes any number
+PEOPLE_MAX = 50  # people in one submission; the CLI takes any number
+EMAILS_MAX = 10  # each is a users.lookupByEmail call before the 3-second acknowledgement
 _GROUP_ID = re.compile(r"^(?:<!subteam\^)?(S[A-Z0-9]{2,})(?:\|[^>]*)?>?$")
 _GROUP_HANDLE = re.compile(r"^@?([a-z0-9][a-z0-9._-]{0,79})$")
 
@@ -144,8 +145,8 @@ def parse_roster_submission(view: Mapping[str, Any]) -> RosterForm:
     bad = [e for e in emails if not is_email(e)]
     if bad:
         errors[ids.ROSTER_BLOCK_EMAILS] = _t("bad_emails", bad)
-    if len(people) + len(emails) > PEOPLE_MAX:
-        errors[ids.ROSTER_BLOCK_EMAILS] = _t("too_many", PEOPLE_MAX)
+    if len(emails) > EMAILS_MAX:
+        errors[ids.ROSTER_BLOCK_EMAILS] = _t("too_many", EMAILS_MAX)
 
     raw_group = " ".join(
         str(_value(values, ids.ROSTER_BLOCK_GROUP, ids.ROSTER_ACTION_GROUP).get("value") or "").split()

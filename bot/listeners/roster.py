@@ -58,7 +58,8 @@ def _changes(form: RosterForm, services: Services, directory: SlackDirectory, te
     rows += [RosterRow(len(rows) + i, email=e) for i, e in enumerate(form.emails, start=1)]
     if not form.remove:
         rows = [RosterRow(r.line, r.slack_user_id, r.email, None, form.role, form.manager, form.observer) for r in rows]
-    return resolve_rows(rows, directory, services.roster.known_ids(team_id))
+    # Profiles (name, zone) are read after the acknowledgement: up to 50 users.info calls don't fit in 3 seconds.
+    return resolve_rows(rows, directory, services.roster.known_ids(team_id), profiles=False)
 
 
 def _problems(error: FileError) -> str:
@@ -81,6 +82,8 @@ def handle_roster_submission(ack: Ack, body: dict[str, Any], client: WebClient, 
         changes = _changes(form, services, directory, team_id)
     except FileError as error:
         errors[ids.ROSTER_BLOCK_EMAILS if form.emails else ids.ROSTER_BLOCK_PEOPLE] = _problems(error)
+    except DirectoryError as error:  # Slack refused the lookup itself (a missing scope, a revoked token)
+        errors[ids.ROSTER_BLOCK_EMAILS if form.emails else ids.ROSTER_BLOCK_PEOPLE] = str(error)[:500]
     group_id = form.group if form.group_is_id else None
     if form.group and not form.group_is_id:
         try:
@@ -107,8 +110,21 @@ def handle_roster_submission(ack: Ack, body: dict[str, Any], client: WebClient, 
     if form.channel and form.role:
         linked.append(services.roster.link(team_id, "channel", form.channel, form.role, user_id))
     ack(response_action="update", view=build_roster_done(summary, form.remove, linked))
+    added = [d.slack_user_id for d in summary.diffs if d.kind == "added"]
+    if added:
+        services.background.submit(_read_profiles, services, client, team_id, added)
     for link in linked:
         services.background.submit(_sync_now, services, client, team_id, link)
+
+
+def _read_profiles(services: Services, client: WebClient, team_id: str, user_ids: list[str]) -> None:
+    """Names, time zones and deactivated accounts of people just added, from their Slack profiles."""
+    directory = SlackDirectory(client)
+    try:
+        directory.people(user_ids)
+    except DirectoryError as error:  # the clock re-reads profiles anyway (`bot.roster_sync.refresh_profiles`)
+        log.warning("could not read new roster members' profiles: %s", error, extra={"team_id": team_id})
+    services.roster.record_profiles(team_id, directory.looked_up())
 
 
 def _sync_now(services: Services, client: WebClient, team_id: str, link: LinkInfo) -> None:

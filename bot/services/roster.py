@@ -144,7 +144,7 @@ class RosterService:
             now = self._clock()
             for facts in profiles:
                 store.record_slack_profile(
-                    s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, now=now
+                    s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, name=facts.name, now=now
                 )
 
     def profiles_to_check(self, team_id: str, limit: int) -> list[str]:

@@ -87,7 +87,8 @@ def test_an_admin_adds_a_rep_by_mention_with_name_and_zone_from_slack(e2e: E2E) 
     done = submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RBEN"], ids.ROSTER_ACTION_ROLE: "success"})
     assert done["response_action"] == "update"
     assert "1* added" in json.dumps(done["view"]["blocks"])
-    ben = roster(e2e)["U0RBEN"]
+    # The name and zone come from Slack's profile, read right after the form closes (not inside Slack's 3 s).
+    ben = e2e.wait_for(lambda: (m := roster(e2e).get("U0RBEN")) is not None and m.name == "Ben Byrne" and m)
     assert (ben.name, ben.role, ben.timezone, ben.is_manager, ben.is_observer) == (
         "Ben Byrne",
         "success",
