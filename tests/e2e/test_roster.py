@@ -176,8 +176,12 @@ def test_a_channel_slack_cannot_show_is_a_problem_on_the_admins_home(e2e: E2E) -
     submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RGONE", "U0RBEN"], ids.ROSTER_ACTION_ROLE: "onboarding"})
     done = submit(e2e, view, {ids.ROSTER_ACTION_CHANNEL: "C0PRIVATE", ids.ROSTER_ACTION_ROLE: "success"})
     assert done["response_action"] == "update"
-    with e2e.sessions() as s:
-        e2e.wait_for(lambda: s.scalar(select(RosterLink.last_error).where(RosterLink.slack_id == "C0PRIVATE")))
+
+    def link_error() -> str | None:
+        with e2e.sessions() as s:  # a fresh session each time: one read transaction would keep its snapshot
+            return s.scalar(select(RosterLink.last_error).where(RosterLink.slack_id == "C0PRIVATE"))
+
+    e2e.wait_for(link_error)
     e2e.client.app_home_opened(ADMIN)
     home = e2e.wait_for(lambda: e2e.standin.home_view(STANDIN_TEAM, ADMIN))
     assert_valid_blocks(home["blocks"], surface="home")
