@@ -179,9 +179,7 @@ def parse_roster_submission(view: Mapping[str, Any]) -> RosterForm:
 
     if not (people or emails or raw_group or channel):
         errors.setdefault(ids.ROSTER_BLOCK_PEOPLE, _t("need_someone"))
-    if (group or channel) and remove:
-        errors[ids.ROSTER_BLOCK_FLAGS] = _t("remove_links")
-    elif (group or channel) and role is None:
+    if (group or channel) and not remove and role is None:
         errors[ids.ROSTER_BLOCK_ROLE] = _t("need_role")
     return RosterForm(
         people=people,
@@ -197,14 +195,16 @@ def parse_roster_submission(view: Mapping[str, Any]) -> RosterForm:
     )
 
 
-def build_roster_done(summary: RosterSummary, removed: bool, linked: Sequence[LinkInfo]) -> dict[str, Any]:
+def build_roster_done(
+    summary: RosterSummary, removed: bool, linked: Sequence[LinkInfo], unlinked: Sequence[LinkInfo] = ()
+) -> dict[str, Any]:
     """The modal after saving (`response_action: update`)."""
     return View(
         type="modal",
         callback_id=ids.VIEW_ROSTER,
         title=_plain(_t("title")),
         close=_plain(_t("close")),
-        blocks=[mrkdwn_section(_t("done", summary, removed, linked))],
+        blocks=[mrkdwn_section(_t("done", summary, removed, linked, unlinked))],
     ).to_dict()
 
 

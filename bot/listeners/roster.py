@@ -95,21 +95,32 @@ def handle_roster_submission(ack: Ack, body: dict[str, Any], client: WebClient, 
         return
 
     summary = RosterSummary()
+    unlinked: list[LinkInfo] = []
     if form.remove:
+        for kind, slack_id, block in (
+            ("usergroup", group_id, ids.ROSTER_BLOCK_GROUP),
+            ("channel", form.channel, ids.ROSTER_BLOCK_CHANNEL),
+        ):
+            if slack_id:
+                gone = services.roster.unlink_slack(team_id, kind, slack_id)
+                if gone is None:
+                    ack(response_action="errors", errors={block: render_part("roster", "not_linked")})
+                    return
+                unlinked.append(gone)
         try:
-            summary = services.roster.remove(team_id, [c.slack_user_id for c in changes])
+            if changes:
+                summary = services.roster.remove(team_id, [c.slack_user_id for c in changes])
         except NotOnRoster as error:
             ack(response_action="errors", errors={ids.ROSTER_BLOCK_PEOPLE: str(error)})
             return
     elif changes:
         summary = services.roster.apply(team_id, changes, profiles=directory.looked_up())
     linked: list[LinkInfo] = []
-    assert form.role is not None or not (group_id or form.channel)
-    if group_id and form.role:
+    if group_id and form.role and not form.remove:
         linked.append(services.roster.link(team_id, "usergroup", group_id, form.role, user_id))
-    if form.channel and form.role:
+    if form.channel and form.role and not form.remove:
         linked.append(services.roster.link(team_id, "channel", form.channel, form.role, user_id))
-    ack(response_action="update", view=build_roster_done(summary, form.remove, linked))
+    ack(response_action="update", view=build_roster_done(summary, form.remove, linked, unlinked))
     added = [d.slack_user_id for d in summary.diffs if d.kind == "added"]
     if added:
         services.background.submit(_read_profiles, services, client, team_id, added)

@@ -196,6 +196,17 @@ class RosterService:
             link = store.add_link(s, self._workspace_id(s, team_id), kind, slack_id, role, created_by)
             return LinkInfo.of(link)
 
+    def unlink_slack(self, team_id: str, kind: str, slack_id: str) -> LinkInfo | None:
+        """Stop syncing this user group or channel (its people stay, now kept by hand); None if it isn't linked."""
+        with self._sessions.begin() as s:
+            ws = self._workspace_id(s, team_id)
+            link = next((x for x in store.list_links(s, ws) if x.kind == kind and x.slack_id == slack_id), None)
+            if link is None:
+                return None
+            info = LinkInfo.of(link)
+            store.remove_link(s, ws, link.id)
+            return info
+
     def unlink(self, team_id: str, link_id: int) -> bool:
         with self._sessions.begin() as s:
             return store.remove_link(s, self._workspace_id(s, team_id), link_id)

@@ -170,6 +170,15 @@ def test_a_user_group_is_linked_and_the_clock_keeps_it_in_sync(e2e: E2E) -> None
     assert people["U0RDAN"].role == "sales" and people["U0RDAN"].timezone == "Europe/Madrid"
     assert people["U0RBEN"].active
 
+    # The admin stops syncing the group; its people stay on the roster.
+    view = open_roster(e2e)
+    stop = {ids.ROSTER_ACTION_GROUP: "@sales-team", ids.ROSTER_ACTION_FLAGS: ["remove"]}
+    unlinked = submit(e2e, view, stop)
+    assert "<!subteam^S0SALES> is no longer synced" in json.dumps(unlinked["view"]["blocks"])
+    assert roster(e2e)["U0RDAN"].active
+    again = submit(e2e, view, stop)
+    assert "isn't linked" in again["errors"][ids.ROSTER_BLOCK_GROUP]
+
 
 def test_a_channel_slack_cannot_show_is_a_problem_on_the_admins_home(e2e: E2E) -> None:
     view = open_roster(e2e)
