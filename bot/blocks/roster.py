@@ -10,13 +10,13 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
-    CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
     StaticSelectElement,
     UserMultiSelectElement,
 )
@@ -31,6 +31,7 @@ from persona_store.roster import RosterHealth, RosterSummary
 from persona_store.roster_file import is_email
 
 PEOPLE_MAX = 50  # people in one submission; the CLI takes any number
+FLAG_CHOICES = ("keep", "rep", "manager", "observer", "remove")
 EMAILS_MAX = 10  # each is a users.lookupByEmail call before the 3-second acknowledgement
 _GROUP_ID = re.compile(r"^(?:<!subteam\^)?(S[A-Z0-9]{2,})(?:\|[^>]*)?>?$")
 _GROUP_HANDLE = re.compile(r"^@?([a-z0-9][a-z0-9._-]{0,79})$")
@@ -54,19 +55,15 @@ class RosterForm:
     group_is_id: bool = False
     channel: str | None = None
     role: str | None = None
-    manager: bool = False
-    observer: bool = False
+    manager: bool | None = None  # None: keep what the roster says (a newcomer is neither)
+    observer: bool | None = None
     remove: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
 
 def build_roster_modal(health: RosterHealth, links: Sequence[LinkInfo]) -> dict[str, Any]:
     role_options = [Option(text=_plain(_t("role_option", r)), value=r) for r in ROLES]
-    flags = [
-        Option(text=_plain(_t("flag_manager")), value="manager"),
-        Option(text=_plain(_t("flag_observer")), value="observer"),
-        Option(text=_plain(_t("flag_remove")), value="remove"),
-    ]
+    flags = [Option(text=_plain(_t("flag_option", v)), value=v) for v in FLAG_CHOICES]
     blocks: list[Block] = [
         mrkdwn_section(_t("intro", health, links)),
         InputBlock(
@@ -108,7 +105,7 @@ def build_roster_modal(health: RosterHealth, links: Sequence[LinkInfo]) -> dict[
         InputBlock(
             block_id=ids.ROSTER_BLOCK_FLAGS,
             label=_plain(_t("flags_label")),
-            element=CheckboxesElement(action_id=ids.ROSTER_ACTION_FLAGS, options=flags),
+            element=RadioButtonsElement(action_id=ids.ROSTER_ACTION_FLAGS, options=flags, initial_option=flags[0]),
             optional=True,
         ),
     ]
@@ -173,9 +170,10 @@ def parse_roster_submission(view: Mapping[str, Any]) -> RosterForm:
     role = option.get("value") if isinstance(option, Mapping) else None
     role = role if role in ROLES else None
 
-    chosen = _value(values, ids.ROSTER_BLOCK_FLAGS, ids.ROSTER_ACTION_FLAGS).get("selected_options") or []
-    flags = {o.get("value") for o in chosen if isinstance(o, Mapping)}
-    remove = "remove" in flags
+    chosen = _value(values, ids.ROSTER_BLOCK_FLAGS, ids.ROSTER_ACTION_FLAGS).get("selected_option")
+    choice = chosen.get("value") if isinstance(chosen, Mapping) else None
+    choice = choice if choice in FLAG_CHOICES else "keep"
+    remove = choice == "remove"
 
     if not (people or emails or raw_group or channel):
         errors.setdefault(ids.ROSTER_BLOCK_PEOPLE, _t("need_someone"))
@@ -188,8 +186,8 @@ def parse_roster_submission(view: Mapping[str, Any]) -> RosterForm:
         group_is_id=group_is_id,
         channel=channel,
         role=role,
-        manager="manager" in flags,
-        observer="observer" in flags,
+        manager=None if choice in ("keep", "remove") else choice == "manager",
+        observer=None if choice in ("keep", "remove") else choice == "observer",
         remove=remove,
         errors=errors,
     )

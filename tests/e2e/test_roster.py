@@ -126,15 +126,18 @@ def test_by_email_and_every_problem_next_to_its_field(e2e: E2E) -> None:
 def test_manager_observer_and_taking_people_off(e2e: E2E) -> None:
     view = open_roster(e2e)
     submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RBEN", "U0RCAT"], ids.ROSTER_ACTION_ROLE: "sales"})
-    submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RCAT"], ids.ROSTER_ACTION_FLAGS: ["observer"]})
-    submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RBEN"], ids.ROSTER_ACTION_FLAGS: ["manager"]})
+    submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RCAT"], ids.ROSTER_ACTION_FLAGS: "observer"})
+    submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RBEN"], ids.ROSTER_ACTION_FLAGS: "manager"})
     people = roster(e2e)
     assert people["U0RCAT"].is_observer and people["U0RCAT"].role == "sales", "an empty role keeps the role"
     assert people["U0RBEN"].is_manager and not people["U0RBEN"].is_observer
-    gone = submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RCAT"], ids.ROSTER_ACTION_FLAGS: ["remove"]})
+    submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RBEN"], ids.ROSTER_ACTION_ROLE: "success"})
+    assert roster(e2e)["U0RBEN"].is_manager, "'as they are' changes only the role"
+    assert roster(e2e)["U0RBEN"].role == "success"
+    gone = submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RCAT"], ids.ROSTER_ACTION_FLAGS: "remove"})
     assert "Taken off the roster: *1*" in json.dumps(gone["view"]["blocks"])
     assert not roster(e2e)["U0RCAT"].active
-    stranger = submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RDAN"], ids.ROSTER_ACTION_FLAGS: ["remove"]})
+    stranger = submit(e2e, view, {ids.ROSTER_ACTION_PEOPLE: ["U0RDAN"], ids.ROSTER_ACTION_FLAGS: "remove"})
     assert "U0RDAN is not on the roster" in stranger["errors"][ids.ROSTER_BLOCK_PEOPLE]
 
 
@@ -172,7 +175,7 @@ def test_a_user_group_is_linked_and_the_clock_keeps_it_in_sync(e2e: E2E) -> None
 
     # The admin stops syncing the group; its people stay on the roster.
     view = open_roster(e2e)
-    stop = {ids.ROSTER_ACTION_GROUP: "@sales-team", ids.ROSTER_ACTION_FLAGS: ["remove"]}
+    stop = {ids.ROSTER_ACTION_GROUP: "@sales-team", ids.ROSTER_ACTION_FLAGS: "remove"}
     unlinked = submit(e2e, view, stop)
     assert "<!subteam^S0SALES> is no longer synced" in json.dumps(unlinked["view"]["blocks"])
     assert roster(e2e)["U0RDAN"].active
