@@ -42,7 +42,12 @@ def handle_roster(req: CommandRequest, services: Services, ack: Ack, client: Web
         ack(response_type="ephemeral", blocks=build_text("roster", "admins_only"), text="Admins only")
         return
     # The trigger expires 3 s after the command: open the modal first, then acknowledge.
-    open_roster_modal(services, client, req.team_id, req.trigger_id)
+    try:
+        open_roster_modal(services, client, req.team_id, req.trigger_id)
+    except SlackApiError as error:
+        log.warning("could not open the roster modal (%s)", error.response.get("error"))
+        ack(response_type="ephemeral", blocks=build_text("roster", "form_failed"), text="Please try again")
+        return
     ack()
 
 

@@ -37,7 +37,12 @@ def handle_settings(req: CommandRequest, services: Services, ack: Ack, client: W
         ack(response_type="ephemeral", blocks=build_text("settings", "admins_only"), text="Admins only")
         return
     # The trigger expires 3 s after the command: open the modal first, then acknowledge.
-    open_settings_modal(services, client, req.team_id, req.trigger_id)
+    try:
+        open_settings_modal(services, client, req.team_id, req.trigger_id)
+    except SlackApiError as error:
+        log.warning("could not open the settings modal (%s)", error.response.get("error"))
+        ack(response_type="ephemeral", blocks=build_text("roster", "form_failed"), text="Please try again")
+        return
     ack()
 
 

@@ -207,3 +207,10 @@ def test_a_channel_slack_cannot_show_is_a_problem_on_the_admins_home(e2e: E2E) -
     e2e.client.app_home_opened("U0RBEN")
     rep_home = e2e.wait_for(lambda: e2e.standin.home_view(STANDIN_TEAM, "U0RBEN"))
     assert "Manage roster" not in json.dumps(rep_home["blocks"]), "only admins see the roster section"
+
+
+def test_a_form_slack_refuses_to_open_gets_a_polite_answer(e2e: E2E) -> None:
+    e2e.standin.fail("views.open", 200, "expired_trigger_id", times=2)
+    for command in ("roster", "settings"):
+        body = e2e.client.command(command, user_id=ADMIN).json()
+        assert body["response_type"] == "ephemeral" and "try the command again" in json.dumps(body["blocks"])
