@@ -22,6 +22,7 @@ from persona_store.home import (
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.quarters import current_quarter
 from persona_store.roster import RosterHealth, get_member, roster_health
+from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
 
 
@@ -56,6 +57,8 @@ class HomeService:
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             member = get_member(s, workspace.id, user_id)
+            # the workspace's review interval (`/persona settings`), else REVIEW_AFTER_DAYS
+            days = load_settings(s, workspace.id, self._settings.workspace_defaults()).review_after_days
             is_manager = self._settings.is_admin(user_id) or bool(member and member.active and member.is_manager)
             active = s.scalar(
                 select(func.count(Persona.id)).where(
@@ -70,7 +73,7 @@ class HomeService:
                 active_personas=int(active or 0),
                 pending_checkin=pending_checkin(s, workspace.id, user_id),
                 recent_feedback=tuple(recent_feedback(s, workspace.id, user_id)),
-                due_reviews=tuple(due_reviews(s, workspace.id, user_id, self._settings.review_after_days, now)),
-                fit=quarter_fit(s, workspace.id, now, self._settings.review_after_days) if is_manager else None,
+                due_reviews=tuple(due_reviews(s, workspace.id, user_id, days, now)),
+                fit=quarter_fit(s, workspace.id, now, days) if is_manager else None,
                 roster=roster_health(s, workspace.id) if self._settings.is_admin(user_id) else None,
             )

@@ -109,15 +109,16 @@ class ReportService:
         resolved = self.resolve_period(team_id, period, now)
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
-            summary = aggregates.load_report(s, workspace_id, resolved, now, self._settings.review_after_days)
+            # the workspace's anonymity and review interval (`/persona settings`), else the environment's
+            chosen = load_settings(s, workspace_id, self._settings.workspace_defaults())
+            summary = aggregates.load_report(s, workspace_id, resolved, now, chosen.review_after_days)
             record = aggregates.quarters_on_record(s, workspace_id)
         latest = next((q.label for q in reversed(record) if q not in resolved.quarters), None)
         filename = f"persona-report-{resolved.slug}.xlsx"
         if summary.empty:
             message = render_part("reports", "nothing_yet", resolved.label, latest)
             return Report(resolved, b"", filename, message, True, summary, latest)
-        with self._sessions.begin() as s:  # the workspace's anonymity (`/persona settings`), else ANONYMOUS_RATINGS
-            anonymous = load_settings(s, workspace_id, self._settings.workspace_defaults()).anonymous
+        anonymous = chosen.anonymous
         text = WorkbookText(
             title=render_part("reports", "title", resolved.label),
             subtitle=render_part(
@@ -129,7 +130,7 @@ class ReportService:
                 summary.previous_period.label,
                 anonymous,
             ),
-            rule_lines=rule_lines(self._settings.review_after_days),
+            rule_lines=rule_lines(chosen.review_after_days),
         )
         data = write_report(
             summary,

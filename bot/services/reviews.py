@@ -78,6 +78,11 @@ class ReviewService:
     def after_days(self) -> int:
         return self._settings.review_after_days
 
+    def interval(self, team_id: str) -> int:
+        """The workspace's review interval in days (`/persona settings`), else REVIEW_AFTER_DAYS."""
+        with self._sessions.begin() as s:
+            return self._days(s, ensure_workspace(s, team_id).id)
+
     def _days(self, s: Session, workspace_id: int) -> int:
         """The workspace's review interval (`/persona settings`), else REVIEW_AFTER_DAYS."""
         return load_settings(s, workspace_id, self._settings.workspace_defaults()).review_after_days

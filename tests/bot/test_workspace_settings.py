@@ -17,6 +17,9 @@ from bot.blocks.settings import action_id, block_id, build_settings_modal, parse
 from bot.config import Settings, SettingsError
 from bot.services import Services
 from bot.services.checkins import CheckinService
+from bot.services.feedback import FeedbackService
+from bot.services.home import HomeService
+from bot.services.reviews import ReviewService
 from bot.services.roster import LinkInfo
 from bot.services.settings import SettingsInvalid, SettingsService
 from bot.slack_standin.client import state_values
@@ -203,9 +206,6 @@ def test_services_carry_the_new_services(sessions: sessionmaker[Session]) -> Non
 
 
 def test_anonymity_and_the_review_interval_are_the_workspaces_own(sessions: sessionmaker[Session]) -> None:
-    from bot.services.feedback import FeedbackService
-    from bot.services.reviews import ReviewService
-
     env = Settings.from_env({})
     now = datetime(2026, 11, 2, 12, tzinfo=UTC)
     with sessions.begin() as s:
@@ -221,3 +221,6 @@ def test_anonymity_and_the_review_interval_are_the_workspaces_own(sessions: sess
     assert form is not None and form.anonymous, "the form tells people their ratings are anonymous"
     assert [r.name for r in reviews.due_reviews(TEAM, now)] == ["Mary"]
     assert [o.name for o in reviews.overdue(TEAM, now)] == ["Mary"]
+    assert reviews.interval(TEAM) == 7
+    home = HomeService(sessions, env).build_for(TEAM, "U0OWNER", now)
+    assert [r.name for r in home.due_reviews] == ["Mary"], "the owner's Home agrees"
