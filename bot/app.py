@@ -16,6 +16,8 @@ from slack_sdk.webhook import WebhookClient
 from bot.blocks.persona import build_text
 from bot.config import Settings
 from bot.listeners import actions, checkins, commands, feedback, home, installs, outcomes, personas_admin, reviews
+from bot.listeners import roster as roster_listeners
+from bot.listeners import settings as settings_listeners
 from bot.request_log import describe_request, note
 from bot.services import Services
 
@@ -58,6 +60,8 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
     # outcomes last: its catch-all `message` listener must not shadow another module's message listeners.
     for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reviews, outcomes):
         module.register(app, services)
+    for extra in (roster_listeners, settings_listeners):
+        extra.register(app, services)
     return app
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.orm import Session
+
 from persona_store.evidence import EvidenceRules
+from persona_store.workspace_settings import WorkspaceSettings, load_settings
 
 DEFAULT_DATABASE_URL = "sqlite:///persona_bot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -95,6 +99,27 @@ def _zone(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _cadence(raw: str | None) -> tuple[str, int]:
+    """CHECKIN_CADENCE: `quarterly`, `every 2 weeks`, `3 months`, `weekly`, `monthly`."""
+    words = (raw or "quarterly").strip().lower().removeprefix("every").split()
+    if words in (["quarterly"], ["quarter"]):
+        return "quarterly", 1
+    if words in (["weekly"], ["week"]):
+        return "weeks", 1
+    if words in (["monthly"], ["month"]):
+        return "months", 1
+    if len(words) == 2 and words[0].isdigit() and words[1].rstrip("s") in ("week", "month") and int(words[0]) >= 1:
+        return words[1].rstrip("s") + "s", int(words[0])
+    raise SettingsError(f"CHECKIN_CADENCE must be quarterly, or every N weeks or months (e.g. '2 weeks'), not {raw!r}")
+
+
+def _dates(name: str, raw: str | None) -> tuple[date, ...]:
+    try:
+        return tuple(sorted({date.fromisoformat(part.strip()) for part in (raw or "").split(",") if part.strip()}))
+    except ValueError:
+        raise SettingsError(f"{name} must be dates like 2026-12-24, separated by commas, not {raw!r}") from None
+
+
 def _ids(raw: str | None) -> frozenset[str]:
     return frozenset(part.strip() for part in (raw or "").split(",") if part.strip())
 
@@ -122,6 +147,8 @@ class Settings:
     checkin_close_day: int = 14
     checkin_max_reminders: int = 2
     checkin_reminder_spacing_hours: int = 24
+    checkin_cadence: tuple[str, int] = ("quarterly", 1)
+    checkin_quiet_days: tuple[date, ...] = ()
     slack_post_rate: float = 1.0
     checkin_claim_lease_seconds: int = 600
     checkin_send_workers: int = 4
@@ -135,8 +162,12 @@ class Settings:
 
     @property
     def evidence_rules(self) -> EvidenceRules:
-        """What the evidence model needs to know: the review clock and, with anonymous ratings, the minimum group."""
-        return EvidenceRules.of(self.review_after_days, self.anonymous_ratings, self.min_group_size)
+        """The evidence model's rules from the environment alone (a workspace's own settings: `rules_in`)."""
+        return self.workspace_defaults().evidence_rules()
+
+    def rules_in(self, session: Session, workspace_id: int) -> EvidenceRules:
+        """The evidence model's rules for one workspace: its `/persona settings`, else the environment's."""
+        return load_settings(session, workspace_id, self.workspace_defaults()).evidence_rules()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv: Path | None = None) -> Settings:
@@ -184,6 +215,8 @@ class Settings:
             checkin_close_day=close_day,
             checkin_max_reminders=_int(env, "CHECKIN_MAX_REMINDERS", 2),
             checkin_reminder_spacing_hours=_int(env, "CHECKIN_REMINDER_SPACING_HOURS", 24),
+            checkin_cadence=_cadence(text("CHECKIN_CADENCE")),
+            checkin_quiet_days=_dates("CHECKIN_QUIET_DAYS", env.get("CHECKIN_QUIET_DAYS")),
             slack_post_rate=_float(env, "SLACK_POST_RATE", 1.0),
             checkin_claim_lease_seconds=_int(env, "CHECKIN_CLAIM_LEASE_SECONDS", 600, minimum=1),
             checkin_send_workers=_int(env, "CHECKIN_SEND_WORKERS", 4, minimum=1),
@@ -210,6 +243,22 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def workspace_defaults(self) -> WorkspaceSettings:
+        """What `/persona settings` starts from in a workspace that changed nothing: these environment values."""
+        return WorkspaceSettings(
+            cadence=self.checkin_cadence[0],
+            cadence_every=self.checkin_cadence[1],
+            open_hour=self.checkin_open_hour,
+            reminder_days=self.checkin_reminder_days,
+            close_day=self.checkin_close_day,
+            max_reminders=self.checkin_max_reminders,
+            quiet_days=self.checkin_quiet_days,
+            summary_channel=self.report_channel,
+            anonymous=self.anonymous_ratings,
+            min_group_size=self.min_group_size,
+            review_after_days=self.review_after_days,
+        )
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins

@@ -59,3 +59,23 @@ ACTION_HOME_START_CHECKIN = "home_checkin_start"  # value = round id; opens the 
 ACTION_HOME_DOWNLOAD_REPORT = "home_report_download"  # value = quarter, e.g. "2026-Q4"
 BLOCK_HOME_CHECKIN = "home_checkin"
 BLOCK_HOME_MANAGER_ACTIONS = "home_manager_actions"
+
+# Roster and workspace settings in Slack (issue 12: week one)
+VIEW_ROSTER = "persona_roster"
+VIEW_SETTINGS = "persona_settings"
+ROSTER_BLOCK_PEOPLE = "roster_people"
+ROSTER_ACTION_PEOPLE = "roster_people_input"  # multi_users_select
+ROSTER_BLOCK_EMAILS = "roster_emails"
+ROSTER_ACTION_EMAILS = "roster_emails_input"
+ROSTER_BLOCK_GROUP = "roster_group"
+ROSTER_ACTION_GROUP = "roster_group_input"  # a user group: @handle or S… id
+ROSTER_BLOCK_CHANNEL = "roster_channel"
+ROSTER_ACTION_CHANNEL = "roster_channel_input"  # conversations_select
+ROSTER_BLOCK_ROLE = "roster_role"
+ROSTER_ACTION_ROLE = "roster_role_input"
+ROSTER_BLOCK_FLAGS = "roster_flags"
+ROSTER_ACTION_FLAGS = "roster_flags_input"  # radio: keep, rep, manager, observer, remove
+SETTINGS_BLOCK_PREFIX = "settings_"  # block_id "settings_<field>", action_id the same + "_input"
+ACTION_HOME_ROSTER = "home_roster_manage"  # an admin's Home: opens the `/persona roster` modal
+ACTION_HOME_SETTINGS = "home_settings_open"  # an admin's Home: opens the `/persona settings` modal
+BLOCK_HOME_ROSTER_ACTIONS = "home_roster_actions"

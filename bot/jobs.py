@@ -32,6 +32,7 @@ from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
 from bot.config import Settings
 from bot.listeners.reports import upload_report
 from bot.review_jobs import reconcile_reviews
+from bot.roster_sync import reconcile_roster
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
 from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
@@ -74,7 +75,7 @@ def _fanout(ctx: JobContext, team_id: str, items: list[Outgoing]) -> DeliveryRep
     if not items:
         return DeliveryReport()
     client = ctx.slack.for_team(team_id)
-    limit = ctx.settings.checkin_max_reminders
+    limit = ctx.checkins.reminder_cap(team_id)
 
     def message(item: Outgoing) -> dict[str, Any]:
         return build_checkin_message(item, reminder_limit=limit)
@@ -126,7 +127,7 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
     summary = ctx.checkins.summary(team_id, round_id)
     if summary is None:
         return DeliveryReport()
-    workbook = _workbook(ctx, team_id, summary.status.round.quarter, targets)
+    workbook = _workbook(ctx, team_id, summary.status.round.quarter[:7], targets)  # a 2026-Q4.02 round: its quarter
     content = build_summary(summary, with_report=workbook is not None)
     client = ctx.slack.for_team(team_id)
     fan = Fanout(
@@ -242,6 +243,8 @@ def reconcile_checkins(ctx: JobContext, team_id: str) -> None:
 
 # Six-monthly persona reviews (bot/review_jobs.py): DM owners whose personas are due, once per review cycle.
 register_step(reconcile_reviews)
+# The roster (bot/roster_sync.py): linked user groups and channels kept in sync, Slack profiles re-read.
+register_step(reconcile_roster)
 
 
 @contextlib.contextmanager

@@ -33,7 +33,20 @@ if TYPE_CHECKING:
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # The bot scopes in manifest.yml; an install asks for exactly these.
-BOT_SCOPES = ("commands", "chat:write", "im:write", "im:history", "users:read", "files:write", "files:read")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "users:read",
+    "files:write",
+    "files:read",  # deal exports DMed to the bot (bot/listeners/outcomes.py)
+    # the roster: emails, user groups and channel members (bot/roster_directory.py)
+    "users:read.email",
+    "usergroups:read",
+    "channels:read",
+    "groups:read",
+)
 STATE_EXPIRATION_SECONDS = 600
 OAUTH_TABLES = (slack_installations.name, slack_bots.name, slack_oauth_states.name)
 

@@ -30,6 +30,7 @@ from persona_store.models import (
     RosterMember,
     utcnow,
 )
+from persona_store.roster import asked_in_checkins
 
 ASSIGN_CHUNK = 500  # rows per INSERT (SQLite allows 32,766 bound parameters; 8 columns a row)
 
@@ -166,14 +167,14 @@ class Assignment:
 
 
 def unassigned_members(session: Session, workspace_id: int, round_id: int) -> list[RosterMember]:
-    """Active roster members who are not part of the round yet."""
+    """Roster members a round asks (`asked_in_checkins`: no managers, observers or marketing) not on it yet."""
     taken = select(Participation.slack_user_id).where(Participation.round_id == round_id)
     return list(
         session.scalars(
             select(RosterMember)
             .where(
                 RosterMember.workspace_id == workspace_id,
-                RosterMember.active.is_(True),
+                asked_in_checkins(),
                 RosterMember.slack_user_id.not_in(taken),
             )
             .order_by(RosterMember.slack_user_id)
@@ -182,12 +183,11 @@ def unassigned_members(session: Session, workspace_id: int, round_id: int) -> li
 
 
 def active_member_ids(session: Session, workspace_id: int) -> set[str]:
-    """Slack user ids of the active roster (reps taken off it are not messaged again)."""
+    """Slack user ids of the roster members a round asks (reps taken off it, or made managers or observers, are
+    not messaged again)."""
     return set(
         session.scalars(
-            select(RosterMember.slack_user_id).where(
-                RosterMember.workspace_id == workspace_id, RosterMember.active.is_(True)
-            )
+            select(RosterMember.slack_user_id).where(RosterMember.workspace_id == workspace_id, asked_in_checkins())
         )
     )
 

@@ -515,19 +515,24 @@ def period_end_day(quarter: Quarter, now: datetime) -> date:
 # --- periods in SQL -----------------------------------------------------------------------------------------------
 
 
+def round_quarter() -> ColumnElement[str]:
+    """A round's quarter: its label's first 7 characters (rounds more often than quarterly are `2026-Q4.02` …)."""
+    return func.substr(CheckinRound.quarter, 1, 7)
+
+
 def _quarter_label(quarters: Sequence[Quarter]) -> ColumnElement[Any]:
     """The feedback's quarter: its round's label, else the quarter (of those given) its created_at falls in."""
     by_date = case(
         *[((Feedback.created_at >= q.start_at) & (Feedback.created_at < q.end_at), literal(q.label)) for q in quarters],
         else_=None,
     )
-    return func.coalesce(CheckinRound.quarter, by_date)
+    return func.coalesce(round_quarter(), by_date)
 
 
 def in_period(period: Period) -> ColumnElement[bool]:
     """Feedback (joined to its round, outer) that belongs to `period` by the period rule."""
     return or_(
-        CheckinRound.quarter.in_(period.labels),
+        round_quarter().in_(period.labels),
         and_(
             Feedback.round_id.is_(None),
             Feedback.created_at >= period.start_at,
@@ -547,7 +552,7 @@ def quarters_on_record(session: Session, workspace_id: int) -> list[Quarter]:
     labels = session.scalars(select(CheckinRound.quarter).distinct().where(CheckinRound.workspace_id == workspace_id))
     for label in labels:
         try:
-            found.append(parse_quarter(label))
+            found.append(parse_quarter(label[:7]))
         except ValueError:
             continue
     if not found:
@@ -748,7 +753,7 @@ def participation(session: Session, workspace_id: int, period: Period) -> Partic
             case((Participation.reminder_count > 0, 1), else_=0).label("reminded"),
         )
         .join(CheckinRound, Participation.round_id == CheckinRound.id)
-        .where(CheckinRound.workspace_id == workspace_id, CheckinRound.quarter.in_(period.labels))
+        .where(CheckinRound.workspace_id == workspace_id, round_quarter().in_(period.labels))
         .subquery()
     )
     query = select(
@@ -790,7 +795,7 @@ def participation(session: Session, workspace_id: int, period: Period) -> Partic
     rounds = tuple(
         session.scalars(
             select(CheckinRound.quarter)
-            .where(CheckinRound.workspace_id == workspace_id, CheckinRound.quarter.in_(period.labels))
+            .where(CheckinRound.workspace_id == workspace_id, round_quarter().in_(period.labels))
             .order_by(CheckinRound.quarter)
         )
     )

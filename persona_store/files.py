@@ -38,6 +38,8 @@ ROSTER_COLUMNS = ("slack_user_id", "name", "role", "manager", "timezone")
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 SLACK_USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# An owner may be given as an email in a file; the CLI resolves it to a Slack user before importing.
+OWNER_EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0", ""}
@@ -297,9 +299,11 @@ def build_persona_spec(data: Any, *, label: str = "persona") -> PersonaSpec:
     summary = _text(data, "summary", SUMMARY_MAX, problems)
     lists = {name_: _string_list(data, name_, problems) for name_ in LIST_FIELDS}
 
-    owner: str | None = _text(data, "owner", 32, problems) or None
-    if owner is not None and not SLACK_USER_PATTERN.match(owner):
-        problems["owner"] = f"owner '{_short(owner)}' is not a Slack user id like U0123ABCD (or leave it empty)"
+    owner: str | None = _text(data, "owner", 254, problems) or None
+    if owner is not None and not (SLACK_USER_PATTERN.match(owner) or OWNER_EMAIL_PATTERN.match(owner)):
+        problems["owner"] = (
+            f"owner '{_short(owner)}' is not a Slack user id like U0123ABCD or an email (or leave it empty)"
+        )
 
     status = (_text(data, "status", 16, problems) or PersonaStatus.ACTIVE.value).lower()
     if "status" not in problems and status not in STATUSES:
@@ -432,6 +436,9 @@ def persona_file_format(filename: str) -> Literal["yaml", "json"]:
 
 
 # --- roster --------------------------------------------------------------------------------------------------
+
+# The roster file with optional columns, separators and role aliases is persona_store/roster_file.py.
+read_text_source = _read_source
 
 
 def parse_roster_csv(path_or_text: str | Path, *, filename: str | None = None) -> list[RosterEntry]:

@@ -181,6 +181,55 @@ class RosterMember(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # On the roster but never asked in check-ins and never counted (a team lead watching, an analyst).
+    is_observer: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Slack said the account is deactivated (users.info `deleted`), when we last looked.
+    slack_deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
+    slack_checked_at: Mapped[datetime | None] = mapped_column(default=None)  # the profile was last read then
+    # The user group or channel that brought this person in (kept in sync by the clock); None: added by hand.
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("roster_links.id", ondelete="SET NULL"), index=True)
+
+
+class RosterLink(Base):
+    """A Slack user group or channel whose members are on the roster with one role, kept in sync by the clock."""
+
+    __tablename__ = "roster_links"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "slack_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # usergroup | channel
+    slack_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    synced_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class WorkspaceSettingsRow(Base):
+    """A workspace's own schedule and privacy settings; no row: the environment's defaults."""
+
+    __tablename__ = "workspace_settings"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column()  # field name -> value, only the fields set here
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class SettingsChange(Base):
+    """One setting changed: who, when, from what to what."""
+
+    __tablename__ = "settings_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    field: Mapped[str] = mapped_column(String(32))
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
 
 
 class CheckinRound(Base):
@@ -189,7 +238,7 @@ class CheckinRound(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    quarter: Mapped[str] = mapped_column(String(7))  # "2026-Q4"
+    quarter: Mapped[str] = mapped_column(String(16))  # "2026-Q4"; later rounds of a quarter "2026-Q4.02" (cadence)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
     due_date: Mapped[date] = mapped_column(Date)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)

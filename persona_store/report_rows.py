@@ -18,7 +18,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from persona_store.evidence import in_period
+from persona_store.evidence import in_period, round_quarter
 from persona_store.models import AttributeCheck, CheckinRound, Feedback, Participation, Persona, RosterMember
 from persona_store.quarters import Period, quarter_of
 
@@ -52,7 +52,7 @@ class RepParticipation:
 
 
 def rep_participation(session: Session, workspace_id: int, period: Period) -> list[RepParticipation]:
-    scope = and_(CheckinRound.workspace_id == workspace_id, CheckinRound.quarter.in_(period.labels))
+    scope = and_(CheckinRound.workspace_id == workspace_id, round_quarter().in_(period.labels))
     counts = (
         select(
             Participation.slack_user_id,
@@ -190,7 +190,7 @@ def response_page(
             select(
                 Feedback.id,
                 Feedback.created_at,
-                CheckinRound.quarter,
+                round_quarter(),
                 Persona.name,
                 Feedback.revision_number,
                 RosterMember.name,
@@ -257,7 +257,7 @@ def comment_page(
             select(
                 Feedback.id,
                 Feedback.created_at,
-                CheckinRound.quarter,
+                round_quarter(),
                 Persona.name,
                 Feedback.author_role,
                 Feedback.author_id,
@@ -282,7 +282,7 @@ def comment_page(
     for (
         fid,
         created,
-        round_quarter,
+        round_label,
         persona,
         role,
         author_id,
@@ -292,7 +292,7 @@ def comment_page(
         ref,
         link,
     ) in session.execute(query):
-        quarter = round_quarter or quarter_of(created).label
+        quarter = round_label or quarter_of(created).label
         base = (fid, created, quarter, persona, role, author_id, author_name or author_id)
         if missing:
             comments.append(Comment(*base, "missing", missing, ""))

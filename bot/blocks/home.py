@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.blocks.common import SECTION_TEXT_LIMIT, actions, button, context, divider, header, mrkdwn_section
+from bot.blocks.roster import build_roster_home
 from bot.render import render_part, truncate
 from bot.services.home import HomeView
 
@@ -40,6 +41,8 @@ def build_home(view: HomeView) -> dict[str, Any]:
         blocks += [divider(), mrkdwn_section(render_part("outcomes", "home_signals", shown, view.outcome_period))]
     if view.is_manager:
         blocks += _manager(view)
+    if view.roster is not None:
+        blocks += build_roster_home(view.roster)
     return View(type="home", blocks=blocks).to_dict()
 
 

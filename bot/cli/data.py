@@ -1,4 +1,4 @@
-"""Data commands: `db upgrade`, `personas import|export|list`, `roster import|list`."""
+"""Data commands: `db upgrade`, `personas import|export|list` (the roster is in `bot/cli/roster.py`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
+from bot.cli.roster import slack_directory
+from bot.roster_directory import resolve_owner_emails
 from persona_store import db
-from persona_store.files import dump_persona_file, parse_persona_file, parse_roster_csv
+from persona_store.files import dump_persona_file, parse_persona_file
 from persona_store.personas import export_personas, import_personas, list_personas
-from persona_store.roster import import_roster, list_roster
 
 # --- database -------------------------------------------------------------------------------------------------
 
@@ -44,6 +45,7 @@ def personas_group() -> None:
 def personas_import(runtime: Runtime, file: Path) -> None:
     """Import personas from a YAML or JSON file (all or nothing)."""
     specs = parse_persona_file(file)
+    specs = resolve_owner_emails(specs, slack_directory(runtime, runtime.team_id()))
     workspace_id = runtime.workspace_id()
     with runtime.sessions.begin() as s:
         summary = import_personas(s, workspace_id, specs, author="import")
@@ -87,45 +89,3 @@ def personas_list(runtime: Runtime, include_retired: bool) -> None:
     for key, name, role, status, revision in rows:
         suffix = "" if status == "active" else f" [{status}]"
         click.echo(f"{key:<32} {name} ({role or 'no role'}) rev {revision}{suffix}")
-
-
-# --- roster ---------------------------------------------------------------------------------------------------
-
-
-@cli.group("roster")
-def roster_group() -> None:
-    """Import and list the reps who answer check-ins."""
-
-
-@roster_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@pass_runtime
-@friendly_errors
-def roster_import(runtime: Runtime, file: Path) -> None:
-    """Import the roster CSV: slack_user_id,name,role,manager,timezone (all or nothing)."""
-    entries = parse_roster_csv(file)
-    workspace_id = runtime.workspace_id()
-    with runtime.sessions.begin() as s:
-        summary = import_roster(s, workspace_id, entries)
-    click.echo(
-        f"imported {len(entries)} roster rows from {file.name}: {summary.added} added, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged, {summary.deactivated} deactivated"
-    )
-
-
-@roster_group.command("list")
-@click.option("--all", "include_inactive", is_flag=True, help="Include people no longer on the roster.")
-@pass_runtime
-@friendly_errors
-def roster_list(runtime: Runtime, include_inactive: bool) -> None:
-    """List the roster."""
-    workspace_id = runtime.workspace_id()
-    with runtime.sessions.begin() as s:
-        members = list_roster(s, workspace_id, include_inactive=include_inactive)
-        rows = [(m.slack_user_id, m.name, m.role, m.is_manager, m.timezone, m.active) for m in members]
-    if not rows:
-        click.echo("the roster is empty: import one with `persona-bot roster import FILE.csv`")
-    for user_id, name, role, manager, tz, active in rows:
-        flags = " manager" if manager else ""
-        flags += "" if active else " [inactive]"
-        click.echo(f"{user_id:<12} {name:<28} {role:<11} {tz or '(zone from Slack)'}{flags}")

@@ -28,7 +28,7 @@ def reviews(runtime: Runtime, send: bool) -> None:
         if run.failed:
             raise CLIError(f"{run.failed} owner(s) could not be reached; `persona-bot reviews` shows which")
     items = runtime.services.reviews.overdue(team_id, now)
-    days = runtime.settings.review_after_days
+    days = runtime.services.reviews.interval(team_id)
     if not items:
         click.echo(f"No reviews overdue: every active persona was reviewed within {days} days.")
         return

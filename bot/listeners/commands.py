@@ -15,6 +15,8 @@ from bot.listeners.checkins import show_checkin_status
 from bot.listeners.feedback import start_feedback
 from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
 from bot.listeners.reports import request_report
+from bot.listeners.roster import handle_roster
+from bot.listeners.settings import handle_settings
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
 
@@ -84,6 +86,8 @@ def routes() -> dict[str, Handler]:
         "report": request_report,
         "feedback": start_feedback,
         "checkin": show_checkin_status,
+        "roster": handle_roster,
+        "settings": handle_settings,
     }
 
 

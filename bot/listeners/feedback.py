@@ -241,7 +241,7 @@ def handle_submission(ack: Ack, body: dict[str, Any], client: WebClient, service
         return
     ack()
     if outcome.created or outcome.updated:  # a repeated submission of the same form says nothing twice
-        send_confirmation(client, user_id, meta.channel_id, outcome, services.settings.anonymous_ratings)
+        send_confirmation(client, user_id, meta.channel_id, outcome, services.feedback.anonymous(team_id))
 
 
 def send_confirmation(

@@ -102,7 +102,7 @@ def handle_reviews(req: CommandRequest, services: Services, ack: Ack, client: We
     if items is None:
         ack(response_type="ephemeral", blocks=build_text("reviews", "admins_only"), text="Admins only")
         return
-    days = services.settings.review_after_days
+    days = services.reviews.interval(req.team_id)
     ack(response_type="ephemeral", blocks=build_overdue(items, days), text=f"{len(items)} reviews overdue")
 
 

@@ -17,6 +17,8 @@ from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import PersonaAdminService
 from bot.services.reports import ReportService
 from bot.services.reviews import ReviewService
+from bot.services.roster import RosterService
+from bot.services.settings import SettingsService
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Services:
     home: HomeService
     installs: InstallService
     outcomes: OutcomesService
+    roster: RosterService
+    workspace_settings: SettingsService
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
@@ -42,7 +46,7 @@ class Services:
             settings=settings,
             sessions=sessions,
             background=background,
-            lookup=LookupService(sessions, rules=settings.evidence_rules),
+            lookup=LookupService(sessions, rules=settings.rules_in),
             personas_admin=PersonaAdminService(sessions, settings),
             reviews=ReviewService(sessions, settings),
             checkins=CheckinService(sessions, settings),
@@ -51,4 +55,6 @@ class Services:
             home=HomeService(sessions, settings),
             installs=InstallService(sessions),
             outcomes=OutcomesService(sessions, settings),
+            roster=RosterService(sessions, settings),
+            workspace_settings=SettingsService(sessions, settings),
         )

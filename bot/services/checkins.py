@@ -21,8 +21,9 @@ from persona_store.feedback import FeedbackAnswers, checkin_submission_key, reco
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
 from persona_store.quarters import Period, parse_quarter
-from persona_store.roster import is_manager, list_roster
-from persona_store.schedule import RoundPlan, current_quarter, next_local_morning, quarter_of
+from persona_store.roster import is_manager, list_roster, withdraw_unasked
+from persona_store.schedule import RoundPlan, current_period, next_local_morning, quarter_of
+from persona_store.workspace_settings import WorkspaceSettings, load_settings
 from persona_store.workspaces import ensure_workspace
 
 __all__ = [
@@ -142,18 +143,29 @@ class CheckinService:
 
     # --- plans and rounds -------------------------------------------------------------------------------------
 
-    def plan(self, due_date: date) -> RoundPlan:
-        s = self._settings
-        return RoundPlan(due_date, s.checkin_open_hour, s.checkin_reminder_days, s.checkin_close_day)
+    def _schedule(self, s: Session, workspace_id: int) -> WorkspaceSettings:
+        """The workspace's settings (`/persona settings`) over the environment's defaults, read afresh each call."""
+        return load_settings(s, workspace_id, self._settings.workspace_defaults())
 
-    def quarter_plan(self, quarter: str) -> RoundPlan:
-        s = self._settings
-        return RoundPlan.for_quarter(quarter, s.checkin_open_hour, s.checkin_reminder_days, s.checkin_close_day)
+    def plan(self, due_date: date, ws: WorkspaceSettings | None = None) -> RoundPlan:
+        w = ws or self._settings.workspace_defaults()
+        return RoundPlan(due_date, w.open_hour, w.reminder_days, w.close_day, frozenset(w.quiet_days))
 
-    def default_due(self, quarter: str, today: date) -> date:
+    def quarter_plan(self, quarter: str, ws: WorkspaceSettings | None = None) -> RoundPlan:
+        w = ws or self._settings.workspace_defaults()
+        plan = RoundPlan.for_quarter(quarter, w.open_hour, w.reminder_days, w.close_day)
+        return self.plan(plan.due_date, w)
+
+    def default_due(self, quarter: str, today: date, ws: WorkspaceSettings | None = None) -> date:
         """The quarter's scheduled due date; a round opened after it gets the usual length from today."""
-        due = self.quarter_plan(quarter).due_date
-        return due if due >= today else today + timedelta(days=self._settings.checkin_close_day - 1)
+        w = ws or self._settings.workspace_defaults()
+        due = self.quarter_plan(quarter, w).due_date
+        return due if due >= today else today + timedelta(days=w.close_day - 1)
+
+    def reminder_cap(self, team_id: str) -> int:
+        """How many reminders a rep gets at most in this workspace (the DM says "reminder 1 of N")."""
+        with self._sessions.begin() as s:
+            return self._schedule(s, self._workspace_id(s, team_id)).max_reminders
 
     def open_round(self, team_id: str, quarter: str | None = None, due: date | None = None) -> tuple[RoundInfo, bool]:
         """Open (or resume) the round for `quarter` (default: this quarter); RoundClosed if it already closed."""
@@ -163,7 +175,7 @@ class CheckinService:
             workspace = ensure_workspace(s, team_id)
             if store.round_for_quarter(s, workspace.id, quarter) is None and not list_personas(s, workspace.id):
                 raise NothingToCheck("there are no active personas to check: import some first")
-            due_date = due or self.default_due(quarter, now.date())
+            due_date = due or self.default_due(quarter, now.date(), self._schedule(s, workspace.id))
             found, created = store.open_round(s, workspace.id, quarter, due_date, now)
             if found.status != "open":
                 raise RoundClosed(f"the {quarter} round closed on {found.closed_at:%d %b %Y}")
@@ -172,23 +184,25 @@ class CheckinService:
             return RoundInfo.of(found), created
 
     def scheduled_round(self, team_id: str) -> RoundInfo | None:
-        """The clock's job: the current quarter's round, opened once its day 1 has begun somewhere on Earth.
-
-        A quarter whose round would already be over (the clock was down for the whole of it) is not opened.
+        """The clock's job: the current period's round (the quarter, or the N-week or N-month period the
+        workspace's cadence says, labelled `2026-Q4`, `2026-Q4.02` …), opened once its day 1 has begun somewhere
+        on Earth. A period whose round would already be over (the clock was down for the whole of it) is not
+        opened.
         """
         now = self._clock()
-        quarter = current_quarter(now)
-        plan = self.quarter_plan(quarter)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            existing = store.round_for_quarter(s, workspace.id, quarter)
+            ws = self._schedule(s, workspace.id)
+            label, start = current_period(now, ws.cadence, ws.cadence_every)
+            existing = store.round_for_quarter(s, workspace.id, label)
             if existing is not None:
                 return RoundInfo.of(existing)
+            plan = self.plan(RoundPlan.for_period(start, ws.open_hour, ws.reminder_days, ws.close_day).due_date, ws)
             if now < plan.opens_at() or now >= plan.close_at([self._settings.default_timezone]):
                 return None
             if not list_personas(s, workspace.id):
                 return None  # nothing to check yet; the clock looks again next tick
-            found, _ = store.open_round(s, workspace.id, quarter, plan.due_date, now)
+            found, _ = store.open_round(s, workspace.id, label, plan.due_date, now)
             return RoundInfo.of(found)
 
     def open_rounds(self, team_id: str) -> list[RoundInfo]:
@@ -229,12 +243,14 @@ class CheckinService:
             if found is None or found.status != "open":
                 return False
             zones = {p.timezone for p in store.participations(s, round_id)}
-            return now >= self.plan(found.due_date).close_at(zones | {self._settings.default_timezone})
+            plan = self.plan(found.due_date, self._schedule(s, workspace.id))
+            return now >= plan.close_at(zones | {self._settings.default_timezone})
 
     def close(self, team_id: str, round_id: int) -> bool:
         """Close the round; True for the one caller that closed it (a second close is a no-op)."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
+            withdraw_unasked(s, workspace.id, round_id)  # managers and observers are never counted as silent
             return store.close_round(s, workspace.id, round_id, self._clock())
 
     # --- assignment -------------------------------------------------------------------------------------------
@@ -291,7 +307,7 @@ class CheckinService:
             r = store.get_round(s, workspace.id, round_id)
             if r is None or r.status != "open":
                 return []
-            plan = self.plan(r.due_date)
+            plan = self.plan(r.due_date, self._schedule(s, workspace.id))
             personas = list_personas(s, workspace.id)
             rostered = store.active_member_ids(s, workspace.id)
             return [
@@ -309,14 +325,15 @@ class CheckinService:
         `scheduled` (the clock) also waits for the reminder days in each rep's zone; `checkin remind` doesn't.
         """
         now = self._clock()
-        cap = self._settings.checkin_max_reminders
         spacing = timedelta(hours=self._settings.checkin_reminder_spacing_hours)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             r = store.get_round(s, workspace.id, round_id)
             if r is None or r.status != "open":
                 return []
-            plan = self.plan(r.due_date)
+            ws = self._schedule(s, workspace.id)
+            cap = ws.max_reminders
+            plan = self.plan(r.due_date, ws)
             personas = list_personas(s, workspace.id)
             due: list[Outgoing] = []
             rostered = store.active_member_ids(s, workspace.id)
@@ -441,26 +458,26 @@ class CheckinService:
         return RoundStatus(RoundInfo.of(r), rates.by_role, rates.total, unreachable)
 
     def summary(self, team_id: str, round_id: int) -> RoundSummary | None:
-        rules = self._settings.evidence_rules
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             r = store.get_round(s, workspace.id, round_id)
             if r is None:
                 return None
+            rules = self._settings.rules_in(s, workspace.id)
             data = load_evidence(s, workspace.id, _round_period(r), now=self._clock(), rules=rules)
             return RoundSummary(self._status(s, r), data.active, rules.min_group)
 
     def summary_targets(self, team_id: str, round_id: int) -> list[Outgoing]:
-        """Where the summary goes: REPORT_CHANNEL, else a DM to each manager on the roster."""
+        """Where the summary goes: the workspace's summary channel (`/persona settings`, default REPORT_CHANNEL), else
+        a DM to each manager on the roster."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             r = store.get_round(s, workspace.id, round_id)
             if r is None:
                 return []
-            if self._settings.report_channel:
-                targets = [self._settings.report_channel]
-            else:
-                targets = [m.slack_user_id for m in list_roster(s, workspace.id) if m.is_manager]
+            channel = self._schedule(s, workspace.id).summary_channel
+            managers = [m.slack_user_id for m in list_roster(s, workspace.id) if m.is_manager]
+            targets = [channel] if channel else managers
             return [
                 Outgoing(store.effect_key(r.id, None, "summary", t), "summary", r.id, r.quarter, r.due_date, t)
                 for t in targets
@@ -558,8 +575,9 @@ class CheckinService:
     def snooze(self, team_id: str, round_id: int, user_id: str) -> datetime:
         """ "Remind me tomorrow": the rep's next local business morning."""
         with self._sessions.begin() as s:
-            _, _, p = self._rep(s, team_id, round_id, user_id)
-            p.snoozed_until = next_local_morning(self._clock(), p.timezone, self._settings.checkin_open_hour)
+            workspace_id, _, p = self._rep(s, team_id, round_id, user_id)
+            ws = self._schedule(s, workspace_id)
+            p.snoozed_until = next_local_morning(self._clock(), p.timezone, ws.open_hour, ws.quiet_days)
             return p.snoozed_until
 
     def participation(self, team_id: str, round_id: int, user_id: str) -> Participation | None:
@@ -572,7 +590,8 @@ class CheckinService:
 
 
 def _round_period(r: CheckinRound) -> Period:
-    return Period.single(parse_quarter(r.quarter))
+    # a round more often than quarterly (`2026-Q4.02`) counts in its quarter
+    return Period.single(parse_quarter(r.quarter[:7]))
 
 
 def _silent(p: Participation) -> bool:

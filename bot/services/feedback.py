@@ -28,6 +28,7 @@ from persona_store.models import FEEDBACK_ROLES, VERDICTS, Feedback, Persona
 from persona_store.personas import get_persona, list_personas
 from persona_store.roster import get_member
 from persona_store.search import search_personas
+from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
 
 __all__ = [
@@ -121,6 +122,15 @@ class FeedbackService:
         self._sessions = sessions
         self._settings = settings
 
+    def _anonymous(self, s: Session, workspace_id: int) -> bool:
+        """The workspace's anonymity (`/persona settings`), else ANONYMOUS_RATINGS."""
+        return load_settings(s, workspace_id, self._settings.workspace_defaults()).anonymous
+
+    def anonymous(self, team_id: str) -> bool:
+        """Whether managers see ratings without names in this workspace (what people are told when they write)."""
+        with self._sessions.begin() as s:
+            return self._anonymous(s, ensure_workspace(s, team_id).id)
+
     def form(
         self, team_id: str, user_id: str, *, persona_id: int | None = None, query: str | None = None
     ) -> FeedbackForm | None:
@@ -144,7 +154,7 @@ class FeedbackService:
                 personas=tuple(PersonaChoice(p.id, p.name) for p in personas),
                 persona=PersonaCard.from_persona(chosen) if chosen else None,
                 role=_roster_role(s, workspace.id, user_id),
-                anonymous=self._settings.anonymous_ratings,
+                anonymous=self._anonymous(s, workspace.id),
                 query_missed=missed,
             )
 
@@ -167,7 +177,7 @@ class FeedbackService:
                 personas=tuple(PersonaChoice(p.id, p.name) for p in list_personas(s, workspace.id)),
                 persona=PersonaCard.from_persona(persona),
                 role=feedback.author_role,
-                anonymous=self._settings.anonymous_ratings,
+                anonymous=self._anonymous(s, workspace.id),
                 prefill=FeedbackAnswers.from_record(feedback),
                 feedback_id=feedback.id,
             )

@@ -18,7 +18,7 @@ from persona_store.evidence import VERDICT_ORDER, Evidence, PersonaEvidence, Res
 from persona_store.home import PendingCheckin, RecentFeedback, pending_checkin, recent_feedback
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.quarters import Period, current_quarter
-from persona_store.roster import get_member
+from persona_store.roster import RosterHealth, get_member, roster_health
 from persona_store.signals import Signal
 from persona_store.workspaces import ensure_workspace
 
@@ -47,6 +47,7 @@ class HomeView:
     owned: tuple[PersonaEvidence, ...] = field(default_factory=tuple)
     outcome_signals: tuple[Signal, ...] = ()  # on the personas this person owns (bot.services.outcomes)
     outcome_period: str = ""
+    roster: RosterHealth | None = None  # admins only: roster counts and problems
 
     @property
     def is_owner(self) -> bool:
@@ -100,7 +101,7 @@ class HomeService:
             ).one()
             owns = int(counted[1] or 0) > 0
             data = (
-                load_evidence(s, workspace.id, period, now=now, rules=self._settings.evidence_rules)
+                load_evidence(s, workspace.id, period, now=now, rules=self._settings.rules_in(s, workspace.id))
                 if is_manager or owns
                 else None
             )
@@ -114,6 +115,7 @@ class HomeService:
                 recent_feedback=tuple(recent_feedback(s, workspace.id, user_id)),
                 evidence=data,
                 owned=tuple(p for p in data.active if p.owner == user_id) if data else (),
+                roster=roster_health(s, workspace.id) if self._settings.is_admin(user_id) else None,
             )
         if not owns:
             return view

@@ -119,13 +119,14 @@ class LookupService:
         *,
         fresh_for: float = CATALOGUE_FRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
-        rules: EvidenceRules | None = None,
+        rules: EvidenceRules | Callable[[Session, int], EvidenceRules] | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = make_readonly_session_factory(sessions)
         self._engine: Engine = self._sessions.kw["bind"]
         self._fresh_for = fresh_for
         self._clock = clock
+        # fixed rules, or a workspace's own (`Settings.rules_in`: its `/persona settings` over the environment)
         self._rules = rules or EvidenceRules()
         self._now = now
         self._workspace_ids: dict[str, int] = {}  # a team's row id never changes once created
@@ -164,7 +165,8 @@ class LookupService:
                 return cached
         with self._sessions.begin() as s:
             personas = list_personas(s, workspace_id)
-            figures = load_evidence(s, workspace_id, Period.single(quarter), now=wall, rules=self._rules)
+            rules = self._rules(s, workspace_id) if callable(self._rules) else self._rules
+            figures = load_evidence(s, workspace_id, Period.single(quarter), now=wall, rules=rules)
             s.expunge_all()
         # Read in a later transaction than the version: if something changed in between, the next lookup sees a
         # newer version and reloads, so a stale catalogue never outlives one request.

@@ -154,7 +154,9 @@ class OutcomesService:
         data = outcomes.load_outcomes(s, workspace_id, period)
         if data.empty:
             return OutcomesView(data, {}, [])
-        report = evidence.load_evidence(s, workspace_id, period, now=now, rules=self._settings.evidence_rules)
+        report = evidence.load_evidence(
+            s, workspace_id, period, now=now, rules=self._settings.rules_in(s, workspace_id)
+        )
         fits = fit_inputs(report.personas)
         return OutcomesView(data, fits, find_signals(fits, data))
 
@@ -191,7 +193,9 @@ class OutcomesService:
             if persona_id is None:
                 return None
             data = outcomes.load_outcomes(s, workspace_id, resolved)
-            report = evidence.load_evidence(s, workspace_id, resolved, now=now, rules=self._settings.evidence_rules)
+            report = evidence.load_evidence(
+                s, workspace_id, resolved, now=now, rules=self._settings.rules_in(s, workspace_id)
+            )
         fits = fit_inputs(report.personas)
         figures = data.for_persona(persona_id)
         if figures is None:

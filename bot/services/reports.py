@@ -28,6 +28,7 @@ from persona_store.models import utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_period
 from persona_store.report_rows import Comment
 from persona_store.roster import is_manager
+from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
 
 PAGE_SIZE = 2000
@@ -98,9 +99,11 @@ class ReportService:
         if isinstance(period, Quarter):
             period = Period.single(period)
         resolved = self.resolve_period(team_id, period, now)
-        rules = self._settings.evidence_rules
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
+            # the workspace's anonymity, minimum group and review interval (`/persona settings`), else the environment's
+            chosen = load_settings(s, workspace_id, self._settings.workspace_defaults())
+            rules = chosen.evidence_rules()
             data = evidence.load_evidence(s, workspace_id, resolved, now=now, rules=rules)
             reps = report_rows.rep_participation(s, workspace_id, resolved)
             responses = report_rows.count_responses(s, workspace_id, resolved)
@@ -110,7 +113,7 @@ class ReportService:
         if responses == 0 and not reps:
             message = render_part("reports", "nothing_yet", resolved.label, latest)
             return Report(resolved, b"", filename, message, True, data, responses, latest)
-        anonymous = self._settings.anonymous_ratings
+        anonymous = chosen.anonymous
         text = WorkbookText(
             title=render_part("reports", "title", resolved.label),
             subtitle=render_part(

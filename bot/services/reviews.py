@@ -31,6 +31,7 @@ from persona_store.reviews import (
     take_review_request,
 )
 from persona_store.signals import Signal
+from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
 
 RETIRE_NOTE = "Retired in the six-monthly review"
@@ -98,12 +99,21 @@ class ReviewService:
     def after_days(self) -> int:
         return self._settings.review_after_days
 
+    def interval(self, team_id: str) -> int:
+        """The workspace's review interval in days (`/persona settings`), else REVIEW_AFTER_DAYS."""
+        with self._sessions.begin() as s:
+            return self._days(s, ensure_workspace(s, team_id).id)
+
+    def _days(self, s: Session, workspace_id: int) -> int:
+        """The workspace's review interval (`/persona settings`), else REVIEW_AFTER_DAYS."""
+        return load_settings(s, workspace_id, self._settings.workspace_defaults()).review_after_days
+
     def due_reviews(self, team_id: str, now: datetime) -> list[ReviewRequest]:
         """Owners to ask now: overdue active personas whose request for this cycle nobody has claimed."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             requests = []
-            for persona in due_for_review(s, workspace.id, now, self._settings.review_after_days):
+            for persona in due_for_review(s, workspace.id, now, self._days(s, workspace.id)):
                 cycle = review_cycle(persona)
                 requests.append(
                     ReviewRequest(
@@ -114,7 +124,9 @@ class ReviewService:
                         cycle=cycle,
                         key=review_key(persona.id, cycle),
                         reviewed_at=last_reviewed(persona.reviewed_at, persona.revised_at),
-                        digest=review_digest(s, workspace.id, persona.id, now, self._settings.evidence_rules),
+                        digest=review_digest(
+                            s, workspace.id, persona.id, now, self._settings.rules_in(s, workspace.id)
+                        ),
                     )
                 )
             workspace_id = workspace.id
@@ -189,7 +201,7 @@ class ReviewService:
         """Every active persona past its review date, most overdue first (for admins and the App Home)."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            return overdue_reviews(s, workspace.id, now, self._settings.review_after_days)
+            return overdue_reviews(s, workspace.id, now, self._days(s, workspace.id))
 
     def overdue_for_admins(self, team_id: str, user_id: str, now: datetime) -> list[OverdueReview] | None:
         """The overdue list, or None when `user_id` is not an admin."""

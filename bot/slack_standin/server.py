@@ -22,6 +22,11 @@ Answers chosen to match Slack's documentation (or, where it is silent, observed 
   `url_private` answers its bytes to the workspace's bot token (Bearer) and, like Slack, an HTML sign-in page to
   anyone else; oauth.v2.access -> `invalid_client_id`, `bad_client_secret`, `invalid_code` (codes are
   single-use), `bad_redirect_uri`;
+- users.lookupByEmail: `users_not_found` for an address no user of the workspace has (deactivated users are found,
+  with `deleted: true`), `invalid_email` for text without an `@`; usergroups.list lists the groups added with
+  `add_usergroup`; usergroups.users.list: `no_such_subteam`
+  for an unknown group; conversations.members (paginated like users.list): `channel_not_found`; a missing
+  scope is injected with `fail(method, 200, "missing_scope")`;
 - response_url: HTTP 404 `used_url` after 5 posts, 404 `expired_url` after 30 minutes, 404 `no_service` for an
   unknown URL, 400 `invalid_blocks` / `no_text` / `invalid_payload`; refused posts do not count as uses.
 """
@@ -393,6 +398,8 @@ class SlackStandin:
         self._tokens: dict[str, str] = {}
         self._revoked: set[str] = set()
         self._users: dict[str, dict[str, _User]] = {}
+        self._usergroups: dict[str, dict[str, tuple[str, list[str]]]] = {}  # team -> id -> (handle, members)
+        self._channels: dict[str, dict[str, list[str]]] = {}  # team -> channel id -> members
         self._channel_errors: dict[str, str] = {}
         self._triggers: dict[str, _Trigger] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
@@ -567,6 +574,16 @@ class SlackStandin:
     def downloads(self) -> list[Download]:
         with self._lock:
             return list(self._downloads)
+
+    def add_usergroup(self, team_id: str, group_id: str, handle: str, members: list[str]) -> None:
+        """A user group (`S…`, shown as @handle) with these members; called again, it replaces them."""
+        with self._lock:
+            self._usergroups.setdefault(team_id, {})[group_id] = (handle, list(members))
+
+    def add_channel(self, team_id: str, channel_id: str, members: list[str]) -> None:
+        """A channel with these members (for conversations.members); called again, it replaces them."""
+        with self._lock:
+            self._channels.setdefault(team_id, {})[channel_id] = list(members)
 
     def set_channel_error(self, channel: str, error: str | None) -> None:
         """Make posts to `channel` answer `error` (e.g. is_archived, not_in_channel); None undoes it."""
@@ -1383,6 +1400,51 @@ class SlackStandin:
             "response_metadata": {"next_cursor": next_cursor},
         }
 
+    def _users_lookup_by_email(self, ctx: _Context) -> dict[str, Any]:
+        email = (ctx.text("email") or "").strip()
+        if "@" not in email:
+            raise _Refusal("invalid_email")
+        for user in self._users.get(ctx.team.team_id, {}).values():
+            if user.email is not None and user.email.casefold() == email.casefold():
+                return {"user": self._user_object(user)}
+        raise _Refusal("users_not_found")
+
+    def _usergroups_list(self, ctx: _Context) -> dict[str, Any]:
+        groups = self._usergroups.get(ctx.team.team_id, {})
+        return {
+            "usergroups": [
+                {"id": gid, "team_id": ctx.team.team_id, "handle": handle, "name": handle, "user_count": len(members)}
+                for gid, (handle, members) in groups.items()
+            ]
+        }
+
+    def _usergroups_users_list(self, ctx: _Context) -> dict[str, Any]:
+        group = self._usergroups.get(ctx.team.team_id, {}).get(ctx.text("usergroup") or "")
+        if group is None:
+            raise _Refusal("no_such_subteam")
+        return {"users": list(group[1])}
+
+    def _conversations_members(self, ctx: _Context) -> dict[str, Any]:
+        members = self._channels.get(ctx.team.team_id, {}).get(ctx.text("channel") or "")
+        if members is None:
+            raise _Refusal("channel_not_found")
+        start = 0
+        cursor = ctx.text("cursor")
+        if cursor:
+            try:
+                start = int(base64.b64decode(cursor, validate=True).decode().removeprefix("member:"))
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                raise _Refusal("invalid_cursor") from None
+            if not 0 <= start < len(members):
+                raise _Refusal("invalid_cursor")
+        try:
+            limit = int(ctx.params.get("limit") or 100)
+        except ValueError:
+            raise _Refusal("invalid_limit") from None
+        end = min(len(members), start + max(limit, 1))
+        next_cursor = base64.b64encode(f"member:{end}".encode()).decode() if end < len(members) else ""
+        return {"members": members[start:end], "response_metadata": {"next_cursor": next_cursor}}
+
     def _files_get_upload_url_external(self, ctx: _Context) -> dict[str, Any]:
         filename = ctx.required("filename")
         try:
@@ -1512,6 +1574,10 @@ _METHODS: dict[str, Callable[[SlackStandin, _Context], dict[str, Any]]] = {
     "views.publish": SlackStandin._views_publish,
     "users.info": SlackStandin._users_info,
     "users.list": SlackStandin._users_list,
+    "users.lookupByEmail": SlackStandin._users_lookup_by_email,
+    "usergroups.list": SlackStandin._usergroups_list,
+    "usergroups.users.list": SlackStandin._usergroups_users_list,
+    "conversations.members": SlackStandin._conversations_members,
     "files.getUploadURLExternal": SlackStandin._files_get_upload_url_external,
     "files.completeUploadExternal": SlackStandin._files_complete_upload_external,
     "files.info": SlackStandin._files_info,

@@ -100,9 +100,10 @@ class CheckinWorld:
 
 
 def roster_entries(count: int, zones: tuple[str | None, ...] = ("Europe/Berlin",)) -> list[RosterEntry]:
-    roles = ("sales", "success", "onboarding", "marketing")
+    """Reps who are all asked in check-ins (roles that meet customers; no managers, who are never asked)."""
+    roles = ("sales", "success", "onboarding", "sales")
     return [
-        RosterEntry(f"U{i:04d}", f"Rep {i}", roles[i % len(roles)], i == 0, zones[i % len(zones)]) for i in range(count)
+        RosterEntry(f"U{i:04d}", f"Rep {i}", roles[i % len(roles)], False, zones[i % len(zones)]) for i in range(count)
     ]
 
 

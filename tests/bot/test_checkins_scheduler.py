@@ -13,13 +13,14 @@ from persona_store.roster import import_roster
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world
 
 REPS = [
-    RosterEntry("U0AKL", "Aroha", "onboarding", True, "Pacific/Auckland"),
+    RosterEntry("U0AKL", "Aroha", "onboarding", False, "Pacific/Auckland"),
     RosterEntry("U0HNL", "Kai", "sales", False, "Pacific/Honolulu"),
     RosterEntry("U0BER", "Jonas", "sales", False, "Europe/Berlin"),
     RosterEntry("U0NYC", "Alex", "success", False, "America/New_York"),
-    RosterEntry("U0TYO", "Yuki", "marketing", False, None),  # the zone comes from Slack
+    RosterEntry("U0TYO", "Yuki", "success", False, None),  # the zone comes from Slack
 ]
 SLACK_ZONES = {"U0TYO": "Asia/Tokyo"}
+MANAGER = RosterEntry("U0MGR", "Mo", "onboarding", True, "Pacific/Auckland")  # never asked; gets the summary
 
 
 def utc(*args: int) -> datetime:
@@ -32,7 +33,7 @@ def tick(world: CheckinWorld, when: datetime) -> None:
 
 
 def test_a_quarter_round_follows_each_reps_own_morning(sessions: sessionmaker[Session]) -> None:
-    with checkin_world(sessions, REPS, slack_zones=SLACK_ZONES) as world:
+    with checkin_world(sessions, [*REPS, MANAGER], slack_zones=SLACK_ZONES) as world:
         tick(world, utc(2026, 9, 30, 9, 0))
         assert world.service.status(TEAM) is None, "Q4 hasn't begun anywhere yet"
         tick(world, utc(2026, 9, 30, 10, 0))
@@ -68,7 +69,7 @@ def test_a_quarter_round_follows_each_reps_own_morning(sessions: sessionmaker[Se
         tick(world, utc(2026, 10, 15, 10, 0))  # midnight in Honolulu: the due date is over everywhere
         assert world.service.current_round(TEAM).status == "closed"  # type: ignore[union-attr]
         summaries = [c for c in world.standin.calls("chat.postMessage") if "results" in str(c.params.get("text"))]
-        assert [c.params["channel"] for c in summaries] == ["U0AKL"], "managers are DMed when there's no channel"
+        assert [c.params["channel"] for c in summaries] == ["U0MGR"], "managers are DMed when there's no channel"
         tick(world, utc(2026, 10, 15, 12, 0))
         tick(world, utc(2026, 10, 20, 12, 0))
         assert len([c for c in world.standin.calls("chat.postMessage") if "results" in str(c.params.get("text"))]) == 1
@@ -173,7 +174,7 @@ def test_a_rep_taken_off_the_roster_before_their_morning_is_not_asked(sessions: 
     with checkin_world(sessions, REPS, slack_zones=SLACK_ZONES) as world:
         tick(world, utc(2026, 9, 30, 10, 0))
         with world.sessions.begin() as s:
-            import_roster(s, world.workspace_id, [r for r in REPS if r.slack_user_id != "U0HNL"])
+            import_roster(s, world.workspace_id, [r for r in REPS if r.slack_user_id != "U0HNL"], replace=True)
         tick(world, utc(2026, 10, 1, 20, 0))
         assert "U0HNL" not in world.dms()
         assert set(world.dms()) == {"U0AKL", "U0BER", "U0NYC", "U0TYO"}

@@ -57,16 +57,29 @@ def test_changes_update_members_in_place(sessions: sessionmaker[Session], worksp
         assert jonas.created_at == T0
 
 
-def test_members_missing_from_the_file_are_deactivated_not_deleted(
+def test_an_import_merges_a_one_line_file_leaves_everyone_else_alone(
     sessions: sessionmaker[Session], workspace_id: int
 ) -> None:
     with sessions.begin() as s:
         import_roster(s, workspace_id, [ALEX, JONAS, YUKI], now=T0)
     with sessions.begin() as s:
-        assert import_roster(s, workspace_id, [ALEX], now=T1) == RosterSummary(unchanged=1, deactivated=2)
+        newcomer = RosterEntry("U0NEW", "New Rep", "success", False, None)
+        assert import_roster(s, workspace_id, [newcomer], now=T1) == RosterSummary(added=1)
+    with sessions() as s:
+        assert len(list_roster(s, workspace_id)) == 4
+
+
+def test_with_replace_members_missing_from_the_file_are_deactivated_not_deleted(
+    sessions: sessionmaker[Session], workspace_id: int
+) -> None:
+    with sessions.begin() as s:
+        import_roster(s, workspace_id, [ALEX, JONAS, YUKI], now=T0)
+    with sessions.begin() as s:
+        summary = import_roster(s, workspace_id, [ALEX], now=T1, replace=True)
+        assert summary == RosterSummary(unchanged=1, deactivated=2)
     with sessions.begin() as s:
         # already inactive: not counted again
-        assert import_roster(s, workspace_id, [ALEX], now=T1) == RosterSummary(unchanged=1)
+        assert import_roster(s, workspace_id, [ALEX], now=T1, replace=True) == RosterSummary(unchanged=1)
     with sessions() as s:
         assert [m.slack_user_id for m in list_roster(s, workspace_id)] == ["U0ALEX"]
         everyone = list_roster(s, workspace_id, include_inactive=True)
@@ -79,7 +92,7 @@ def test_members_missing_from_the_file_are_deactivated_not_deleted(
 def test_a_member_listed_again_is_reactivated(sessions: sessionmaker[Session], workspace_id: int) -> None:
     with sessions.begin() as s:
         import_roster(s, workspace_id, [ALEX, JONAS], now=T0)
-        import_roster(s, workspace_id, [ALEX], now=T0)
+        import_roster(s, workspace_id, [ALEX], now=T0, replace=True)
     with sessions.begin() as s:
         assert import_roster(s, workspace_id, [ALEX, JONAS], now=T1) == RosterSummary(updated=1, unchanged=1)
     with sessions() as s:
@@ -106,7 +119,7 @@ def test_is_manager(sessions: sessionmaker[Session], workspace_id: int) -> None:
         assert is_manager(s, workspace_id, "U0ALEX")
         assert not is_manager(s, workspace_id, "U0JONAS")
         assert not is_manager(s, workspace_id, "U0NOBODY")
-        import_roster(s, workspace_id, [JONAS], now=T1)
+        import_roster(s, workspace_id, [JONAS], now=T1, replace=True)
         assert not is_manager(s, workspace_id, "U0ALEX")  # an inactive manager manages nothing
 
 
@@ -118,7 +131,7 @@ def test_the_roster_is_scoped_by_workspace(sessions: sessionmaker[Session], work
         import_roster(s, workspace_id, [ALEX], now=T0)
         import_roster(s, other.id, [ALEX, JONAS], now=T0)
         # importing into one workspace never deactivates another's members
-        assert import_roster(s, workspace_id, [YUKI], now=T1) == RosterSummary(added=1, deactivated=1)
+        assert import_roster(s, workspace_id, [YUKI], now=T1, replace=True) == RosterSummary(added=1, deactivated=1)
         assert [m.slack_user_id for m in list_roster(s, other.id)] == ["U0ALEX", "U0JONAS"]
         assert get_member(s, workspace_id, "U0JONAS") is None
         assert is_manager(s, other.id, "U0ALEX")

@@ -1,7 +1,7 @@
 """Deal outcomes and campaign results imported from CRM exports
 
 Revision ID: 0008_outcomes
-Revises: 0002_oauth
+Revises: 0005_week_one
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_outcomes"
-down_revision: str | None = "0002_oauth"
+down_revision: str | None = "0005_week_one"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,88 @@
+"""`/persona settings` (admins): the workspace's check-in schedule, where summaries go, and privacy.
+
+Saving re-checks that the person is an admin, validates every field (problems next to the field), stores the
+settings and records each change with who made it and when; the clock reads them on its next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot.blocks.persona import build_text
+from bot.blocks.settings import block_id, build_settings_modal, build_settings_saved, parse_settings_submission
+from bot.render import render_part
+from bot.services import Services
+from bot.services.settings import SettingsInvalid
+
+if TYPE_CHECKING:
+    from bot.listeners.commands import CommandRequest
+
+log = logging.getLogger("persona_bot.settings")
+
+
+def open_settings_modal(services: Services, client: WebClient, team_id: str, trigger_id: str) -> None:
+    history = services.workspace_settings.history(team_id, limit=1)
+    view = build_settings_modal(services.workspace_settings.current(team_id), history[0] if history else None)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def handle_settings(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    if not services.workspace_settings.may_change(req.team_id, req.user_id):
+        ack(response_type="ephemeral", blocks=build_text("settings", "admins_only"), text="Admins only")
+        return
+    # The trigger expires 3 s after the command: open the modal first, then acknowledge.
+    try:
+        open_settings_modal(services, client, req.team_id, req.trigger_id)
+    except SlackApiError as error:
+        log.warning("could not open the settings modal (%s)", error.response.get("error"))
+        ack(response_type="ephemeral", blocks=build_text("roster", "form_failed"), text="Please try again")
+        return
+    ack()
+
+
+def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
+
+
+def handle_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    team_id, user_id = _team_and_user(body)
+    if not services.workspace_settings.may_change(team_id, user_id):
+        ack(response_action="errors", errors={block_id("cadence"): render_part("settings", "admins_only")})
+        return
+    form = parse_settings_submission(body.get("view") or {}, services.workspace_settings.current(team_id))
+    if form.errors:
+        ack(response_action="errors", errors=form.errors)
+        return
+    try:
+        changes = services.workspace_settings.save(team_id, user_id, form.settings)
+    except SettingsInvalid as error:  # checked above; a race with another admin's save lands here
+        ack(response_action="errors", errors={block_id(k): v for k, v in error.problems.items()})
+        return
+    ack(response_action="update", view=build_settings_saved(changes))
+
+
+def handle_home_settings(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    ack()
+    team_id, user_id = _team_and_user(body)
+    if not services.workspace_settings.may_change(team_id, user_id):
+        return  # the button is only drawn for admins
+    try:
+        open_settings_modal(services, client, team_id, str(body.get("trigger_id") or ""))
+    except SlackApiError as error:
+        log.warning("could not open the settings modal (%s)", error.response.get("error"))
+
+
+def register(app: App, services: Services) -> None:
+    app.view(ids.VIEW_SETTINGS)(lambda ack, body, client: handle_settings_submission(ack, body, client, services))
+    app.action(ids.ACTION_HOME_SETTINGS)(lambda ack, body, client: handle_home_settings(ack, body, client, services))
+
+
+__all__ = ["handle_settings", "open_settings_modal", "register"]

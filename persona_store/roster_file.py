@@ -1,0 +1,255 @@
+"""Roster files (CSV with `,`, `;` or tab) and role aliases: parsing and validation, no database, no Slack.
+
+Only the user column is required: `slack_user_id` or `email` (or both). `name`, `role`, `manager`, `observer` and
+`timezone` are optional; an empty cell leaves what the roster already says. Every problem is one line naming the
+CSV line and the column, and all of them are reported at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from persona_store.files import FileError, read_text_source
+from persona_store.models import ROLES
+
+ROSTER_FILE_COLUMNS = ("slack_user_id", "email", "name", "role", "manager", "observer", "timezone")
+USER_COLUMNS = ("slack_user_id", "email")
+ROSTER_NAME_MAX = 255
+SEPARATORS = (",", ";", "\t")
+
+# Everything people call the four roles, compared after `fold_role` (case, punctuation and spaces ignored).
+ROLE_ALIASES: dict[str, str] = {
+    **{role: role for role in ROLES},
+    # sales
+    "sale": "sales",
+    "ae": "sales",
+    "account executive": "sales",
+    "account exec": "sales",
+    "sdr": "sales",
+    "bdr": "sales",
+    "sales development": "sales",
+    "sales development representative": "sales",
+    "business development": "sales",
+    "business development representative": "sales",
+    "sales rep": "sales",
+    "sales representative": "sales",
+    "account manager": "sales",
+    "am": "sales",
+    "seller": "sales",
+    "sales engineer": "sales",
+    "se": "sales",
+    # success
+    "customer success": "success",
+    "customer success manager": "success",
+    "cs": "success",
+    "csm": "success",
+    "cx": "success",
+    "customer experience": "success",
+    "support": "success",
+    "customer support": "success",
+    "account management": "success",
+    # onboarding
+    "onboard": "onboarding",
+    "implementation": "onboarding",
+    "implementation manager": "onboarding",
+    "implementation consultant": "onboarding",
+    "onboarding manager": "onboarding",
+    "onboarding specialist": "onboarding",
+    "professional services": "onboarding",
+    "ps": "onboarding",
+    # marketing
+    "mktg": "marketing",
+    "product marketing": "marketing",
+    "pmm": "marketing",
+    "product marketing manager": "marketing",
+    "growth": "marketing",
+    "demand generation": "marketing",
+    "demand gen": "marketing",
+    "content": "marketing",
+}
+
+_TRUE = {"true", "yes", "y", "1", "x"}
+_FALSE = {"false", "no", "n", "0"}
+_SLACK_USER = re.compile(r"^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+def fold_role(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split())
+
+
+def parse_role(text: str) -> str | None:
+    """One of ROLES for a role or an alias ("Customer Success", "CSM", "AE"), or None."""
+    return ROLE_ALIASES.get(fold_role(text))
+
+
+def role_problem(text: str) -> str:
+    return (
+        f"role '{_short(text)}' is not one of {', '.join(ROLES)} "
+        "(aliases such as Customer Success, CSM, AE, SDR or Implementation work too)"
+    )
+
+
+def parse_slack_user(text: str) -> str | None:
+    """A Slack user id from `U0123ABCD`, `<@U0123ABCD>` or `@U0123ABCD`; None otherwise."""
+    match = _SLACK_USER.match(text.strip())
+    return match.group(1) if match else None
+
+
+def is_email(text: str) -> bool:
+    return bool(_EMAIL.match(text.strip()))
+
+
+def is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def parse_flag(text: str) -> bool | None:
+    """true/false (yes/no, 1/0, y/n, x); None for anything else."""
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return None
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One line of a roster file. None: the cell was empty or the column absent (keep what the roster says)."""
+
+    line: int
+    slack_user_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    role: str | None = None
+    manager: bool | None = None
+    observer: bool | None = None
+    timezone: str | None = None
+
+    @property
+    def who(self) -> str:
+        return self.slack_user_id or self.email or f"line {self.line}"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _separator(header_line: str) -> str:
+    """The separator that splits the header into the most known columns (Excel writes `;` in many locales)."""
+
+    def known(sep: str) -> int:
+        return sum(1 for cell in header_line.split(sep) if cell.strip().strip('"').lower() in ROSTER_FILE_COLUMNS)
+
+    best = max(SEPARATORS, key=lambda sep: (known(sep), header_line.count(sep)))
+    return best if header_line.count(best) or known(best) else ","
+
+
+def parse_roster_file(path_or_text: str | Path, *, filename: str | None = None) -> list[RosterRow]:
+    """Every row of a roster CSV, or FileError listing every problem in it."""
+    text, _name = read_text_source(path_or_text, filename)
+    needs = "a header naming slack_user_id or email (and optionally " + ", ".join(ROSTER_FILE_COLUMNS[2:]) + ")"
+    if not text.strip():
+        raise FileError(f"the roster file is empty; it needs {needs}")
+    first = next(line for line in text.splitlines() if line.strip())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first), skipinitialspace=True)
+    try:
+        header = next(reader)
+        while not any(cell.strip() for cell in header):
+            header = next(reader)
+    except StopIteration:
+        raise FileError(f"the roster file is empty; it needs {needs}") from None
+    except csv.Error as exc:
+        raise FileError(f"line {reader.line_num}: {exc}") from exc
+    header_line = reader.line_num
+    columns = [cell.strip().lower().replace(" ", "_") for cell in header]
+    problems: list[str] = []
+    unknown = [c for c in columns if c not in ROSTER_FILE_COLUMNS]
+    if unknown:
+        problems.append(
+            f"line {header_line}: unknown column {', '.join(repr(c) for c in unknown)}; "
+            f"the columns are {', '.join(ROSTER_FILE_COLUMNS)}"
+        )
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        problems.append(f"line {header_line}: column {', '.join(repeated)} appears twice")
+    if not any(c in columns for c in USER_COLUMNS):
+        problems.append(f"line {header_line}: the header needs a slack_user_id or an email column")
+    if problems:
+        raise FileError(problems)
+    position = {c: columns.index(c) for c in ROSTER_FILE_COLUMNS if c in columns}
+
+    rows: list[RosterRow] = []
+    first_line: dict[str, int] = {}
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
+                problems.append(f"line {line}: expected {len(columns)} values, found {len(cells)}")
+                continue
+            values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in position.items()}
+            row, row_problems = _row(values, line)
+            problems.extend(row_problems)
+            if row is None:
+                continue
+            for key in (row.slack_user_id, row.email and row.email.casefold()):
+                if key and key in first_line:
+                    problems.append(f"line {line}: {key} is already on line {first_line[key]}")
+                    break
+            else:
+                first_line.update({k: line for k in (row.slack_user_id, row.email and row.email.casefold()) if k})
+                rows.append(row)
+    except csv.Error as exc:
+        problems.append(f"line {reader.line_num}: {exc}")
+    if problems:
+        raise FileError(problems)
+    if not rows:
+        raise FileError("the roster file has a header but nobody in it")
+    return rows
+
+
+def _row(cells: dict[str, str], line: int) -> tuple[RosterRow | None, list[str]]:
+    problems: list[str] = []
+    raw_user, raw_email = cells.get("slack_user_id", ""), cells.get("email", "")
+    user_id = parse_slack_user(raw_user) if raw_user else None
+    if raw_user and user_id is None:
+        problems.append(f"line {line}: slack_user_id '{_short(raw_user)}' is not a Slack user id like U0123ABCD")
+    if raw_email and not is_email(raw_email):
+        problems.append(f"line {line}: email '{_short(raw_email)}' is not an email address")
+    if not raw_user and not raw_email:
+        problems.append(f"line {line}: give a slack_user_id or an email")
+    name = " ".join(cells.get("name", "").split()) or None
+    if name is not None and len(name) > ROSTER_NAME_MAX:
+        problems.append(f"line {line}: name is {len(name)} characters long; the limit is {ROSTER_NAME_MAX}")
+    role = None
+    if cells.get("role"):
+        role = parse_role(cells["role"])
+        if role is None:
+            problems.append(f"line {line}: {role_problem(cells['role'])}")
+    flags: dict[str, bool | None] = {}
+    for column in ("manager", "observer"):
+        flags[column] = parse_flag(cells[column]) if cells.get(column) else None
+        if cells.get(column) and flags[column] is None:
+            problems.append(f"line {line}: {column} '{_short(cells[column])}' must be true or false")
+    timezone = cells.get("timezone") or None
+    if timezone is not None and not is_timezone(timezone):
+        problems.append(
+            f"line {line}: timezone '{_short(timezone)}' is not an IANA time zone like Europe/Berlin "
+            "(or leave it empty: Slack's profile, else the default)"
+        )
+    if problems:
+        return None, problems
+    email = raw_email or None
+    return RosterRow(line, user_id, email, name, role, flags["manager"], flags["observer"], timezone), []
