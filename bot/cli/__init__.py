@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import checkins, data, demo, reports, reviews, serving, users
+from bot.cli import checkins, data, demo, doctor, reports, reviews, serving, users
 from bot.cli.root import cli
 
-__all__ = ["checkins", "cli", "data", "demo", "main", "reports", "reviews", "serving", "users"]
+__all__ = ["checkins", "cli", "data", "demo", "doctor", "main", "reports", "reviews", "serving", "users"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
 from bot.listeners.checkins import show_checkin_status
+from bot.listeners.doctor import handle_doctor
 from bot.listeners.feedback import start_feedback
 from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
 from bot.listeners.reports import request_report
@@ -82,6 +83,7 @@ def routes() -> dict[str, Handler]:
         "report": request_report,
         "feedback": start_feedback,
         "checkin": show_checkin_status,
+        "doctor": handle_doctor,
     }
 
 
