@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import ids, jobs
+from bot.render import plural
 from bot.services.checkins import CheckinService
 from bot.slack_clients import SlackClients
 from bot.slack_standin import SlackStandin
@@ -54,7 +55,7 @@ def _answer(world: DemoWorld, rep: str, fits: list[str]) -> None:
         reply = world.client.view_submission_from(view, {ids.ACTION_FEEDBACK_FIT: fit}, user_id=rep).json()
         view = {**reply["view"], "id": view["id"]}
         page += 1
-    world.echo(f"  … answered {page} page{'s' if page != 1 else ''}")
+    world.echo(f"  … answered {plural(page, 'page')}")
     world.show("the last page", view)
     world.standin.wait_for(lambda: "Thank you" in str(_dm(world, rep)["blocks"]))
     world.show("the DM now reads", _dm(world, rep))
@@ -116,7 +117,7 @@ def scene_checkin_round(world: DemoWorld) -> None:
     if uploads:
         world.echo(
             f"  … and under it the quarter's workbook, {uploads[0].filename} ({len(uploads[0].content):,} bytes);"
-            f" {len(uploads)} manager{'s' if len(uploads) != 1 else ''} got both"
+            f" {plural(len(uploads), 'manager')} got both"
         )
     world.act(silent, "clicks “Start” on the old DM after the close")
     start = _element(_dm(world, silent), ids.ACTION_CHECKIN_START)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
+from bot.render import plural
 from persona_store import db
 from persona_store.files import dump_persona_file, parse_persona_file, parse_roster_csv
 from persona_store.personas import export_personas, import_personas, list_personas
@@ -48,7 +49,7 @@ def personas_import(runtime: Runtime, file: Path) -> None:
     with runtime.sessions.begin() as s:
         summary = import_personas(s, workspace_id, specs, author="import")
     click.echo(
-        f"imported {len(specs)} personas from {file.name}: "
+        f"imported {plural(len(specs), 'persona')} from {file.name}: "
         f"{summary.created} new, {summary.updated} changed, {summary.unchanged} unchanged"
     )
 
@@ -67,7 +68,7 @@ def personas_export(runtime: Runtime, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(specs)} personas to {output}", err=True)
+        click.echo(f"wrote {plural(len(specs), 'persona')} to {output}", err=True)
 
 
 @personas_group.command("list")

@@ -16,6 +16,7 @@ from bot.listeners.doctor import handle_doctor
 from bot.listeners.feedback import start_feedback
 from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
 from bot.listeners.reports import request_report
+from bot.render import plural
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
 
@@ -56,7 +57,7 @@ def show_help(req: CommandRequest, services: Services, ack: Ack, client: WebClie
 
 def show_list(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     cards = services.lookup.list_active(req.team_id)
-    ack(response_type="ephemeral", blocks=build_list(cards), text=f"{len(cards)} active personas")
+    ack(response_type="ephemeral", blocks=build_list(cards), text=plural(len(cards), "active persona"))
 
 
 def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:

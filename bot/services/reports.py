@@ -17,7 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.render import render_part
+from bot.render import plural, render_part
 from bot.spreadsheet import WorkbookText, write_report
 from persona_store import aggregates
 from persona_store.aggregates import Comment, ReportData, Verdict
@@ -49,10 +49,14 @@ class Report:
         return self.summary.response_count
 
 
+# "1 needs review", "2 need review"; the other verdicts read the same for any count.
+VERDICT_PLURALS = {"needs review": "need review"}
+
+
 def headline(summary: ReportData) -> str:
     """e.g. "3 personas: 1 validated, 1 contested, 1 needs review; 62% response"."""
     counts = summary.verdict_counts
-    parts = [f"{counts[v]} {v.value}" for v in aggregates.VERDICT_ORDER if counts[v]]
+    parts = [plural(counts[v], v.value, VERDICT_PLURALS.get(v.value)) for v in aggregates.VERDICT_ORDER if counts[v]]
     return render_part("reports", "headline", len(summary.personas), parts, summary.response_rate)
 
 
