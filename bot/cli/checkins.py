@@ -10,7 +10,7 @@ from bot.blocks.checkins import status_lines
 from bot.checkin_delivery import DeliveryAborted, DeliveryReport
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.jobs import JobContext, close_round, open_round, remind, run_scheduler
-from bot.render import plural
+from bot.render import plural, render_part
 from bot.services.checkins import NothingToCheck
 from bot.slack_clients import SlackUnavailable
 from persona_store.checkins import RoundClosed
@@ -41,13 +41,15 @@ def _plain(line: str) -> str:
     return line.replace("*", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _report(report: DeliveryReport, what: str, plural_what: str | None = None) -> None:
+def _report(report: DeliveryReport, what: str, plural_what: str | None = None, *, note: str | None = None) -> None:
     parts = [f"{plural(report.sent, what, plural_what)} sent"]
     if report.already_done:
         parts.append(f"{report.already_done} already done")
     if report.rate_limited:
         parts.append(plural(report.rate_limited, "rate-limit wait"))
     click.echo(", ".join(parts))
+    if note:
+        click.echo(note)
     for user_id, reason in report.unreachable:
         click.echo(f"unreachable: {user_id} ({reason})")
     if report.aborted:
@@ -96,7 +98,12 @@ def checkin_remind(runtime: Runtime) -> None:
     if info is None:
         raise CLIError("there is no open check-in round; open one with `persona-bot checkin open`")
     click.echo(f"round {info.quarter}:")
-    _report(report, "reminder")
+    holds = runtime.services.checkins.reminder_holds(runtime.team_id(), info.id)
+    note = None
+    if holds.any:  # so that "0 reminders sent" never stands unexplained
+        spacing, cap = runtime.settings.checkin_reminder_spacing_hours, runtime.settings.checkin_max_reminders
+        note = render_part("cli", "held_back", holds, spacing, cap)
+    _report(report, "reminder", note=note)
 
 
 @checkin_group.command("close")
