@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # The bot scopes in manifest.yml; an install asks for exactly these.
-BOT_SCOPES = ("commands", "chat:write", "im:write", "im:history", "users:read", "files:write")
+BOT_SCOPES = ("commands", "chat:write", "im:write", "im:history", "users:read", "users:read.email", "files:write")
 STATE_EXPIRATION_SECONDS = 600
 OAUTH_TABLES = (slack_installations.name, slack_bots.name, slack_oauth_states.name)
 

@@ -37,6 +37,7 @@ SCOPES_BY_METHOD = {
     "conversations_history": "im:history",
     "users_info": "users:read",
     "users_list": "users:read",
+    "users_lookupByEmail": "users:read.email",
     "files_upload_v2": "files:write",
 }
 

@@ -141,6 +141,13 @@ def _db_reason(error: SQLAlchemyError) -> str:
     return " ".join(str(original).split())[:200]
 
 
+def describe_file_error(error: FileError) -> str:
+    """Every problem of a refused file, a line each (one problem: just that line), so one pass fixes them all."""
+    if len(error.problems) <= 1:
+        return str(error)
+    return f"{len(error.problems)} problems, nothing imported:\n" + "\n".join(f"  {p}" for p in error.problems)
+
+
 def friendly_errors(func: F) -> F:
     """Turn expected failures into one line on stderr and a non-zero exit; never a traceback."""
 
@@ -148,7 +155,9 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (SettingsError, FileError, PersonaConflict, PersonaNotFound, db.DatabaseURLError) as error:
+        except FileError as error:
+            raise CLIError(describe_file_error(error)) from None
+        except (SettingsError, PersonaConflict, PersonaNotFound, db.DatabaseURLError) as error:
             raise CLIError(str(error)) from None
         except OperationalError as error:
             raise CLIError(f"database error ({_db_reason(error)})") from None

@@ -569,7 +569,7 @@ class SlackStandin:
         bot_user_id: str = "UBOT",
         *,
         team_name: str | None = None,
-        scope: str = "chat:write,commands,im:write,im:history,users:read,files:write",
+        scope: str = "chat:write,commands,im:write,im:history,users:read,users:read.email,files:write",
         authed_user_id: str = "U0INSTALLER",
         app_id: str = DEFAULT_APP_ID,
         redirect_uri: str | None = None,
@@ -1323,6 +1323,15 @@ class SlackStandin:
             raise _Refusal("user_not_found")
         return {"user": self._user_object(user)}
 
+    def _users_lookup_by_email(self, ctx: _Context) -> dict[str, Any]:
+        email = (ctx.text("email") or "").strip().lower()
+        if not email:
+            raise _Refusal("invalid_email")
+        for user in self._users.get(ctx.team.team_id, {}).values():
+            if user.email and user.email.lower() == email:
+                return {"user": self._user_object(user)}
+        raise _Refusal("users_not_found")
+
     def _users_list(self, ctx: _Context) -> dict[str, Any]:
         members = list(self._users.get(ctx.team.team_id, {}).values())
         start = 0
@@ -1455,6 +1464,7 @@ _METHODS: dict[str, Callable[[SlackStandin, _Context], dict[str, Any]]] = {
     "views.publish": SlackStandin._views_publish,
     "users.info": SlackStandin._users_info,
     "users.list": SlackStandin._users_list,
+    "users.lookupByEmail": SlackStandin._users_lookup_by_email,
     "files.getUploadURLExternal": SlackStandin._files_get_upload_url_external,
     "files.completeUploadExternal": SlackStandin._files_complete_upload_external,
     "oauth.v2.access": SlackStandin._oauth_v2_access,

@@ -64,3 +64,13 @@ def test_apps_connections_open_takes_only_a_live_app_token(standin: SlackStandin
     with pytest.raises(SlackApiError) as refused:
         WebClient(base_url=standin.api_url).apps_connections_open(app_token="xapp-1")
     assert refused.value.response["error"] == "invalid_auth"
+
+
+def test_users_lookup_by_email_finds_a_member_or_answers_users_not_found(standin: SlackStandin) -> None:
+    standin.add_user("T0SCOPE", "U0OLIVE", "Olive", email="Olive@Example.com")
+    answer = client(standin, "xoxb-scope").users_lookupByEmail(email="olive@example.com")
+    assert answer["user"]["id"] == "U0OLIVE"
+    for email, error in (("nobody@example.com", "users_not_found"), ("", "invalid_email")):
+        with pytest.raises(SlackApiError) as refused:
+            client(standin, "xoxb-scope").users_lookupByEmail(email=email)
+        assert refused.value.response["error"] == error
