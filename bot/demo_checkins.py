@@ -68,7 +68,7 @@ def scene_checkin_round(world: DemoWorld) -> None:
     world.echo(click.style(f"▶ The clock opens the {quarter} check-in round (`persona-bot checkin open`)", bold=True))
     team_id = ctx.settings.slack_team_id or ""
     opened = jobs.open_round(ctx, team_id, quarter)
-    world.echo(f"  {opened.report.sent} DMs sent, one per rep on the roster, each in their own DM")
+    world.echo(f"  {plural(opened.report.sent, 'DM')} sent, one per rep on the roster, each in their own DM")
     reps = [world.person_by_role("sales", manager=False), world.person_by_role("success")]
     skipper = world.person_by_role("onboarding")
     world.show(f"{world.name(reps[0])} gets", _dm(world, reps[0]))
@@ -88,7 +88,7 @@ def scene_checkin_round(world: DemoWorld) -> None:
     world.echo("")
     world.echo(click.style("▶ A reminder goes out (`persona-bot checkin remind`)", bold=True))
     _, reminded = jobs.remind(ctx, team_id)
-    world.echo(f"  {reminded.sent} reminders, only to reps who neither answered nor skipped")
+    world.echo(f"  {plural(reminded.sent, 'reminder')}, only to reps who neither answered nor skipped")
     silent = next(
         c.params["channel"]
         for c in world.standin.calls("chat.postMessage")

@@ -31,7 +31,7 @@ def reviews(runtime: Runtime, send: bool) -> None:
     items = runtime.services.reviews.overdue(team_id, now)
     days = runtime.settings.review_after_days
     if not items:
-        click.echo(f"No reviews overdue: every active persona was reviewed within {days} days.")
+        click.echo(f"No reviews overdue: every active persona was reviewed within {plural(days, 'day')}.")
         return
     status = {"done": "owner asked", "failed": "owner unreachable", "pending": "being sent", None: "not asked yet"}
     click.echo(f"{plural(len(items), 'persona review')} overdue (more than {plural(days, 'day')}):")
