@@ -41,7 +41,16 @@ def _run(services: Services, client: WebClient, team_id: str, respond: Respond) 
     from bot.services.doctor import DoctorService
 
     engine = services.sessions.kw["bind"]
-    report = run_doctor(
-        services.settings, DoctorService(services.settings, BOT_SCOPES), lambda: engine, team_id=team_id, client=client
-    )
-    respond(response_type="ephemeral", replace_original=False, **build_doctor_report(report))
+    try:
+        report = run_doctor(
+            services.settings,
+            DoctorService(services.settings, BOT_SCOPES),
+            lambda: engine,
+            team_id=team_id,
+            client=client,
+        )
+        message = build_doctor_report(report)
+    except Exception:  # anything: the admin must hear about it, and the traceback must be logged
+        log.exception("the doctor could not finish", extra={"team_id": team_id})
+        message = {"blocks": build_text("errors", "unexpected"), "text": "Sorry, something went wrong"}
+    respond(response_type="ephemeral", replace_original=False, **message)
