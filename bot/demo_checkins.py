@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import ids, jobs
+from bot.render import plural
 from bot.services.checkins import CheckinService
 from bot.slack_clients import SlackClients
 from bot.slack_standin import SlackStandin
@@ -54,7 +55,7 @@ def _answer(world: DemoWorld, rep: str, fits: list[str]) -> None:
         reply = world.client.view_submission_from(view, {ids.ACTION_FEEDBACK_FIT: fit}, user_id=rep).json()
         view = {**reply["view"], "id": view["id"]}
         page += 1
-    world.echo(f"  … answered {page} page{'s' if page != 1 else ''}")
+    world.echo(f"  … answered {plural(page, 'page')}")
     world.show("the last page", view)
     world.standin.wait_for(lambda: "Thank you" in str(_dm(world, rep)["blocks"]))
     world.show("the DM now reads", _dm(world, rep))
@@ -67,7 +68,7 @@ def scene_checkin_round(world: DemoWorld) -> None:
     world.echo(click.style(f"▶ The clock opens the {quarter} check-in round (`persona-bot checkin open`)", bold=True))
     team_id = ctx.settings.slack_team_id or ""
     opened = jobs.open_round(ctx, team_id, quarter)
-    world.echo(f"  {opened.report.sent} DMs sent, one per rep on the roster, each in their own DM")
+    world.echo(f"  {plural(opened.report.sent, 'DM')} sent, one per rep on the roster, each in their own DM")
     reps = [world.person_by_role("sales", manager=False), world.person_by_role("success")]
     skipper = world.person_by_role("onboarding")
     world.show(f"{world.name(reps[0])} gets", _dm(world, reps[0]))
@@ -87,7 +88,7 @@ def scene_checkin_round(world: DemoWorld) -> None:
     world.echo("")
     world.echo(click.style("▶ A reminder goes out (`persona-bot checkin remind`)", bold=True))
     _, reminded = jobs.remind(ctx, team_id)
-    world.echo(f"  {reminded.sent} reminders, only to reps who neither answered nor skipped")
+    world.echo(f"  {plural(reminded.sent, 'reminder')}, only to reps who neither answered nor skipped")
     silent = next(
         c.params["channel"]
         for c in world.standin.calls("chat.postMessage")
@@ -116,7 +117,7 @@ def scene_checkin_round(world: DemoWorld) -> None:
     if uploads:
         world.echo(
             f"  … and under it the quarter's workbook, {uploads[0].filename} ({len(uploads[0].content):,} bytes);"
-            f" {len(uploads)} manager{'s' if len(uploads) != 1 else ''} got both"
+            f" {plural(len(uploads), 'manager')} got both"
         )
     world.act(silent, "clicks “Start” on the old DM after the close")
     start = _element(_dm(world, silent), ids.ACTION_CHECKIN_START)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import socket
 import time
 import uuid
 import zlib
@@ -26,6 +27,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.checkins import build_checkin_message, build_summary
 from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
@@ -36,6 +38,8 @@ from bot.roster_sync import reconcile_roster
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
 from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
+from persona_store.clock import record_tick
+from persona_store.db import make_session_factory
 
 log = logging.getLogger("persona_bot.jobs")
 
@@ -268,6 +272,7 @@ def workspace_lock(engine: Engine | None, team_id: str) -> Iterator[bool]:
 
 def reconcile(ctx: JobContext) -> None:
     """One tick: every registered step, for every workspace this process can message."""
+    record_clock_tick(ctx.engine)
     try:
         teams = ctx.slack.team_ids()
     except SlackUnavailable as error:
@@ -283,6 +288,17 @@ def reconcile(ctx: JobContext) -> None:
                     step(ctx, team_id)
                 except Exception:  # one broken step must not stop the clock; it is logged with its traceback
                     log.exception("reconcile step failed", extra={"team_id": team_id, "step": step.__name__})
+
+
+def record_clock_tick(engine: Engine | None) -> None:
+    """Note the tick in the database (`persona-bot doctor` tells a stopped clock by it); never stops the tick."""
+    if engine is None:
+        return
+    try:
+        with make_session_factory(engine).begin() as s:
+            record_tick(s, datetime.now(UTC), host=socket.gethostname())
+    except SQLAlchemyError as error:  # e.g. a database not migrated yet: the clock's real work goes on
+        log.warning("could not record the clock tick: %s", type(error).__name__)
 
 
 def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:

@@ -37,6 +37,14 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value:%d %b %Y}"
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """A count with the right form of its noun or verb: `1 persona`, `2 personas`, `0 personas`, and with an
+    irregular form `plural(n, "needs review", "need review")`. Every surface counts with this (the `plural`
+    filter in templates), so no sentence says "1 personas"."""
+    form = singular if count == 1 else (plural_form if plural_form is not None else singular + "s")
+    return f"{count:,} {form}"
+
+
 def user_mention(user_id: str | None) -> str:
     """`<@U…>` for a well-formed Slack user id, nothing clickable for anything else."""
     if user_id and re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
@@ -59,6 +67,7 @@ def environment() -> Environment:
     env.filters["truncate_to"] = truncate
     env.filters["day"] = format_date
     env.filters["mention"] = user_mention
+    env.filters["plural"] = plural
     return env
 
 

@@ -8,12 +8,12 @@ with one line for a person, saying what to fix.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from persona_store.files import OWNER_EMAIL_PATTERN, FileError, PersonaSpec
+from persona_store.files import FileError
 from persona_store.roster import ProfileFacts, RosterChange
 from persona_store.roster_file import RosterRow
 
@@ -230,25 +230,3 @@ def resolve_rows(
     if problems:
         raise FileError(problems)
     return changes
-
-
-def resolve_owner_emails(specs: Sequence[PersonaSpec], directory: SlackDirectory) -> list[PersonaSpec]:
-    """Personas whose owner is an email get the Slack user with that email; FileError lists every one Slack
-    doesn't know (a missing scope or no Slack at all is one line)."""
-    problems: list[str] = []
-    out: list[PersonaSpec] = []
-    for index, spec in enumerate(specs, start=1):
-        if spec.owner is None or not OWNER_EMAIL_PATTERN.match(spec.owner):
-            out.append(spec)
-            continue
-        if not directory.available:
-            raise FileError("owners given as emails are looked up in Slack: set SLACK_BOT_TOKEN, or give Slack ids")
-        try:
-            out.append(replace(spec, owner=directory.by_email(spec.owner).user_id))
-        except DirectoryError as error:
-            if "no Slack user" not in str(error):
-                raise FileError(str(error)) from None
-            problems.append(f"persona {index} ({spec.name}): owner: {error}")
-    if problems:
-        raise FileError(problems)
-    return out

@@ -9,7 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
@@ -21,9 +22,40 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 READONLY_OPTION = "persona_bot_readonly"
 
 
+class DatabaseURLError(ValueError):
+    """DATABASE_URL can't be used; the message is one line for a person and never repeats the URL (passwords)."""
+
+
+URL_EXAMPLES = "postgresql://user:password@host:5432/name or sqlite:///persona_bot.db"
+
+
+def check_database_url(url: str) -> URL:
+    """The parsed URL, or DatabaseURLError saying what is wrong with it (before any driver is loaded)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseURLError(f"DATABASE_URL is not a database URL; it should look like {URL_EXAMPLES}") from None
+    except ValueError:  # SQLAlchemy reads the port with int()
+        raise DatabaseURLError("DATABASE_URL has a port that is not a number; ports are 1 to 65535") from None
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise DatabaseURLError(f"DATABASE_URL has port {parsed.port}; ports are 1 to 65535")
+    backend, _, driver = parsed.drivername.partition("+")  # without loading a dialect (a missing one raises)
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseURLError(
+            f"DATABASE_URL starts with {backend}://; persona-bot runs on PostgreSQL or SQLite ({URL_EXAMPLES})"
+        )
+    if backend == "postgresql" and driver not in ("", "psycopg"):
+        raise DatabaseURLError(
+            f"DATABASE_URL asks for the {driver} driver; write postgresql://… and persona-bot uses psycopg 3"
+        )
+    if backend == "sqlite" and driver not in ("", "pysqlite"):
+        raise DatabaseURLError(f"DATABASE_URL asks for the {driver} driver; write sqlite:///FILE")
+    return parsed
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with our connection rules: WAL and BEGIN IMMEDIATE on SQLite, fast failure on PostgreSQL."""
-    parsed = make_url(url)
+    parsed = check_database_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url,

@@ -1,4 +1,4 @@
-"""Persona files (YAML or JSON) and roster files (CSV): parsing and validation, no database.
+"""Persona files (YAML, JSON, Markdown or CSV) and roster files (CSV): parsing and validation, no database.
 
 Every problem is reported as a one-line sentence naming where it is (the persona by number and name, or the CSV
 line) and the field, so a person can fix the file without reading code. A file is accepted whole or not at all.
@@ -22,6 +22,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from persona_store.models import ROLES, PersonaStatus
+from persona_store.persona_documents import dump_markdown, parse_csv, parse_markdown, split_items
 
 NAME_MAX = 150
 ROLE_MAX = 150
@@ -43,7 +44,8 @@ OWNER_EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0", ""}
-_PERSONA_SUFFIXES = {".yml", ".yaml", ".json"}
+_PERSONA_SUFFIXES = {".yml", ".yaml", ".json", ".md", ".markdown"}
+_MARKDOWN_SUFFIXES = {".md", ".markdown"}
 
 
 class FileError(ValueError):
@@ -199,11 +201,22 @@ def _load_json(text: str) -> Any:
 
 
 def parse_persona_file(path_or_text: str | Path, *, filename: str | None = None) -> list[PersonaSpec]:
-    """Every persona in a YAML or JSON persona file, or FileError listing every problem in it."""
+    """Every persona in a YAML, JSON, Markdown (.md) or CSV persona file, or FileError listing every problem in it.
+
+    Owners may be Slack user ids or emails; emails are for the caller to resolve (`bot.slack_people`) before import.
+    """
     text, name = _read_source(path_or_text, filename)
     if not text.strip():
         raise FileError("the persona file is empty")
     suffix = Path(name).suffix.lower() if name else ""
+    if suffix in _MARKDOWN_SUFFIXES or suffix == ".csv":
+        raws, problems = parse_markdown(text) if suffix != ".csv" else parse_csv(text)
+        if not raws and not problems:
+            problems = ["the file has no personas"]
+        csv_file = suffix == ".csv"
+        labels = [f"line {r.line}" if csv_file else f"persona {i} at line {r.line}" for i, r in enumerate(raws, 1)]
+        return _build_all([raw.fields for raw in raws], labels, problems, [raw.problems for raw in raws])
+
     data = _load_json(text) if suffix == ".json" else _load_yaml(text)
 
     if isinstance(data, Mapping):
@@ -218,18 +231,24 @@ def parse_persona_file(path_or_text: str | Path, *, filename: str | None = None)
         items = data
     if not isinstance(items, list):
         raise FileError("'personas' must be a list of personas, each a set of fields")
+    return _build_all(items, [f"persona {i}" for i in range(1, len(items) + 1)], [], [[] for _ in items])
 
-    problems: list[str] = []
-    specs: list[PersonaSpec] = []
-    for index, item in enumerate(items, start=1):
+
+def _build_all(items: list[Any], labels: list[str], problems: list[str], found: list[list[str]]) -> list[PersonaSpec]:
+    """Validate every persona, then the file as a whole: all problems at once, or every spec."""
+    problems = list(problems)
+    built: list[tuple[int, PersonaSpec]] = []
+    for index, (item, label, early) in enumerate(zip(items, labels, found, strict=True)):
+        where = _label(label, item)
+        problems.extend(f"{where}: {problem}" for problem in early)
         try:
-            specs.append(build_persona_spec(item, label=f"persona {index}"))
+            built.append((index, build_persona_spec(item, label=label, allow_email_owner=True)))
         except FileError as exc:
             problems.extend(exc.problems)
-    problems.extend(_duplicate_problems(items, specs))
+    problems.extend(_duplicate_problems(items, labels, built))
     if problems:
         raise FileError(problems)
-    return specs
+    return [spec for _, spec in built]
 
 
 def _label(label: str, item: Any) -> str:
@@ -242,30 +261,33 @@ def _label(label: str, item: Any) -> str:
     return f"{label} (no name)"
 
 
-def _duplicate_problems(items: list[Any], specs: list[PersonaSpec]) -> list[str]:
-    if len(specs) != len(items):
-        return []  # positions no longer line up; the other problems come first
+def _duplicate_problems(items: list[Any], labels: list[str], built: list[tuple[int, PersonaSpec]]) -> list[str]:
     problems: list[str] = []
-    by_name: dict[str, int] = {}
-    by_key: dict[str, int] = {}
-    for index, spec in enumerate(specs, start=1):
-        label = f"persona {index} ({spec.name})"
+    by_name: dict[str, str] = {}
+    by_key: dict[str, str] = {}
+    for index, spec in built:
+        label = labels[index]
+        where = f"{label} ({spec.name})"
         folded = fold_name(spec.name)
         if folded in by_name:
-            problems.append(f"{label}: name '{spec.name}' is already used by persona {by_name[folded]}")
+            problems.append(f"{where}: name '{spec.name}' is already used by {by_name[folded]}")
         else:
-            by_name[folded] = index
+            by_name[folded] = label
         if spec.key in by_key:
-            explicit = isinstance(items[index - 1], Mapping) and items[index - 1].get("key")
+            explicit = isinstance(items[index], Mapping) and items[index].get("key")
             hint = "" if explicit else " (derived from the name; set a different 'key')"
-            problems.append(f"{label}: key '{spec.key}' is already used by persona {by_key[spec.key]}{hint}")
+            problems.append(f"{where}: key '{spec.key}' is already used by {by_key[spec.key]}{hint}")
         else:
-            by_key[spec.key] = index
+            by_key[spec.key] = label
     return problems
 
 
-def build_persona_spec(data: Any, *, label: str = "persona") -> PersonaSpec:
-    """Validate one persona's fields (from a file or a form) into a PersonaSpec, or raise FileError."""
+def build_persona_spec(data: Any, *, label: str = "persona", allow_email_owner: bool = False) -> PersonaSpec:
+    """Validate one persona's fields (from a file or a form) into a PersonaSpec, or raise FileError.
+
+    Every problem is listed (several in one list field too); `field_problems` keeps the first per field (forms).
+    With `allow_email_owner` (files), the owner may be an email, for the caller to resolve to a Slack user.
+    """
     where = _label(label, data)
     if not isinstance(data, Mapping):
         raise FileError(f"{label}: expected a set of fields like 'name: …', found {_kind(data)}")
@@ -299,11 +321,12 @@ def build_persona_spec(data: Any, *, label: str = "persona") -> PersonaSpec:
     summary = _text(data, "summary", SUMMARY_MAX, problems)
     lists = {name_: _string_list(data, name_, problems) for name_ in LIST_FIELDS}
 
-    owner: str | None = _text(data, "owner", 254, problems) or None
-    if owner is not None and not (SLACK_USER_PATTERN.match(owner) or OWNER_EMAIL_PATTERN.match(owner)):
-        problems["owner"] = (
-            f"owner '{_short(owner)}' is not a Slack user id like U0123ABCD or an email (or leave it empty)"
-        )
+    owner: str | None = _text(data, "owner", 254 if allow_email_owner else 32, problems) or None
+    if owner is not None and allow_email_owner and OWNER_EMAIL_PATTERN.match(owner):
+        owner = owner.lower()
+    elif owner is not None and not SLACK_USER_PATTERN.match(owner):
+        also = ", or an email" if allow_email_owner else ""
+        problems["owner"] = f"owner '{_short(owner)}' is not a Slack user id like U0123ABCD{also} (or leave it empty)"
 
     status = (_text(data, "status", 16, problems) or PersonaStatus.ACTIVE.value).lower()
     if "status" not in problems and status not in STATUSES:
@@ -321,7 +344,8 @@ def build_persona_spec(data: Any, *, label: str = "persona") -> PersonaSpec:
         team_roles = tuple(r for r in ROLES if r in wanted)
 
     if problems:
-        raise FileError([f"{where}: {message}" for message in problems.values()], field_problems=problems)
+        first_per_field = {name_: message for name_, message in problems.items() if "#" not in name_}
+        raise FileError([f"{where}: {message}" for message in problems.values()], field_problems=first_per_field)
     return PersonaSpec(
         name=name,
         key=key,
@@ -370,29 +394,35 @@ def _text(data: Mapping[str, Any], name: str, limit: int, problems: dict[str, st
 def _string_list(
     data: Mapping[str, Any], name: str, problems: dict[str, str], max_len: int = ITEM_MAX
 ) -> tuple[str, ...]:
+    """A list field: a list of strings, or one string with an item per line (a YAML `|` block, a pasted list)."""
     value = data.get(name)
     if value is None:
         return ()
+    if isinstance(value, str):
+        value = split_items(value)
     if not isinstance(value, list):
         problems[name] = f"{name} must be a list of short strings, found {_kind(value)}"
         return ()
     items: list[str] = []
+    found: list[str] = []
     for position, item in enumerate(value, start=1):
         if item is None:
             continue
         if not isinstance(item, str):
             # `- Trend: deals stall` is a mapping in YAML; the fix is quoting, which nobody guesses.
             hint = " (put text containing ': ' in quotes)" if isinstance(item, Mapping) else ""
-            problems[name] = f"{name} item {position} must be text, found {_kind(item)}{hint}"
-            return ()
+            found.append(f"{name} item {position} must be text, found {_kind(item)}{hint}")
+            continue
         text = item.strip()
         if not text:
             continue
         if len(text) > max_len:
-            problems[name] = f"{name} item {position} is {len(text)} characters long; the limit is {max_len}"
-            return ()
+            found.append(f"{name} item {position} is {len(text)} characters long; the limit is {max_len}")
+            continue
         items.append(text)
-    return tuple(items)
+    for number, message in enumerate(found):
+        problems[name if number == 0 else f"{name}#{number}"] = message  # every item's problem, the first per field
+    return () if found else tuple(items)
 
 
 class _IndentedDumper(yaml.SafeDumper):
@@ -402,8 +432,10 @@ class _IndentedDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
-def dump_persona_file(specs: Iterable[PersonaSpec], fmt: Literal["yaml", "json"] = "yaml") -> str:
+def dump_persona_file(specs: Iterable[PersonaSpec], fmt: Literal["yaml", "json", "md"] = "yaml") -> str:
     """A persona file that parses back to the same specs; empty optional fields are left out."""
+    if fmt == "md":
+        return dump_markdown(specs)
     personas = []
     for spec in specs:
         entry = spec.as_dict()
@@ -424,14 +456,16 @@ def dump_persona_file(specs: Iterable[PersonaSpec], fmt: Literal["yaml", "json"]
             width=100,
             default_flow_style=False,
         )
-    raise ValueError(f"unknown persona file format {fmt!r}; use 'yaml' or 'json'")
+    raise ValueError(f"unknown persona file format {fmt!r}; use 'yaml', 'json' or 'md'")
 
 
-def persona_file_format(filename: str) -> Literal["yaml", "json"]:
+def persona_file_format(filename: str) -> Literal["yaml", "json", "md"]:
     """The format a file name asks for (for `export -o FILE`); FileError for any other extension."""
     suffix = Path(filename).suffix.lower()
     if suffix not in _PERSONA_SUFFIXES:
-        raise FileError(f"{filename}: persona files end in .yaml, .yml or .json")
+        raise FileError(f"{filename}: persona files end in .yaml, .yml, .json or .md")
+    if suffix in _MARKDOWN_SUFFIXES:
+        return "md"
     return "json" if suffix == ".json" else "yaml"
 
 

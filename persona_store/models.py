@@ -338,6 +338,17 @@ class Effect(Base):
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class ClockTick(Base):
+    """When the clock (`persona-bot scheduler`) last ran its reconcile tick: `persona-bot doctor` reads it."""
+
+    __tablename__ = "clock_ticks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # the job, e.g. "reconcile"
+    ticked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ticks: Mapped[int] = mapped_column(Integer, default=0)
+    host: Mapped[str | None] = mapped_column(String(255))
+
+
 # Slack's OAuth stores (slack_sdk.oauth's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore, wired in
 # bot/oauth.py) read and write these tables on DATABASE_URL. They are declared here column for column as slack-sdk
 # builds them, so that migrations create them; persona_store never imports slack_sdk, and

@@ -1,7 +1,8 @@
 """The workbook opens cleanly in LibreOffice: every sheet converts headless, and hostile text stays text.
 
 Needs `soffice` (Debian: `apt-get install -y libreoffice-calc-nogui`; `.ci/run` installs it). Without it this
-test fails on purpose: a spreadsheet nobody has opened in a real spreadsheet app is not checked.
+test is skipped on a laptop, and fails in CI (PERSONA_BOT_REQUIRE_ALL): a spreadsheet nobody has opened in a real
+spreadsheet app is not checked.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.reports import ReportService
+from tests.conftest import require
 from tests.reports_seed import HOSTILE_EVIDENCE, HOSTILE_MISSING, HOSTILE_OBJECTION, NOW, seed_world
 
 # Comma-separated, double quotes, UTF-8, from line 1, …, "-1": every sheet to its own file (LibreOffice ≥ 7.2).
@@ -25,10 +26,7 @@ CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,f
 def soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if found is None:
-        pytest.fail(
-            "LibreOffice is not installed, so the workbook can't be checked in a real spreadsheet app: "
-            "run `apt-get install -y libreoffice-calc-nogui` (.ci/run does this)"
-        )
+        require("LibreOffice", "run `apt-get install -y libreoffice-calc-nogui` (.ci/run does this)")
     return found
 
 

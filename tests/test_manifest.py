@@ -37,9 +37,9 @@ SCOPES_BY_METHOD = {
     "conversations_history": "im:history",
     "users_info": "users:read",
     "users_list": "users:read",
+    "users_lookupByEmail": "users:read.email",
     "files_upload_v2": "files:write",
     "files_info": "files:read",
-    "users_lookupByEmail": "users:read.email",
     "usergroups_list": "usergroups:read",
     "usergroups_users_list": "usergroups:read",
     "conversations_members": "channels:read groups:read",  # public and private channels

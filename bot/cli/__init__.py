@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import checkins, data, demo, outcomes, reports, reviews, roster, serving, users
+from bot.cli import checkins, data, demo, doctor, outcomes, reports, reviews, roster, serving, users
 from bot.cli.root import cli
 
-__all__ = ["checkins", "cli", "data", "demo", "main", "outcomes", "reports", "reviews", "roster", "serving", "users"]
+__all__ = [
+    "checkins",
+    "cli",
+    "data",
+    "demo",
+    "doctor",
+    "main",
+    "outcomes",
+    "reports",
+    "reviews",
+    "roster",
+    "serving",
+    "users",
+]
 
 
 def main(argv: list[str] | None = None) -> None:

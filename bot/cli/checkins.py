@@ -10,6 +10,7 @@ from bot.blocks.checkins import status_lines
 from bot.checkin_delivery import DeliveryAborted, DeliveryReport
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.jobs import JobContext, close_round, open_round, remind, run_scheduler
+from bot.render import plural, render_part
 from bot.services.checkins import NothingToCheck
 from bot.slack_clients import SlackUnavailable
 from persona_store.checkins import RoundClosed
@@ -40,20 +41,22 @@ def _plain(line: str) -> str:
     return line.replace("*", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _report(report: DeliveryReport, what: str) -> None:
-    parts = [f"{report.sent} {what} sent"]
+def _report(report: DeliveryReport, what: str, plural_what: str | None = None, *, note: str | None = None) -> None:
+    parts = [f"{plural(report.sent, what, plural_what)} sent"]
     if report.already_done:
         parts.append(f"{report.already_done} already done")
     if report.rate_limited:
-        parts.append(f"{report.rate_limited} rate-limit waits")
+        parts.append(plural(report.rate_limited, "rate-limit wait"))
     click.echo(", ".join(parts))
+    if note:
+        click.echo(note)
     for user_id, reason in report.unreachable:
         click.echo(f"unreachable: {user_id} ({reason})")
     if report.aborted:
         raise CLIError(report.aborted)
     if report.failed:
         reasons = ", ".join(sorted({reason for _, reason in report.failed}))
-        raise CLIError(f"{len(report.failed)} {what} could not be sent ({reasons}); run the command again")
+        raise CLIError(f"{plural(len(report.failed), what, plural_what)} could not be sent ({reasons}); run it again")
 
 
 @cli.group("checkin")
@@ -79,8 +82,8 @@ def checkin_open(runtime: Runtime, quarter: str | None, due: str | None) -> None
         raise CLIError(str(error)) from None
     r = result.round
     verb = "opened" if result.created else "resumed"
-    click.echo(f"round {r.quarter} {verb} (due {r.due_date:%d %b %Y}); {result.assigned} reps newly assigned")
-    _report(result.report, "DMs")
+    click.echo(f"round {r.quarter} {verb} (due {r.due_date:%d %b %Y}); {plural(result.assigned, 'rep')} newly assigned")
+    _report(result.report, "DM")
 
 
 @checkin_group.command("remind")
@@ -95,7 +98,12 @@ def checkin_remind(runtime: Runtime) -> None:
     if info is None:
         raise CLIError("there is no open check-in round; open one with `persona-bot checkin open`")
     click.echo(f"round {info.quarter}:")
-    _report(report, "reminders")
+    holds = runtime.services.checkins.reminder_holds(runtime.team_id(), info.id)
+    note = None
+    if holds.any:  # so that "0 reminders sent" never stands unexplained
+        spacing, cap = runtime.settings.checkin_reminder_spacing_hours, runtime.settings.checkin_max_reminders
+        note = render_part("cli", "held_back", holds, spacing, cap)
+    _report(report, "reminder", note=note)
 
 
 @checkin_group.command("close")
@@ -112,7 +120,7 @@ def checkin_close(runtime: Runtime, quarter: str | None) -> None:
         raise CLIError("there is no check-in round to close")
     state = "closed" if result.closed_now else "was already closed"
     click.echo(f"round {result.round.quarter} {state}")
-    _report(result.report, "summaries")
+    _report(result.report, "summary", "summaries")
 
 
 @checkin_group.command("status")

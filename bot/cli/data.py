@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import click
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
-from bot.cli.roster import slack_directory
-from bot.roster_directory import resolve_owner_emails
+from bot.render import plural
+from bot.slack_clients import SlackUnavailable
+from bot.slack_people import resolve_owner_emails
 from persona_store import db
-from persona_store.files import dump_persona_file, parse_persona_file
+from persona_store.files import (
+    FileError,
+    dump_persona_file,
+    parse_persona_file,
+    persona_file_format,
+)
 from persona_store.personas import export_personas, import_personas, list_personas
 
 # --- database -------------------------------------------------------------------------------------------------
@@ -43,33 +52,52 @@ def personas_group() -> None:
 @pass_runtime
 @friendly_errors
 def personas_import(runtime: Runtime, file: Path) -> None:
-    """Import personas from a YAML or JSON file (all or nothing)."""
+    """Import personas from a YAML, JSON, Markdown (.md) or CSV file (all or nothing; owners may be emails)."""
     specs = parse_persona_file(file)
-    specs = resolve_owner_emails(specs, slack_directory(runtime, runtime.team_id()))
     workspace_id = runtime.workspace_id()
+    if any(spec.owner and "@" in spec.owner for spec in specs):
+        specs, problems = resolve_owner_emails(specs, _slack_client(runtime))
+        if problems:
+            raise FileError(problems)
     with runtime.sessions.begin() as s:
         summary = import_personas(s, workspace_id, specs, author="import")
     click.echo(
-        f"imported {len(specs)} personas from {file.name}: "
+        f"imported {plural(len(specs), 'persona')} from {file.name}: "
         f"{summary.created} new, {summary.updated} changed, {summary.unchanged} unchanged"
     )
 
 
+def _slack_client(runtime: Runtime) -> WebClient | None:
+    """The workspace's Web API client for looking people up, or None when persona-bot has no token for it."""
+    try:
+        return runtime.slack_clients.for_team(runtime.team_id())
+    except (SlackUnavailable, SlackClientError, OSError):  # no token, a refused one, or Slack unreachable
+        return None
+
+
 @personas_group.command("export")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json", "md"]),
+    help="File format (default: from the -o file's extension, else yaml); md is Markdown.",
+)
 @pass_runtime
 @friendly_errors
-def personas_export(runtime: Runtime, output: Path | None) -> None:
-    """Export every persona, in the import format (YAML, or JSON for a .json file)."""
+def personas_export(runtime: Runtime, output: Path | None, fmt: Literal["yaml", "json", "md"] | None) -> None:
+    """Export every persona, in an import format: YAML, JSON or Markdown."""
+    if fmt is None:
+        fmt = persona_file_format(output.name) if output is not None else "yaml"
     workspace_id = runtime.workspace_id()
     with runtime.sessions.begin() as s:
         specs = export_personas(s, workspace_id)
-    text = dump_persona_file(specs, fmt="json" if output is not None and output.suffix.lower() == ".json" else "yaml")
+    text = dump_persona_file(specs, fmt=fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(specs)} personas to {output}", err=True)
+        click.echo(f"wrote {plural(len(specs), 'persona')} to {output}", err=True)
 
 
 @personas_group.command("list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
+from bot.render import plural
 from bot.review_jobs import send_due_reviews
 from bot.slack_clients import SlackUnavailable
 from persona_store.models import utcnow
@@ -24,19 +25,19 @@ def reviews(runtime: Runtime, send: bool) -> None:
         except SlackUnavailable as error:
             raise CLIError(str(error)) from None
         run = send_due_reviews(runtime.services.reviews, client, team_id, now)
-        click.echo(f"{run.sent} review request{'s' if run.sent != 1 else ''} sent")
+        click.echo(f"{plural(run.sent, 'review request')} sent")
         if run.failed:
-            raise CLIError(f"{run.failed} owner(s) could not be reached; `persona-bot reviews` shows which")
+            raise CLIError(f"{plural(run.failed, 'owner')} could not be reached; `persona-bot reviews` shows which")
     items = runtime.services.reviews.overdue(team_id, now)
     days = runtime.services.reviews.interval(team_id)
     if not items:
-        click.echo(f"No reviews overdue: every active persona was reviewed within {days} days.")
+        click.echo(f"No reviews overdue: every active persona was reviewed within {plural(days, 'day')}.")
         return
     status = {"done": "owner asked", "failed": "owner unreachable", "pending": "being sent", None: "not asked yet"}
-    click.echo(f"{len(items)} persona review{'s' if len(items) != 1 else ''} overdue (more than {days} days):")
+    click.echo(f"{plural(len(items), 'persona review')} overdue (more than {plural(days, 'day')}):")
     for item in items:
         owner = item.owner or "no owner"
         click.echo(
             f"  {item.name}  owner {owner}  last reviewed {item.reviewed_at:%Y-%m-%d}  "
-            f"{item.days_overdue} days overdue  {status.get(item.request_status, item.request_status or '')}"
+            f"{plural(item.days_overdue, 'day')} overdue  {status.get(item.request_status, item.request_status or '')}"
         )

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, SettingsError
@@ -23,7 +23,7 @@ from bot.slack_clients import SlackClients
 from persona_store import db
 from persona_store.files import FileError
 from persona_store.personas import PersonaConflict, PersonaNotFound
-from persona_store.workspaces import ensure_workspace, list_workspaces
+from persona_store.workspaces import ensure_workspace, find_workspace, list_workspaces
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,11 +45,14 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        engine = db.make_engine(self.settings.database_url)
+        try:
+            engine = db.make_engine(self.settings.database_url)
+        except db.DatabaseURLError as error:
+            raise CLIError(str(error)) from None
         self._closers.append(engine.dispose)
         try:
             db.ensure_schema(engine)
-        except OperationalError as error:
+        except (OperationalError, InterfaceError) as error:
             raise CLIError(f"cannot reach the database ({_db_reason(error)}); check DATABASE_URL") from None
         return engine
 
@@ -76,9 +79,12 @@ class Runtime:
         return Services.build(self.settings, self.sessions, self.background)
 
     def team_id(self) -> str:
-        """Which workspace a CLI command acts on: --team, SLACK_TEAM_ID, the only one on record, or auth.test."""
+        """Which workspace a CLI command acts on: --team, SLACK_TEAM_ID, the only one on record, or auth.test.
+
+        `--team` names a workspace on record (or the bot token's own): a typo is refused, never a new workspace.
+        """
         if self.team:
-            return self.team
+            return self._known_team(self.team)
         if self.settings.slack_team_id:
             return self.settings.slack_team_id
         with self.sessions.begin() as s:
@@ -97,6 +103,29 @@ class Runtime:
                 raise CLIError(f"Slack refused the bot token ({error.response.get('error')})") from None
         raise CLIError("can't tell which Slack workspace to use: set SLACK_BOT_TOKEN or SLACK_TEAM_ID, or pass --team")
 
+    def _known_team(self, team: str) -> str:
+        team = team.strip().upper()
+        with self.sessions.begin() as s:
+            if find_workspace(s, team) is not None:
+                return team
+            known = [w.team_id for w in list_workspaces(s)]
+        if team == self.settings.slack_team_id or (not known and team == self._token_team()):
+            return team  # the configured workspace, or the bot token's own on a fresh database
+        if known:
+            raise CLIError(f"no workspace {team} on record; known: {', '.join(known)} (pass one of them to --team)")
+        raise CLIError(f"no workspace {team} on record, and none is yet: leave out --team to use the bot token's")
+
+    def _token_team(self) -> str | None:
+        """The bot token's workspace, when a token is set and Slack accepts it (else None)."""
+        if not self.settings.slack_bot_token or self.settings.oauth_enabled:
+            return None
+        from bot.app import make_web_client
+
+        try:
+            return str(make_web_client(self.settings).auth_test()["team_id"])
+        except (SlackApiError, OSError):
+            return None
+
     def workspace_id(self) -> int:
         team = self.team_id()
         with self.sessions.begin() as s:
@@ -112,6 +141,13 @@ def _db_reason(error: SQLAlchemyError) -> str:
     return " ".join(str(original).split())[:200]
 
 
+def describe_file_error(error: FileError) -> str:
+    """Every problem of a refused file, a line each (one problem: just that line), so one pass fixes them all."""
+    if len(error.problems) <= 1:
+        return str(error)
+    return f"{len(error.problems)} problems, nothing imported:\n" + "\n".join(f"  {p}" for p in error.problems)
+
+
 def friendly_errors(func: F) -> F:
     """Turn expected failures into one line on stderr and a non-zero exit; never a traceback."""
 
@@ -119,7 +155,9 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (SettingsError, FileError, PersonaConflict, PersonaNotFound) as error:
+        except FileError as error:
+            raise CLIError(describe_file_error(error)) from None
+        except (SettingsError, PersonaConflict, PersonaNotFound, db.DatabaseURLError) as error:
             raise CLIError(str(error)) from None
         except OperationalError as error:
             raise CLIError(f"database error ({_db_reason(error)})") from None

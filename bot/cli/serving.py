@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import time
 
 import click
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
+from bot.cli.slack_check import SlackWatch, refusal, retry_delays, unreachable_line, wait_for_slack
+from bot.doctor import unreachable_reason
+from bot.services.doctor import TokenAnswer
 
 log = logging.getLogger("persona_bot")
 
@@ -32,6 +37,9 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
     if not settings.oauth_enabled:
         settings.require("SLACK_BOT_TOKEN", command="serve")
     port = settings.port if port is None else port
+    watch = SlackWatch(settings)
+    if not settings.oauth_enabled:
+        watch.start()  # a refused bot token stops here, in one line; an unreachable Slack is checked again
     app = create_app(settings, runtime.services)
     extra_routes = None
     if settings.oauth_enabled:
@@ -50,6 +58,8 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
         server.run()
     server.close()
     log.info("stopped")
+    if watch.refused:
+        raise CLIError(watch.refused)
 
 
 @cli.command("socket")
@@ -61,6 +71,20 @@ def socket(runtime: Runtime) -> None:
 
     from bot.app import create_app
 
-    runtime.settings.require("SLACK_APP_TOKEN", command="socket")
-    runtime.settings.require("SLACK_BOT_TOKEN", command="socket")
-    SocketModeHandler(create_app(runtime.settings, runtime.services), runtime.settings.slack_app_token).start()
+    settings = runtime.settings
+    settings.require("SLACK_APP_TOKEN", command="socket")
+    settings.require("SLACK_BOT_TOKEN", command="socket")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stop while retrying is as clean as Ctrl-C
+    with contextlib.suppress(KeyboardInterrupt):
+        wait_for_slack(settings, app_token=True)  # refusals stop here in one line; an outage is retried
+        handler = SocketModeHandler(create_app(settings, runtime.services), settings.slack_app_token)
+        for delay in retry_delays():
+            try:
+                handler.start()  # blocks while connected
+                return
+            except SlackApiError as error:  # apps.connections.open refused the app token after all
+                raise CLIError(refusal(TokenAnswer("app", error=str(error.response.get("error"))))) from None
+            except (SlackClientError, OSError) as error:  # e.g. the WebSocket could not be opened
+                reason = TokenAnswer("app", unreachable=unreachable_reason(error), url=settings.slack_api_url)
+                click.echo(unreachable_line(reason, delay), err=True)
+                time.sleep(delay)

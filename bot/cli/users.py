@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
+from bot.render import plural
 from persona_store.users import UserNotFound, delete_user, export_user
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -40,11 +41,18 @@ def export_user_command(runtime: Runtime, slack_user_id: str, output: Path | Non
         click.echo(text)
     else:
         output.write_text(text + "\n", encoding="utf-8")
-    counts = ", ".join(f"{len(data[k])} {k.replace('_', ' ')}" for k in _COUNTED if data[k])
+    counts = ", ".join(plural(len(data[k]), *_COUNTED[k]) for k in _COUNTED if data[k])
     click.echo(f"exported {user_id} from {data['team_id']}: {counts or 'roster row only'}", err=True)
 
 
-_COUNTED = ("feedback", "checkins", "personas_owned", "revisions_authored", "reviews", "messages_sent_to_them")
+_COUNTED = {  # key: (one, many)
+    "feedback": ("feedback", "feedback"),
+    "checkins": ("check-in", "check-ins"),
+    "personas_owned": ("persona owned", "personas owned"),
+    "revisions_authored": ("revision authored", "revisions authored"),
+    "reviews": ("review", "reviews"),
+    "messages_sent_to_them": ("message sent to them", "messages sent to them"),
+}
 
 
 @cli.command("delete-user")
@@ -75,18 +83,18 @@ def delete_user_command(runtime: Runtime, slack_user_id: str, erase_text: bool, 
     except UserNotFound as error:
         raise CLIError(str(error)) from None
     parts = [
-        f"{summary.roster_rows} roster row{'s' if summary.roster_rows != 1 else ''} removed",
-        f"{summary.feedback} feedback",
-        f"{summary.participations} check-ins",
-        f"{summary.revisions} revisions",
-        f"{summary.reviews} reviews",
-        f"{summary.ledger_entries} ledger entries",
+        f"{plural(summary.roster_rows, 'roster row')} removed",
+        plural(summary.feedback, "feedback", "feedback"),
+        plural(summary.participations, "check-in"),
+        plural(summary.revisions, "revision"),
+        plural(summary.reviews, "review"),
+        plural(summary.ledger_entries, "ledger entry", "ledger entries"),
     ]
     if summary.installations:
-        parts.append(f"{summary.installations} installations")
+        parts.append(plural(summary.installations, "installation"))
     line = f"deleted {user_id} from {team_id}: " + ", ".join(parts) + f"; anonymised as {summary.pseudonym}"
     if summary.personas_unowned:
-        line += f"; {summary.personas_unowned} personas now have no owner"
+        line += f"; {plural(summary.personas_unowned, 'persona now has', 'personas now have')} no owner"
     if summary.texts_erased:
         line += "; free texts erased"
     click.echo(line)

@@ -12,11 +12,13 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
 from bot.listeners.checkins import show_checkin_status
+from bot.listeners.doctor import handle_doctor
 from bot.listeners.feedback import start_feedback
 from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
 from bot.listeners.reports import request_report
 from bot.listeners.roster import handle_roster
 from bot.listeners.settings import handle_settings
+from bot.render import plural
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
 
@@ -57,7 +59,7 @@ def show_help(req: CommandRequest, services: Services, ack: Ack, client: WebClie
 
 def show_list(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     cards = services.lookup.list_active(req.team_id)
-    ack(response_type="ephemeral", blocks=build_list(cards), text=f"{len(cards)} active personas")
+    ack(response_type="ephemeral", blocks=build_list(cards), text=plural(len(cards), "active persona"))
 
 
 def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -88,6 +90,7 @@ def routes() -> dict[str, Handler]:
         "checkin": show_checkin_status,
         "roster": handle_roster,
         "settings": handle_settings,
+        "doctor": handle_doctor,
     }
 
 

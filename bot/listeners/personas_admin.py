@@ -16,7 +16,7 @@ from bot.blocks.edit import ReviewMessage, TooLargeForModal, build_edit_modal, e
 from bot.blocks.history import build_history, history_fallback
 from bot.blocks.persona import build_text
 from bot.blocks.reviews import build_overdue
-from bot.render import render_part
+from bot.render import plural, render_part
 from bot.services import Services
 from bot.services.personas_admin import EditOpen, Outcome
 from bot.services.reviews import ReviewAnswer, ReviewStatus
@@ -103,7 +103,7 @@ def handle_reviews(req: CommandRequest, services: Services, ack: Ack, client: We
         ack(response_type="ephemeral", blocks=build_text("reviews", "admins_only"), text="Admins only")
         return
     days = services.reviews.interval(req.team_id)
-    ack(response_type="ephemeral", blocks=build_overdue(items, days), text=f"{len(items)} reviews overdue")
+    ack(response_type="ephemeral", blocks=build_overdue(items, days), text=f"{plural(len(items), 'review')} overdue")
 
 
 def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:

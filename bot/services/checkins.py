@@ -32,6 +32,7 @@ __all__ = [
     "NothingToCheck",
     "Outgoing",
     "PersonaRef",
+    "ReminderHolds",
     "RoundClosed",
     "RoundInfo",
     "RoundStatus",
@@ -103,6 +104,20 @@ class RoundStatus:
     counts: Mapping[str, ResponseRate]
     total: ResponseRate
     unreachable: tuple[tuple[str, str], ...]  # (user id, reason)
+
+
+@dataclass(frozen=True)
+class ReminderHolds:
+    """Silent reps `checkin remind` leaves alone for now, and why."""
+
+    spacing: int = 0  # reminded (or invited) within CHECKIN_REMINDER_SPACING_HOURS
+    next_due: datetime | None = None  # when the first of those may be reminded
+    capped: int = 0  # had every reminder (CHECKIN_MAX_REMINDERS)
+    snoozed: int = 0  # asked to be reminded tomorrow: that reminder comes instead
+
+    @property
+    def any(self) -> bool:
+        return bool(self.spacing or self.capped or self.snoozed)
 
 
 @dataclass(frozen=True)
@@ -338,17 +353,34 @@ class CheckinService:
             due: list[Outgoing] = []
             rostered = store.active_member_ids(s, workspace.id)
             for p in store.participations(s, round_id):
-                if not _silent(p) or p.reminder_count >= cap or p.slack_user_id not in rostered:
-                    continue
-                if p.snoozed_until is not None:
-                    continue  # they chose when to be reminded: their snooze reminder replaces this one
-                last_contact = max(t for t in (p.sent_at, p.last_reminded_at) if t is not None)
-                if now - last_contact < spacing:
+                if not _silent(p) or p.slack_user_id not in rostered or _reminder_hold(p, now, cap, spacing):
                     continue
                 if scheduled and plan.reminders_due(p.timezone, now) <= p.reminder_count:
                     continue
                 due.append(self._outgoing(s, r, p, personas, "reminder", p.reminder_count + 1))
             return due
+
+    def reminder_holds(self, team_id: str, round_id: int) -> ReminderHolds:
+        """Why silent reps get no reminder now (`checkin remind` says so): spacing, the cap, or a snooze."""
+        now = self._clock()
+        spacing = timedelta(hours=self._settings.checkin_reminder_spacing_hours)
+        spaced: list[datetime] = []
+        capped = snoozed = 0
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            cap = self._schedule(s, workspace.id).max_reminders  # the workspace's `/persona settings`
+            rostered = store.active_member_ids(s, workspace.id)
+            for p in store.participations(s, round_id):
+                if not _silent(p) or p.slack_user_id not in rostered:
+                    continue
+                hold = _reminder_hold(p, now, cap, spacing)
+                if hold == "cap":
+                    capped += 1
+                elif hold == "snoozed":
+                    snoozed += 1
+                elif hold == "spacing":
+                    spaced.append(_last_contact(p) + spacing)
+        return ReminderHolds(len(spaced), min(spaced, default=None), capped, snoozed)
 
     def snoozes_due(self, team_id: str, round_id: int) -> list[Outgoing]:
         """ "Remind me tomorrow" reminders whose morning has come."""
@@ -592,6 +624,21 @@ class CheckinService:
 def _round_period(r: CheckinRound) -> Period:
     # a round more often than quarterly (`2026-Q4.02`) counts in its quarter
     return Period.single(parse_quarter(r.quarter[:7]))
+
+
+def _last_contact(p: Participation) -> datetime:
+    return max(t for t in (p.sent_at, p.last_reminded_at) if t is not None)
+
+
+def _reminder_hold(p: Participation, now: datetime, cap: int, spacing: timedelta) -> str | None:
+    """Why a silent rep gets no reminder now: "cap", "snoozed", "spacing", or None (one may go out)."""
+    if p.reminder_count >= cap:
+        return "cap"
+    if p.snoozed_until is not None:
+        return "snoozed"  # they chose when to be reminded: their snooze reminder replaces this one
+    if now - _last_contact(p) < spacing:
+        return "spacing"
+    return None
 
 
 def _silent(p: Participation) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.evidence_text import rule_sentences
-from bot.render import render_part
+from bot.render import plural, render_part
 from bot.services.outcomes import OutcomesService
 from bot.spreadsheet import WorkbookText, write_report
 from persona_store import evidence, report_rows
@@ -51,10 +51,14 @@ class Report:
     latest_with_data: str | None = None  # for an empty period: the latest quarter that has something
 
 
+# "1 needs review", "2 need review"; the other verdicts read the same for any count.
+VERDICT_PLURALS = {"needs review": "need review"}
+
+
 def headline(data: Evidence) -> str:
     """e.g. "3 personas: 1 validated, 1 contested, 1 needs review; 60 % response (3 answered of 5: …)"."""
     counts = data.verdict_counts
-    parts = [f"{counts[v]} {v.value}" for v in evidence.VERDICT_ORDER if counts[v]]
+    parts = [plural(counts[v], v.value, VERDICT_PLURALS.get(v.value)) for v in evidence.VERDICT_ORDER if counts[v]]
     return render_part("reports", "headline", len(data.personas), parts, data.participation.total)
 
 

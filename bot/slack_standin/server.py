@@ -27,6 +27,11 @@ Answers chosen to match Slack's documentation (or, where it is silent, observed 
   `add_usergroup`; usergroups.users.list: `no_such_subteam`
   for an unknown group; conversations.members (paginated like users.list): `channel_not_found`; a missing
   scope is injected with `fail(method, 200, "missing_scope")`;
+- every call made with a live token carries the `x-oauth-scopes` header with the scopes granted to it (the
+  manifest's bot scopes unless `grant_scopes` says otherwise, or what an OAuth exchange granted); a revoked token
+  answers `token_revoked` (or the error `revoke_token` names, e.g. `invalid_auth`);
+- apps.connections.open takes an app-level token (`add_app_token`): `invalid_auth` for an unknown one,
+  `not_allowed_token_type` for a bot token; it answers a `wss://` URL nothing listens on;
 - response_url: HTTP 404 `used_url` after 5 posts, 404 `expired_url` after 30 minutes, 404 `no_service` for an
   unknown URL, 400 `invalid_blocks` / `no_text` / `invalid_payload`; refused posts do not count as uses.
 """
@@ -397,6 +402,9 @@ class SlackStandin:
         self._workspaces: dict[str, _Workspace] = {}
         self._tokens: dict[str, str] = {}
         self._revoked: set[str] = set()
+        self._revoked_errors: dict[str, str] = {}
+        self._granted_scopes: dict[str, tuple[str, ...]] = {}
+        self._app_tokens: set[str] = set()
         self._users: dict[str, dict[str, _User]] = {}
         self._usergroups: dict[str, dict[str, tuple[str, list[str]]]] = {}  # team -> id -> (handle, members)
         self._channels: dict[str, dict[str, list[str]]] = {}  # team -> channel id -> members
@@ -513,10 +521,26 @@ class SlackStandin:
         self._revoked.discard(ws.bot_token)
         self._users.setdefault(ws.team_id, {})
 
-    def revoke_token(self, token: str) -> None:
-        """Later calls with `token` answer `token_revoked`, as after an uninstall."""
+    def revoke_token(self, token: str, error: str = "token_revoked") -> None:
+        """Later calls with `token` answer `error`: `token_revoked` as after an uninstall, `invalid_auth` as for a
+        mistyped or regenerated token."""
         with self._lock:
             self._revoked.add(token)
+            self._revoked_errors[token] = error
+
+    def grant_scopes(self, token: str, scopes: tuple[str, ...] | list[str] | None) -> None:
+        """The scopes Slack says (`x-oauth-scopes`) it granted to `token`; None: the manifest's bot scopes."""
+        with self._lock:
+            if scopes is None:
+                self._granted_scopes.pop(token, None)
+            else:
+                self._granted_scopes[token] = tuple(scopes)
+
+    def add_app_token(self, token: str) -> None:
+        """An app-level token (`xapp-…`, connections:write) that apps.connections.open accepts."""
+        with self._lock:
+            self._app_tokens.add(token)
+            self._revoked.discard(token)
 
     def add_user(
         self,
@@ -621,7 +645,7 @@ class SlackStandin:
         bot_user_id: str = "UBOT",
         *,
         team_name: str | None = None,
-        scope: str = "chat:write,commands,im:write,im:history,users:read,files:write",
+        scope: str = "chat:write,commands,im:write,im:history,users:read,users:read.email,files:write",
         authed_user_id: str = "U0INSTALLER",
         app_id: str = DEFAULT_APP_ID,
         redirect_uri: str | None = None,
@@ -846,7 +870,7 @@ class SlackStandin:
                 payload = self._dispatch(ctx, token, parse_error)
                 error = None if payload.get("ok") else payload.get("error")
                 team_id = ctx.workspace.team_id if ctx.workspace else team_id
-                reply = _json_reply(payload)
+                reply = _json_reply(payload, headers=self._scope_header(token))
             self._calls.append(Call(method, params, team_id, at, reply.status, error))
         return reply
 
@@ -860,7 +884,11 @@ class SlackStandin:
             if not token:
                 return {"ok": False, "error": "not_authed"}
             if token in self._revoked:
-                return {"ok": False, "error": "token_revoked"}
+                return {"ok": False, "error": self._revoked_errors.get(token, "token_revoked")}
+            if ctx.method in _APP_TOKEN_METHODS:
+                if token in self._app_tokens:
+                    return {"ok": True, **_METHODS[ctx.method](self, ctx)}
+                return {"ok": False, "error": "not_allowed_token_type" if token in self._tokens else "invalid_auth"}
             if ctx.workspace is None:
                 return {"ok": False, "error": "invalid_auth"}
         try:
@@ -896,6 +924,21 @@ class SlackStandin:
                 reply = _json_reply({"ok": False, "error": "ratelimited"}, 429, (("Retry-After", retry),))
                 return reply, "ratelimited"
         return None, None
+
+    def _scope_header(self, token: str | None) -> tuple[tuple[str, str], ...]:
+        """Slack names the scopes granted to a live token on every answer; a revoked or unknown token gets none."""
+        if not token or token in self._revoked:
+            return ()
+        if token in self._app_tokens:
+            return (("x-oauth-scopes", "connections:write"),)
+        if token not in self._tokens:
+            return ()
+        scopes = self._granted_scopes.get(token)
+        if scopes is None:
+            from bot.oauth import BOT_SCOPES  # the manifest's bot scopes (a test keeps them equal)
+
+            scopes = BOT_SCOPES
+        return (("x-oauth-scopes", ",".join(scopes)),)
 
     def _response_post(self, url_id: str, body: bytes) -> _Reply:
         at = time.monotonic()
@@ -1520,6 +1563,10 @@ class SlackStandin:
             "comments": [],
         }
 
+    def _apps_connections_open(self, ctx: _Context) -> dict[str, Any]:
+        # Nothing listens at this URL: a Socket Mode client that gets this far fails to connect and retries.
+        return {"url": f"wss://{self.host}:{self.port}/link/?ticket={secrets.token_hex(8)}&app_id={DEFAULT_APP_ID}"}
+
     def _oauth_v2_access(self, ctx: _Context) -> dict[str, Any]:
         client_id, client_secret = ctx.basic_auth or (ctx.text("client_id"), ctx.text("client_secret"))
         if client_id != self.client_id:
@@ -1543,6 +1590,7 @@ class SlackStandin:
             domain=grant.team_id.lower(),
         )
         self._add_workspace(workspace)
+        self._granted_scopes[grant.bot_token] = tuple(s.strip() for s in grant.scope.split(",") if s.strip())
         ctx.workspace = workspace
         return {
             "access_token": grant.bot_token,
@@ -1582,7 +1630,9 @@ _METHODS: dict[str, Callable[[SlackStandin, _Context], dict[str, Any]]] = {
     "files.completeUploadExternal": SlackStandin._files_complete_upload_external,
     "files.info": SlackStandin._files_info,
     "oauth.v2.access": SlackStandin._oauth_v2_access,
+    "apps.connections.open": SlackStandin._apps_connections_open,
 }
+_APP_TOKEN_METHODS = {"apps.connections.open"}
 _BLOCK_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
 _VIEW_METHODS = {"views.open", "views.push", "views.update", "views.publish"}
 

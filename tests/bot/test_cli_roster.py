@@ -205,7 +205,7 @@ def test_persona_owners_may_be_emails(database: str, tmp_path: Path, standin: Sl
     text = "personas:\n  - name: Ops Olga\n    owner: ann@example.com\n  - name: Dev Dana\n    owner: U0BEN\n"
     path = write(tmp_path, "personas.yaml", text)
     code, _, err = run(database, "personas", "import", path)
-    assert code == 1 and "owners given as emails are looked up in Slack" in err
+    assert code == 1 and "owner ann@example.com is an email, and persona-bot has no working Slack token" in err
     code, _, err = run(database, "personas", "import", path, slack=standin)
     assert code == 0, err
     engine = make_engine(database)
@@ -217,4 +217,4 @@ def test_persona_owners_may_be_emails(database: str, tmp_path: Path, standin: Sl
     unknown = write(tmp_path, "bad.yaml", "personas:\n  - name: Ops Olga\n    owner: nobody@example.com\n")
     code, _, err = run(database, "personas", "import", unknown, slack=standin)
     assert code == 1
-    assert "persona 1 (Ops Olga): owner: no Slack user in this workspace has the email nobody@example.com" in err
+    assert "Ops Olga: owner nobody@example.com is not a member of this Slack workspace" in err

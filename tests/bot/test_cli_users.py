@@ -39,7 +39,7 @@ def test_export_prints_json_and_a_summary_line(database: str) -> None:
     assert code == 0, err
     data = json.loads(out)
     assert data["roster"]["name"] == "Sara Sales" and len(data["feedback"]) == 4
-    assert err.strip() == "exported U0SALES2 from T0REPORT: 4 feedback, 1 checkins"
+    assert err.strip() == "exported U0SALES2 from T0REPORT: 4 feedback, 1 check-in"
     code, out, _ = run(database, "export-user", "U0SALES2", team="T0OTHER")
     assert code == 0 and json.loads(out)["roster"]["name"] == "Sara elsewhere" and json.loads(out)["feedback"] == []
 
@@ -50,7 +50,7 @@ def test_delete_asks_then_anonymises_and_leaves_other_workspaces_alone(database:
     assert run(database, "export-user", "U0SALES2")[0] == 0, "nothing was deleted"
     code, out, err = run(database, "delete-user", "U0SALES2", "--yes")
     assert code == 0, err
-    assert out.startswith("deleted U0SALES2 from T0REPORT: 1 roster row removed, 4 feedback, 1 check-ins")
+    assert out.startswith("deleted U0SALES2 from T0REPORT: 1 roster row removed, 4 feedback, 1 check-in,")
     assert "; anonymised as deleted-" in out and len(out.strip().splitlines()) == 1
     code, _, err = run(database, "export-user", "U0SALES2")
     assert code == 1 and "nothing about U0SALES2 is on record in workspace T0REPORT" in err

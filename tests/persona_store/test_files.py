@@ -172,8 +172,8 @@ def test_an_explicit_key_is_kept() -> None:
             "persona 1 (Mary): summary is 1001 characters long; the limit is 1000",
         ),
         (
-            "- name: Mary\n  goals: Hit the target",
-            "persona 1 (Mary): goals must be a list of short strings, found text",
+            "- name: Mary\n  goals: 42",
+            "persona 1 (Mary): goals must be a list of short strings, found a number",
         ),
         ("- name: Mary\n  objections: {a: b}", "persona 1 (Mary): objections must be a list of short strings"),
         ("- name: Mary\n  channels: [LinkedIn, 3]", "persona 1 (Mary): channels item 2 must be text, found a number"),
@@ -192,7 +192,7 @@ def test_an_explicit_key_is_kept() -> None:
             "- name: Mary\n  team_roles: [sales, engineering]",
             "persona 1 (Mary): team_roles 'engineering' not one of sales, success, onboarding, marketing",
         ),
-        ("- name: Mary\n  team_roles: sales", "persona 1 (Mary): team_roles must be a list of short strings"),
+        ("- name: Mary\n  team_roles: {sales: 1}", "persona 1 (Mary): team_roles must be a list of short strings"),
         (
             "- name: Mary\n  goal: [x]",
             "persona 1 (Mary): unknown field 'goal' (did you mean 'goals'?); allowed fields are name, key, role,",
@@ -208,8 +208,8 @@ def test_each_field_problem_names_the_persona_and_field(body: str, message: str)
 
 
 def test_the_persona_is_named_by_its_position() -> None:
-    error = refused("- name: Mary\n- name: Fiona\n  goals: oops\n")
-    assert str(error) == "persona 2 (Fiona): goals must be a list of short strings, found text"
+    error = refused("- name: Mary\n- name: Fiona\n  goals: 7\n")
+    assert str(error) == "persona 2 (Fiona): goals must be a list of short strings, found a number"
 
 
 def test_duplicate_names_are_compared_case_and_space_insensitively() -> None:
@@ -230,13 +230,13 @@ def test_duplicate_derived_keys_suggest_setting_one() -> None:
 
 
 def test_several_problems_are_all_listed_and_summarised() -> None:
-    error = refused("- name: Mary\n  goals: x\n  status: gone\n- role: CFO\n")
+    error = refused("- name: Mary\n  goals: 1\n  status: gone\n- role: CFO\n")
     assert error.problems == [
-        "persona 1 (Mary): goals must be a list of short strings, found text",
+        "persona 1 (Mary): goals must be a list of short strings, found a number",
         "persona 1 (Mary): status 'gone' must be one of active, retired",
         "persona 2 (no name): name is required",
     ]
-    assert str(error) == "persona 1 (Mary): goals must be a list of short strings, found text (and 2 more problems)"
+    assert str(error) == "persona 1 (Mary): goals must be a list of short strings, found a number (and 2 more problems)"
 
 
 def test_one_problem_has_no_summary_suffix() -> None:
@@ -293,10 +293,10 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
 
 def test_build_persona_spec_reports_problems_by_field_for_forms() -> None:
     with pytest.raises(FileError) as caught:
-        build_persona_spec({"name": "", "goals": "x"}, label="the form")
+        build_persona_spec({"name": "", "goals": 3}, label="the form")
     assert caught.value.field_problems == {
         "name": "name is required",
-        "goals": "goals must be a list of short strings, found text",
+        "goals": "goals must be a list of short strings, found a number",
     }
 
 

@@ -324,7 +324,7 @@ def test_import_may_swap_names_between_personas(sessions: sessionmaker[Session],
 
 def test_a_refused_file_writes_nothing(sessions: sessionmaker[Session], workspace_id: int, tmp_path: Path) -> None:
     path = tmp_path / "personas.yaml"
-    path.write_text("personas:\n  - name: Good One\n  - name: Bad One\n    goals: not a list\n", encoding="utf-8")
+    path.write_text("personas:\n  - name: Good One\n  - name: Bad One\n    goals: 42\n", encoding="utf-8")
     with pytest.raises(FileError), sessions.begin() as s:
         import_personas(s, workspace_id, parse_persona_file(path))
     with sessions() as s:

@@ -351,7 +351,7 @@ def test_confirmation_echoes_every_text_escaped_and_within_limits(text: str) -> 
 def test_confirmation_summarises_and_offers_edit_and_delete_for_this_record() -> None:
     blocks = build_confirmation(receipt(), anonymous=False)
     text = json.dumps(blocks, ensure_ascii=False)
-    assert "4/5" in text and "2 match, 1 don't match" in text and "Customer success" in text
+    assert "4/5" in text and "2 match, 1 doesn't match" in text and "Customer success" in text
     buttons = blocks[-1]["elements"]
     assert [(b["action_id"], b["value"]) for b in buttons] == [
         (ids.ACTION_FEEDBACK_EDIT, "12"),

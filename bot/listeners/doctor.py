@@ -1,0 +1,56 @@
+"""`/persona doctor` (admins): the setup checks of `persona-bot doctor` for this workspace, ephemeral.
+
+Acknowledged at once; the checks call Slack and the database, so they run on `services.background` and the
+answer goes to the command's response_url.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.doctor import build_doctor_report
+from bot.blocks.persona import build_text
+from bot.doctor import run_doctor
+from bot.render import render_part
+from bot.services import Services
+
+if TYPE_CHECKING:
+    from bot.listeners.commands import CommandRequest
+
+log = logging.getLogger(__name__)
+
+
+def handle_doctor(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+    if not services.settings.is_admin(req.user_id):
+        ack(
+            response_type="ephemeral",
+            blocks=build_text("doctor", "only_admins"),
+            text=render_part("doctor", "only_admins"),
+        )
+        return
+    ack(response_type="ephemeral", blocks=build_text("doctor", "checking"), text=render_part("doctor", "checking"))
+    services.background.submit(_run, services, client, req.team_id, respond)
+
+
+def _run(services: Services, client: WebClient, team_id: str, respond: Respond) -> None:
+    from bot.oauth import BOT_SCOPES
+    from bot.services.doctor import DoctorService
+
+    engine = services.sessions.kw["bind"]
+    try:
+        report = run_doctor(
+            services.settings,
+            DoctorService(services.settings, BOT_SCOPES),
+            lambda: engine,
+            team_id=team_id,
+            client=client,
+        )
+        message = build_doctor_report(report)
+    except Exception:  # anything: the admin must hear about it, and the traceback must be logged
+        log.exception("the doctor could not finish", extra={"team_id": team_id})
+        message = {"blocks": build_text("errors", "unexpected"), "text": "Sorry, something went wrong"}
+    respond(response_type="ephemeral", replace_original=False, **message)
