@@ -115,12 +115,13 @@ def test_semicolons_aliases_and_only_the_user_column(database: str, tmp_path: Pa
     assert members(database)["U0AE1"].role == "sales", "an id-only file keeps everyone's role"
 
 
-def test_every_problem_in_a_file_is_one_line_with_exit_1(database: str, tmp_path: Path) -> None:
+def test_every_problem_in_a_file_is_named_at_once_with_exit_1(database: str, tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.csv", "slack_user_id,role,manager\nnot-an-id,sales,\nU0X1,Wizard,\nU0X2,sales,maybe\n")
     code, out, err = run(database, "roster", "import", bad)
     assert code == 1 and out == ""
     assert "line 2: slack_user_id 'not-an-id' is not a Slack user id" in err
-    assert "(and 2 more problems)" in err and "Traceback" not in err
+    assert "line 3: role 'Wizard'" in err and "line 4: manager 'maybe' must be true or false" in err
+    assert err.startswith("Error: 3 problems, nothing imported:") and "Traceback" not in err
     code, _, err = run(database, "roster", "import", write(tmp_path, "nouser.csv", "name,role\nAnn,sales\n"))
     assert code == 1 and "the header needs a slack_user_id or an email column" in err
     assert members(database) == {}, "nothing half-written"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.render import environment, plural, render_part
+from persona_store.evidence import ResponseRate
 
 
 def test_plural_picks_the_form_for_the_count() -> None:
@@ -15,7 +16,8 @@ def test_plural_picks_the_form_for_the_count() -> None:
 
 def test_templates_count_with_the_filter() -> None:
     assert environment().filters["plural"] is plural
-    assert render_part("reports", "headline", 1, ["1 validated"], None) == "1 persona: 1 validated; no check-in round"
+    nobody = ResponseRate(None)
+    assert render_part("reports", "headline", 1, ["1 validated"], nobody) == "1 persona: 1 validated; no check-in round"
     assert render_part("lookup", "list_header", 1).startswith("*1 active persona*")
 
 
@@ -30,4 +32,7 @@ def test_the_report_headline_says_need_review_for_two() -> None:
     from bot.services.reports import VERDICT_PLURALS
 
     parts = [plural(2, "needs review", VERDICT_PLURALS["needs review"]), plural(1, "validated", None)]
-    assert render_part("reports", "headline", 3, parts, 0.5) == "3 personas: 2 need review, 1 validated; 50% response"
+    half = ResponseRate(None, asked=2, answered=1)
+    assert render_part("reports", "headline", 3, parts, half).startswith(
+        "3 personas: 2 need review, 1 validated; response rate 50"
+    )
