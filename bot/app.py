@@ -13,6 +13,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot import untrusted
 from bot.blocks.persona import build_text
 from bot.config import Settings
 from bot.listeners import actions, checkins, commands, feedback, home, installs, personas_admin, reports, reviews
@@ -37,6 +38,7 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def create_app(settings: Settings, services: Services, client: WebClient | None = None) -> App:
+    untrusted.configure(settings.slack_signing_secret)  # every web process seals and reads metadata alike
     oauth: dict[str, Any] = {}
     if settings.oauth_enabled:
         from bot.oauth import build_oauth_settings

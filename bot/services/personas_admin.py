@@ -29,10 +29,21 @@ from persona_store.personas import (
     record_review,
     revisions,
 )
+from persona_store.reviews import recorded_review_message
+from persona_store.reviews import review_cycle as cycle_of
 from persona_store.search import search_personas
 from persona_store.workspaces import ensure_workspace
 
 NOTE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class ReviewMessage:
+    """A review DM as the ledger recorded it when it was sent: the only message a review answer may update."""
+
+    channel: str
+    ts: str
+
 STALE_FORM = "Someone saved this persona after you opened it. Close this and edit again."
 
 
@@ -58,7 +69,11 @@ class EditForm:
     spec: PersonaSpec
     persona_id: int | None = None
     revision_number: int = 0
-    review: bool = False  # opened from a review DM: saving also records the review
+    review_cycle: int | None = None  # opened from a review DM for this cycle: saving also records the review
+
+    @property
+    def review(self) -> bool:
+        return self.review_cycle is not None
 
 
 @dataclass(frozen=True)
@@ -77,7 +92,7 @@ class EditSubmission:
     revision_number: int
     values: dict[str, Any]
     note: str
-    review: bool = False
+    review_cycle: int | None = None  # from sealed metadata; recorded only while the persona is still in it
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,8 @@ class SaveResult:
     persona: PersonaRef | None = None
     revision_number: int | None = None
     created: bool = False
+    review_outcome: str | None = None  # the save also answered the persona's review ("edited" or "retired")
+    review_message: ReviewMessage | None = None  # that review's DM, as the ledger recorded it
 
     @property
     def ok(self) -> bool:
@@ -147,18 +164,22 @@ class PersonaAdminService:
                 return EditOpen(Outcome.PICK if result.candidates else Outcome.NO_MATCH, query, candidates=refs)
             return self._form(result.best, user_id, query)
 
-    def open_edit_by_id(self, team_id: str, user_id: str, persona_id: int, *, review: bool = False) -> EditOpen:
+    def open_edit_by_id(
+        self, team_id: str, user_id: str, persona_id: int, *, review_cycle: int | None = None
+    ) -> EditOpen:
+        """The form for one persona; `review_cycle` (from a review DM) counts only while it is still current."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             persona = get_persona(s, workspace.id, persona_id)
             if persona is None:
                 return EditOpen(Outcome.NO_MATCH)
-            return self._form(persona, user_id, persona.name, review=review)
+            current = review_cycle if review_cycle is not None and review_cycle == cycle_of(persona) else None
+            return self._form(persona, user_id, persona.name, review_cycle=current)
 
-    def _form(self, persona: Persona, user_id: str, query: str, review: bool = False) -> EditOpen:
+    def _form(self, persona: Persona, user_id: str, query: str, review_cycle: int | None = None) -> EditOpen:
         if not may_edit(self._settings, user_id, persona):
             return EditOpen(Outcome.NOT_ALLOWED, query, candidates=(_ref(persona),))
-        form = EditForm(persona_spec(persona), persona.id, persona.revision_number, review=review)
+        form = EditForm(persona_spec(persona), persona.id, persona.revision_number, review_cycle=review_cycle)
         return EditOpen(Outcome.FORM, query, form=form)
 
     # --- saving ------------------------------------------------------------------------------------------
@@ -199,6 +220,7 @@ class PersonaAdminService:
             return SaveResult(errors={"note": "Only the persona's owner or an admin can save changes."})
         if persona is not None and persona.revision_number != submission.revision_number:
             return SaveResult(errors={"note": STALE_FORM})
+        cycle = cycle_of(persona) if persona is not None else None  # before the save moves it
         values = dict(submission.values)
         values["key"] = persona.key if persona is not None else self._new_key(s, workspace.id, values)
         try:
@@ -214,13 +236,19 @@ class PersonaAdminService:
             return SaveResult(errors={"name": f"Another persona is already called “{spec.name}”."})
         if result.unchanged:
             return SaveResult(errors={"note": "Nothing has changed yet: change a field, or close the form."})
-        if submission.review:
+        outcome: str | None = None
+        message: ReviewMessage | None = None
+        if persona is not None and submission.review_cycle is not None and submission.review_cycle == cycle:
             outcome = "retired" if spec.status == PersonaStatus.RETIRED.value else "edited"
+            found = recorded_review_message(s, workspace.id, persona.id, cycle)
+            message = ReviewMessage(*found) if found is not None else None
             record_review(s, workspace.id, result.persona.id, user_id, outcome, now=now)
         return SaveResult(
             persona=_ref(result.persona),
             revision_number=result.persona.revision_number,
             created=result.created,
+            review_outcome=outcome,
+            review_message=message,
         )
 
     @staticmethod

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.personas_admin import may_edit
+from bot.services.personas_admin import ReviewMessage, may_edit
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
 from persona_store.reviews import (
@@ -21,6 +21,7 @@ from persona_store.reviews import (
     complete_review_request,
     due_for_review,
     overdue_reviews,
+    recorded_review_message,
     release_review_request,
     review_cycle,
     review_digest,
@@ -60,6 +61,7 @@ class ReviewAnswer:
     persona_name: str = ""
     reviewer: str | None = None
     reviewed_at: datetime | None = None
+    message: ReviewMessage | None = None  # set only for someone entitled to answer: the DM to rebuild
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class ReviewService:
                 return ReviewAnswer(ReviewStatus.GONE)
             if not may_edit(self._settings, user_id, persona):
                 return ReviewAnswer(ReviewStatus.NOT_ALLOWED, persona_name=persona.name)
+            message = _recorded(s, workspace.id, persona.id, cycle)
             if review_cycle(persona) != cycle:
                 latest = s.scalar(
                     select(PersonaReview)
@@ -155,13 +158,14 @@ class ReviewService:
                     persona_name=persona.name,
                     reviewer=latest.reviewer if latest else None,
                     reviewed_at=persona.reviewed_at,
+                    message=message,
                 )
             if outcome == "retired" and persona.status != PersonaStatus.RETIRED.value:
                 set_status(
                     s, workspace.id, persona.id, PersonaStatus.RETIRED.value, author=user_id, note=RETIRE_NOTE, now=now
                 )
             record_review(s, workspace.id, persona.id, user_id, outcome, now=now)
-            return ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, now)
+            return ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, now, message)
 
     def overdue(self, team_id: str, now: datetime) -> list[OverdueReview]:
         """Every active persona past its review date, most overdue first (for admins and the App Home)."""
@@ -176,4 +180,9 @@ class ReviewService:
         return self.overdue(team_id, now)
 
 
-__all__ = ["ReviewAnswer", "ReviewRequest", "ReviewService", "ReviewStatus"]
+def _recorded(s: Session, workspace_id: int, persona_id: int, cycle: int) -> ReviewMessage | None:
+    found = recorded_review_message(s, workspace_id, persona_id, cycle)
+    return ReviewMessage(*found) if found is not None else None
+
+
+__all__ = ["ReviewAnswer", "ReviewMessage", "ReviewRequest", "ReviewService", "ReviewStatus"]
