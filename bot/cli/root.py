@@ -73,7 +73,9 @@ class Runtime:
 
     @cached_property
     def services(self) -> Services:
-        return Services.build(self.settings, self.sessions, self.background)
+        services = Services.build(self.settings, self.sessions, self.background)
+        self._closers.append(services.report_builds.shutdown)
+        return services
 
     def team_id(self) -> str:
         """Which workspace a CLI command acts on: --team, SLACK_TEAM_ID, the only one on record, or auth.test."""

@@ -1,7 +1,7 @@
 """The App Home tab: `app_home_opened` (Home tab only) → build this person's view → `views.publish`.
 
 Its two buttons reuse other features: Start opens the check-in modal (`open_checkin_modal`), Download report
-builds and DMs the same workbook as `/persona report` (`deliver_report`, on the background executor).
+builds and DMs the same workbook as `/persona report` (`queue_report`, on the bounded report builds).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.blocks.home import build_home
 from bot.listeners.checkins import open_checkin_modal
-from bot.listeners.reports import deliver_report
+from bot.listeners.reports import queue_report
 from bot.listeners.requests import EventEnvelope, Interaction
 from bot.services import Services
+from bot.services.report_builds import Admission
 from bot.untrusted import parse_id
 from persona_store.quarters import QuarterError
 
@@ -90,7 +91,9 @@ def handle_download_report(ack: Ack, body: dict[str, Any], client: WebClient, se
         period = services.reports.resolve_period(req.team_id, req.value or None)
     except QuarterError:
         period = services.reports.resolve_period(req.team_id, None)
-    services.background.submit(deliver_report, services, client, req.team_id, req.user_id, period)
+    admission, answer = queue_report(services, client, req.team_id, req.user_id, period)
+    if admission is not Admission.ACCEPTED:  # already on its way, or busy: the Home tab has no response_url
+        client.chat_postMessage(channel=req.user_id, **answer)
 
 
 def register(app: App, services: Services) -> None:

@@ -1,12 +1,14 @@
 """`/persona report [YYYY-Qn | YYYY-Qn..YYYY-Qn]` and the Home tab's Download report: the workbook in a DM.
 
-The command is acknowledged at once; building and uploading happen on `services.background` (never on Bolt's
-listener pool, so a burst of requests cannot starve lookups). `upload_report` is also what the check-in round
+The command is acknowledged at once; building and uploading happen on `services.report_builds` (bounded: one build
+per requester and period, a cap per workspace, a bounded queue; never on Bolt's listener pool, and never on the
+pool the check-in DM updates use). `upload_report` is also what the check-in round
 close uses to attach the same workbook to its summary.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +16,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ids
-from bot.blocks.common import fallback_text
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message
 from bot.render import render_part
 from bot.services import Services
+from bot.services.report_builds import Admission
 from bot.services.reports import Report
 from persona_store.quarters import Period, QuarterError
 
@@ -29,54 +30,38 @@ log = logging.getLogger(__name__)
 
 
 def request_report(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
-    """Check who asks and what for, acknowledge, and hand the slow part to the background executor."""
+    """Check who asks and what for, hand the slow part to the bounded report builds, and say which it was."""
     if not services.reports.may_request(req.team_id, req.user_id):
-        ack(
-            response_type="ephemeral",
-            blocks=build_text("errors", "not_allowed", "the persona report"),
-            text="Sorry, the persona report is only for managers and admins",
-        )
+        ack(response_type="ephemeral", **build_message("errors", "not_allowed", "the persona report"))
         return
     try:
         period = services.reports.resolve_period(req.team_id, req.args or None)
     except QuarterError as error:
-        ack(response_type="ephemeral", blocks=build_text("reports", "bad_quarter", str(error)), text=str(error))
+        # The reason quotes what was typed: it goes through the template's escaping, blocks and text alike.
+        ack(response_type="ephemeral", **build_message("reports", "bad_quarter", str(error)))
         return
-    ack(
-        response_type="ephemeral",
-        blocks=build_text("reports", "building", period.label),
-        text=fallback_text(f"Building the persona report for {period.label}…"),
+    ack(response_type="ephemeral", **queue_report(services, client, req.team_id, req.user_id, period)[1])
+
+
+def queue_report(
+    services: Services, client: WebClient, team_id: str, user_id: str, period: Period
+) -> tuple[Admission, dict[str, Any]]:
+    """Ask the bounded report builds for one workbook for `user_id`'s DM; returns the admission and what to tell
+    the requester (blocks and text). `/persona report` and the Home tab's Download report both come here."""
+    admission = services.report_builds.submit(
+        (team_id, user_id, period.slug), functools.partial(deliver_report, services, client, team_id, user_id, period)
     )
-    services.background.submit(deliver_report, services, client, req.team_id, req.user_id, period)
+    if admission is Admission.ALREADY:
+        return admission, build_message("reports", "already_building", period.label)
+    if admission is Admission.BUSY:
+        log.info("report refused: builds are at their limit", extra={"team_id": team_id})
+        return admission, build_message("reports", "busy")
+    return admission, build_message("reports", "building", period.label)
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(_home_download(services))
-
-
-def _home_download(services: Services) -> Any:
-    def handle_home_download_report(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """The Home tab has no response_url: refusals and problems go to the person's DM."""
-        ack()
-        user_id = str((body.get("user") or {}).get("id") or "")
-        team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
-        value = next((str(a.get("value") or "") for a in body.get("actions") or []), "")
-        if not services.reports.may_request(team_id, user_id):
-            text = "Sorry, the persona report is only for managers and admins"
-            client.chat_postMessage(
-                channel=user_id, text=text, blocks=build_text("errors", "not_allowed", "the persona report")
-            )
-            return
-        try:
-            period = services.reports.resolve_period(team_id, value or None)
-        except QuarterError as error:
-            client.chat_postMessage(
-                channel=user_id, text=str(error), blocks=build_text("reports", "bad_quarter", str(error))
-            )
-            return
-        services.background.submit(deliver_report, services, client, team_id, user_id, period)
-
-    return handle_home_download_report
+    """Nothing of its own: the Home tab's Download report is registered by `bot.listeners.home` (and calls
+    `queue_report`); `/persona report` is routed by `bot.listeners.commands`."""
 
 
 def deliver_report(services: Services, client: WebClient, team_id: str, user_id: str, period: Period) -> None:
@@ -87,9 +72,7 @@ def deliver_report(services: Services, client: WebClient, team_id: str, user_id:
         report = services.reports.build(team_id, period)
         if report.empty:
             client.chat_postMessage(
-                channel=channel,
-                text=fallback_text(report.headline),
-                blocks=build_text("reports", "nothing_yet", period.label, report.latest_with_data),
+                channel=channel, **build_message("reports", "nothing_yet", period.label, report.latest_with_data)
             )
             return
         upload_report(client, channel, report)
@@ -119,10 +102,6 @@ def upload_report(client: WebClient, channel: str, report: Report, thread_ts: st
 
 def _tell_failure(client: WebClient, channel: str, period: Period) -> None:
     try:
-        client.chat_postMessage(
-            channel=channel,
-            text=fallback_text(f"Sorry, I couldn't build the persona report for {period.label}"),
-            blocks=build_text("reports", "failed", period.label),
-        )
+        client.chat_postMessage(channel=channel, **build_message("reports", "failed", period.label))
     except SlackApiError:
         log.warning("could not tell the requester that the report failed", exc_info=True)

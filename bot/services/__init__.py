@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +14,7 @@ from bot.services.home import HomeService
 from bot.services.installs import InstallService
 from bot.services.lookup import LookupService
 from bot.services.personas_admin import PersonaAdminService
+from bot.services.report_builds import ReportBuilds
 from bot.services.reports import ReportService
 from bot.services.reviews import ReviewService
 
@@ -24,7 +25,7 @@ class Services:
 
     settings: Settings
     sessions: sessionmaker[Session]
-    background: Executor  # slow work after ack(), off Bolt's listener pool
+    background: Executor  # slow work after ack(), off Bolt's listener pool (report builds: `report_builds`)
     lookup: LookupService
     personas_admin: PersonaAdminService
     reviews: ReviewService
@@ -33,6 +34,8 @@ class Services:
     feedback: FeedbackService
     home: HomeService
     installs: InstallService
+    # Report builds have their own bounded threads: `background` (check-in DM updates) never waits behind them.
+    report_builds: ReportBuilds = field(default_factory=lambda: ReportBuilds(workers=2, per_workspace=2, queue_limit=8))
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
@@ -48,4 +51,9 @@ class Services:
             feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings),
             installs=InstallService(sessions),
+            report_builds=ReportBuilds(
+                workers=settings.report_build_workers,
+                per_workspace=settings.report_builds_per_workspace,
+                queue_limit=settings.report_queue_limit,
+            ),
         )
