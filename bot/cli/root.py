@@ -73,7 +73,11 @@ class Runtime:
 
     @cached_property
     def services(self) -> Services:
-        services = Services.build(self.settings, self.sessions, self.background)
+        from bot.slack_roles import SlackRoleCache
+
+        # Slack's own admins and owners count as admins of their workspace: asked lazily, cached.
+        roles = SlackRoleCache(self.slack_clients.for_team, self.settings.admin_role_cache_seconds)
+        services = Services.build(self.settings, self.sessions, self.background, roles)
         self._closers.append(services.report_builds.shutdown)
         return services
 

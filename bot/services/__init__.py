@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access, SlackRoles
 from bot.services.checkins import CheckinService
 from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
@@ -34,22 +35,28 @@ class Services:
     feedback: FeedbackService
     home: HomeService
     installs: InstallService
+    access: Access  # who may do what (`bot.services.access`)
     # Report builds have their own bounded threads: `background` (check-in DM updates) never waits behind them.
     report_builds: ReportBuilds = field(default_factory=lambda: ReportBuilds(workers=2, per_workspace=2, queue_limit=8))
 
     @classmethod
-    def build(cls, settings: Settings, sessions: sessionmaker[Session], background: Executor) -> Services:
+    def build(
+        cls, settings: Settings, sessions: sessionmaker[Session], background: Executor, roles: SlackRoles | None = None
+    ) -> Services:
+        """`roles`: Slack's own admins and owners (`bot.slack_roles.SlackRoleCache`), when this process can ask."""
+        access = Access(sessions, settings, roles)
         return cls(
             settings=settings,
             sessions=sessions,
             background=background,
             lookup=LookupService(sessions),
-            personas_admin=PersonaAdminService(sessions, settings),
-            reviews=ReviewService(sessions, settings),
-            checkins=CheckinService(sessions, settings),
-            reports=ReportService(sessions, settings),
+            personas_admin=PersonaAdminService(sessions, settings, access),
+            reviews=ReviewService(sessions, settings, access),
+            checkins=CheckinService(sessions, settings, access=access),
+            reports=ReportService(sessions, settings, access),
             feedback=FeedbackService(sessions, settings),
-            home=HomeService(sessions, settings),
+            home=HomeService(sessions, settings, access),
+            access=access,
             installs=InstallService(sessions),
             report_builds=ReportBuilds(
                 workers=settings.report_build_workers,

@@ -13,13 +13,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from bot.services.lookup import PersonaCard
 from persona_store import checkins as store
 from persona_store.checkins import Assignment, ClaimState, RoleCounts, RoundClosed
 from persona_store.feedback import FeedbackAnswers, FeedbackError, checkin_submission_key, record_feedback
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
-from persona_store.roster import is_manager, list_roster
+from persona_store.roster import list_roster
 from persona_store.schedule import RoundPlan, current_quarter, next_local_morning, quarter_of
 from persona_store.workspaces import ensure_workspace
 
@@ -148,10 +149,13 @@ class CheckinProgress:
 
 
 class CheckinService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow, access: Access | None = None
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
+        self._access = access or Access(sessions, settings)
         self._workspace_ids: dict[str, int] = {}
 
     def _workspace_id(self, s: Session, team_id: str) -> int:
@@ -507,11 +511,7 @@ class CheckinService:
             ]
 
     def may_see_status(self, team_id: str, user_id: str) -> bool:
-        if self._settings.is_admin(user_id):
-            return True
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            return is_manager(s, workspace.id, user_id)
+        return self._access.is_manager_or_admin(team_id, user_id)
 
     # --- what reps do -----------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from persona_store.home import (
     DueReview,
     PendingCheckin,
@@ -45,17 +46,19 @@ class HomeView:
 
 
 class HomeService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     def build_for(self, team_id: str, user_id: str, now: datetime | None = None) -> HomeView:
         now = now or utcnow()
         quarter = current_quarter(now).label
+        admin = self._access.is_admin(team_id, user_id)  # before the transaction: it may ask Slack
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             member = get_member(s, workspace.id, user_id)
-            is_manager = self._settings.is_admin(user_id) or bool(member and member.active and member.is_manager)
+            is_manager = admin or bool(member and member.active and member.is_manager)
             active = s.scalar(
                 select(func.count(Persona.id)).where(
                     Persona.workspace_id == workspace.id, Persona.status == PersonaStatus.ACTIVE.value

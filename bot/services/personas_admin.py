@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from persona_store.files import FileError, PersonaSpec, build_persona_spec, slugify
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.personas import (
@@ -133,22 +134,23 @@ def _ref(persona: Persona) -> PersonaRef:
     return PersonaRef(persona.id, persona.name, persona.status)
 
 
-def may_edit(settings: Settings, user_id: str, persona: Persona | None) -> bool:
-    """Admins may create and edit anything; an owner may edit their own persona."""
-    if settings.is_admin(user_id):
+def may_edit(user_id: str, persona: Persona | None, *, admin: bool) -> bool:
+    """Admins may create and edit anything; an owner may edit their own persona (`admin` from `Access`)."""
+    if admin:
         return True
     return persona is not None and bool(persona.owner) and persona.owner == user_id
 
 
 class PersonaAdminService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     # --- opening the form --------------------------------------------------------------------------------
 
     def open_new(self, team_id: str, user_id: str) -> EditOpen:
-        if not self._settings.is_admin(user_id):
+        if not self._access.is_admin(team_id, user_id):
             return EditOpen(Outcome.NOT_ALLOWED)
         return EditOpen(Outcome.FORM, form=EditForm(spec=PersonaSpec(name="", key="", owner=user_id)))
 
@@ -156,28 +158,32 @@ class PersonaAdminService:
         """Find the persona by words (retired ones too, so they can be reactivated) and check who asks."""
         if not query.strip():
             return EditOpen(Outcome.NEED_NAME)
+        admin = self._access.is_admin(team_id, user_id)  # before the transaction: it may ask Slack
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             result = search_personas(list_personas(s, workspace.id, include_retired=True), query)
             if result.best is None:
                 refs = tuple(_ref(p) for p in (result.candidates or result.suggestions))
                 return EditOpen(Outcome.PICK if result.candidates else Outcome.NO_MATCH, query, candidates=refs)
-            return self._form(result.best, user_id, query)
+            return self._form(result.best, user_id, query, admin=admin)
 
     def open_edit_by_id(
         self, team_id: str, user_id: str, persona_id: int, *, review_cycle: int | None = None
     ) -> EditOpen:
         """The form for one persona; `review_cycle` (from a review DM) counts only while it is still current."""
+        admin = self._access.is_admin(team_id, user_id)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             persona = get_persona(s, workspace.id, persona_id)
             if persona is None:
                 return EditOpen(Outcome.NO_MATCH)
             current = review_cycle if review_cycle is not None and review_cycle == cycle_of(persona) else None
-            return self._form(persona, user_id, persona.name, review_cycle=current)
+            return self._form(persona, user_id, persona.name, admin=admin, review_cycle=current)
 
-    def _form(self, persona: Persona, user_id: str, query: str, review_cycle: int | None = None) -> EditOpen:
-        if not may_edit(self._settings, user_id, persona):
+    def _form(
+        self, persona: Persona, user_id: str, query: str, *, admin: bool, review_cycle: int | None = None
+    ) -> EditOpen:
+        if not may_edit(user_id, persona, admin=admin):
             return EditOpen(Outcome.NOT_ALLOWED, query, candidates=(_ref(persona),))
         form = EditForm(persona_spec(persona), persona.id, persona.revision_number, review_cycle=review_cycle)
         return EditOpen(Outcome.FORM, query, form=form)
@@ -193,9 +199,10 @@ class PersonaAdminService:
             errors["note"] = "Say in a few words what changed and why."
         elif len(note) > NOTE_MAX:
             errors["note"] = f"Keep the note under {NOTE_MAX} characters (it has {len(note)})."
+        admin = self._access.is_admin(team_id, user_id)  # re-checked on every save, before the transaction
         try:
             with self._sessions.begin() as s:
-                return self._save(s, team_id, user_id, submission, note, errors, now)
+                return self._save(s, team_id, user_id, submission, note, errors, now, admin)
         except IntegrityError:
             # Two saves at the same moment (PostgreSQL lets both read the same revision): the loser changes nothing.
             return SaveResult(errors={"note": STALE_FORM})
@@ -209,6 +216,7 @@ class PersonaAdminService:
         note: str,
         errors: dict[str, str],
         now: datetime,
+        admin: bool,
     ) -> SaveResult:
         workspace = ensure_workspace(s, team_id)
         persona = None
@@ -216,7 +224,7 @@ class PersonaAdminService:
             persona = get_persona(s, workspace.id, submission.persona_id)
             if persona is None:
                 return SaveResult(errors={"name": "This persona no longer exists."})
-        if not may_edit(self._settings, user_id, persona):
+        if not may_edit(user_id, persona, admin=admin):
             return SaveResult(errors={"note": "Only the persona's owner or an admin can save changes."})
         if persona is not None and persona.revision_number != submission.revision_number:
             return SaveResult(errors={"note": STALE_FORM})

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from bot.services.personas_admin import ReviewMessage, may_edit
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
@@ -71,9 +72,10 @@ class ReviewClaim:
 
 
 class ReviewService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     @property
     def after_days(self) -> int:
@@ -137,12 +139,13 @@ class ReviewService:
     ) -> ReviewAnswer:
         """ "Still accurate" or "Retire" from a review DM; a repeated click on the same cycle changes nothing."""
         now = now or utcnow()
+        admin = self._access.is_admin(team_id, user_id)  # before the transaction: it may ask Slack
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             persona = get_persona(s, workspace.id, persona_id)
             if persona is None:
                 return ReviewAnswer(ReviewStatus.GONE)
-            if not may_edit(self._settings, user_id, persona):
+            if not may_edit(user_id, persona, admin=admin):
                 return ReviewAnswer(ReviewStatus.NOT_ALLOWED, persona_name=persona.name)
             message = _recorded(s, workspace.id, persona.id, cycle)
             if review_cycle(persona) != cycle:
@@ -175,7 +178,7 @@ class ReviewService:
 
     def overdue_for_admins(self, team_id: str, user_id: str, now: datetime) -> list[OverdueReview] | None:
         """The overdue list, or None when `user_id` is not an admin."""
-        if not self._settings.is_admin(user_id):
+        if not self._access.is_admin(team_id, user_id):
             return None
         return self.overdue(team_id, now)
 
