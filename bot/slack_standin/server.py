@@ -142,6 +142,8 @@ class _User:
     deleted: bool
     is_bot: bool
     email: str | None
+    is_admin: bool = False
+    is_owner: bool = False
 
 
 @dataclass
@@ -495,6 +497,8 @@ class SlackStandin:
         *,
         display_name: str | None = None,
         email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
         with self._lock:
             self._users.setdefault(team_id, {})[user_id] = _User(
@@ -507,6 +511,8 @@ class SlackStandin:
                 deleted=deleted,
                 is_bot=is_bot,
                 email=email,
+                is_admin=is_admin,
+                is_owner=is_owner,
             )
 
     def set_channel_error(self, channel: str, error: str | None) -> None:
@@ -1039,8 +1045,8 @@ class SlackStandin:
             "tz_label": tz_label,
             "tz_offset": tz_offset,
             "profile": profile,
-            "is_admin": False,
-            "is_owner": False,
+            "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
             "is_primary_owner": False,
             "is_restricted": False,
             "is_ultra_restricted": False,
