@@ -23,6 +23,8 @@ MAX_ACTIONS = 25
 MAX_OPTIONS = 100
 
 SlackId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+TeamId = Annotated[str, StringConstraints(max_length=32, pattern=r"^[TE][A-Z0-9]{2,}$")]  # a workspace or org
+UserId = Annotated[str, StringConstraints(max_length=32, pattern=r"^[UW][A-Z0-9]{2,}$")]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 Value = Annotated[str, StringConstraints(max_length=2000)]
 TypedText = Annotated[str, StringConstraints(max_length=20_000)]  # the app says "too long" itself past 3,000
@@ -35,12 +37,12 @@ class _Model(BaseModel):
 
 
 class Team(_Model):
-    id: SlackId | None = None
+    id: TeamId | None = None
 
 
 class User(_Model):
-    id: SlackId
-    team_id: SlackId | None = None
+    id: UserId
+    team_id: TeamId | None = None
 
 
 class Channel(_Model):
@@ -180,8 +182,8 @@ class Command(_Model):
 
     command: ShortText
     text: TypedText = ""
-    team_id: SlackId
-    user_id: SlackId
+    team_id: TeamId
+    user_id: UserId
     channel_id: Annotated[str, StringConstraints(max_length=64)] = ""
     trigger_id: ShortText = ""
     response_url: Url = ""
@@ -202,7 +204,7 @@ class Event(_Model):
 
 class EventEnvelope(_Model):
     type: Literal["event_callback"]
-    team_id: SlackId
+    team_id: TeamId
     event: Event
     event_id: ShortText | None = None
 
