@@ -267,6 +267,12 @@ def parse_body(raw: str, content_type: str | None) -> dict[str, Any]:
 def check_body(raw: str, content_type: str | None) -> dict[str, Any]:
     """Parse and validate a signed request's body; raises BadRequest for anything a listener could trip on."""
     body = parse_body(raw, content_type)
+    check_payload(body)
+    return body
+
+
+def check_payload(body: dict[str, Any]) -> None:
+    """Validate an already parsed payload (Socket Mode hands Bolt parsed bodies); raises BadRequest."""
     try:
         if "command" in body:
             Command.of(body)
@@ -282,7 +288,6 @@ def check_body(raw: str, content_type: str | None) -> dict[str, Any]:
         problems = error.errors()
         where = ".".join(str(part) for part in problems[0]["loc"]) if problems else ""
         raise BadRequest(f"unexpected shape at {where or 'top level'}") from None
-    return body
 
 
 __all__ = [
@@ -295,6 +300,7 @@ __all__ = [
     "StateValues",
     "View",
     "check_body",
+    "check_payload",
     "parse_body",
     "too_deep",
 ]
