@@ -7,17 +7,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot import untrusted
 from bot.blocks.persona import build_text
 from bot.config import Settings
 from bot.listeners import actions, checkins, commands, feedback, home, installs, outcomes, personas_admin, reviews
 from bot.listeners import roster as roster_listeners
 from bot.listeners import settings as settings_listeners
+from bot.listeners.requests import BadRequest, check_payload
 from bot.request_log import describe_request, note
 from bot.services import Services
 
@@ -38,7 +40,22 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+class PersonaBotApp(App):
+    """Bolt's App, checking every payload's shape before Bolt reads it (Socket Mode too, where no WSGI layer does):
+    Bolt itself indexes `actions[0]` while building a listener's arguments, before any middleware could refuse."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        try:
+            check_payload(req.body)
+        except BadRequest as error:
+            log.warning("malformed Slack request: %s", error)
+            note(outcome="malformed")
+            return BoltResponse(status=400, body="")
+        return super().dispatch(req)
+
+
 def create_app(settings: Settings, services: Services, client: WebClient | None = None) -> App:
+    untrusted.configure(settings.slack_signing_secret)  # every web process seals and reads metadata alike
     oauth: dict[str, Any] = {}
     if settings.oauth_enabled:
         from bot.oauth import build_oauth_settings
@@ -46,7 +63,7 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
         # Many workspaces: each request is authorised with its workspace's token from the installation store.
         oauth["oauth_settings"] = build_oauth_settings(settings, services.sessions)
         settings = settings.with_overrides(slack_bot_token=None)
-    app = App(
+    app = PersonaBotApp(
         signing_secret=settings.slack_signing_secret,
         client=client or make_web_client(settings),
         # Verify the token on the first request, not at start-up: a brief Slack outage must not stop a deploy.

@@ -155,6 +155,10 @@ class Settings:
     scheduler_tick_seconds: int = 120
     listener_threads: int = 16
     background_threads: int = 4
+    report_build_workers: int = 2
+    report_builds_per_workspace: int = 2
+    report_queue_limit: int = 8
+    admin_role_cache_seconds: int = 300
     log_level: str = "INFO"
     port: int = 3000
     outcomes_on_card: bool = False
@@ -223,6 +227,10 @@ class Settings:
             scheduler_tick_seconds=_int(env, "SCHEDULER_TICK_SECONDS", 120, minimum=1),
             listener_threads=_int(env, "PERSONA_BOT_LISTENER_THREADS", 16, minimum=1),
             background_threads=_int(env, "PERSONA_BOT_BACKGROUND_THREADS", 4, minimum=1),
+            report_build_workers=_int(env, "REPORT_BUILD_WORKERS", 2, minimum=1),
+            report_builds_per_workspace=_int(env, "REPORT_BUILDS_PER_WORKSPACE", 2, minimum=1),
+            report_queue_limit=_int(env, "REPORT_QUEUE_LIMIT", 8),
+            admin_role_cache_seconds=_int(env, "ADMIN_ROLE_CACHE_SECONDS", 300),
             log_level=(text("LOG_LEVEL") or "INFO").upper(),
             port=_int(env, "PORT", 3000, minimum=0),
             outcomes_on_card=_bool(env, "OUTCOMES_ON_CARD", False),

@@ -15,6 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 
 from bot import request_log
+from bot.listeners.requests import BadRequest, check_body
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -123,11 +124,18 @@ class PersonaBotWSGI:
         if not timestamp.isdigit() or not self._signed(body, timestamp, signature):
             request_log.note(outcome="invalid_signature")
             return _reply(start_response, 401, {"ok": False, "error": "invalid_request"})
+        try:
+            # Shapes are checked before Bolt sees the body: a wrong one can't trip Bolt or a listener (4xx, not 5xx).
+            check_body(body.decode("utf-8"), environ.get("CONTENT_TYPE"))
+        except (BadRequest, UnicodeDecodeError) as error:
+            log.warning("malformed Slack request: %s", error)
+            request_log.note(outcome="malformed")
+            return _reply(start_response, 400, {"ok": False, "error": "malformed_body"})
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         try:
             return self._bolt(environ, start_response)
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError, RecursionError) as error:
             # A signed body that Bolt cannot parse (truncated JSON, wrong shape): the sender's fault, not ours.
             log.warning("malformed Slack request: %s", type(error).__name__)
             request_log.note(outcome="malformed")

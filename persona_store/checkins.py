@@ -464,6 +464,30 @@ def get_effect(session: Session, workspace_id: int, key: str) -> Effect | None:
 # --- answers ---------------------------------------------------------------------------------------------------
 
 
+def answered_persona_ids(session: Session, workspace_id: int, round_id: int, user_id: str) -> set[int]:
+    """The personas this rep has a stored check-in answer for in this round."""
+    return set(
+        session.scalars(
+            select(Feedback.persona_id).where(
+                Feedback.workspace_id == workspace_id,
+                Feedback.round_id == round_id,
+                Feedback.author_id == user_id,
+                Feedback.source == "checkin",
+            )
+        )
+    )
+
+
+def unanswered_personas(
+    session: Session, workspace_id: int, round_id: int, user_id: str, asked: Sequence[Persona]
+) -> list[int]:
+    """The rule for "answered": every persona the rep was asked about has a stored answer in that round.
+
+    Returns the ids still missing, in the order the rep sees them (empty: the rep has answered)."""
+    answered = answered_persona_ids(session, workspace_id, round_id, user_id)
+    return [p.id for p in asked if p.id not in answered]
+
+
 def round_feedback(session: Session, workspace_id: int, round_id: int) -> list[Feedback]:
     return list(
         session.scalars(

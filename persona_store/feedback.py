@@ -58,6 +58,10 @@ class PersonaUnavailable(FeedbackError):
     """The persona is unknown in this workspace, or retired."""
 
 
+class RoundAnswer(FeedbackError):
+    """A check-in answer belongs to its round: changed only through the round's own path, while it is open."""
+
+
 class NotAuthor(FeedbackError):
     """Only the author may change or delete their feedback."""
 
@@ -294,10 +298,17 @@ def update_feedback(
         return None
     if feedback.author_id != author_id:
         raise NotAuthor("only the author may change this feedback")
+    if is_round_answer(feedback):
+        raise RoundAnswer("a check-in answer is changed in its round")
     _validate(answers)
     persona = _persona_for(session, workspace_id, answers)
     _apply(session, feedback, answers, _checks(session, persona, answers), now or utcnow())
     return feedback
+
+
+def is_round_answer(feedback: Feedback) -> bool:
+    """Whether a record is a check-in answer (by its source or its round), whatever path asks to change it."""
+    return feedback.source == "checkin" or feedback.round_id is not None
 
 
 def delete_feedback(session: Session, workspace_id: int, feedback_id: int, author_id: str) -> bool:
@@ -307,6 +318,9 @@ def delete_feedback(session: Session, workspace_id: int, feedback_id: int, autho
         return False
     if feedback.author_id != author_id:
         raise NotAuthor("only the author may delete this feedback")
+    if is_round_answer(feedback):
+        # Refused rather than deleted: the rep's participation says "answered" because this record exists.
+        raise RoundAnswer("a check-in answer is not deleted on its own")
     session.delete(feedback)
     session.flush()
     return True

@@ -56,3 +56,11 @@ def installed_team_ids(session: Session, client_id: str) -> list[str]:
         .order_by(slack_bots.c.team_id)
     )
     return [str(team) for team in session.scalars(query)]
+
+
+def installers(session: Session, team_id: str) -> set[str]:
+    """The Slack users who installed the app in this workspace (kept by the installation store)."""
+    query = select(slack_installations.c.user_id).where(
+        slack_installations.c.team_id == team_id, slack_installations.c.user_id.is_not(None)
+    )
+    return {str(user) for user in session.scalars(query)}

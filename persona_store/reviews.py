@@ -154,6 +154,21 @@ def _effect_statuses(
     }
 
 
+def recorded_review_message(session: Session, workspace_id: int, persona_id: int, cycle: int) -> tuple[str, str] | None:
+    """The review DM this app sent for (persona, cycle), as the ledger recorded it: (channel, ts), or None.
+
+    The only message a review answer may update: never a channel or ts taken from the request."""
+    effect = session.scalar(
+        select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == review_key(persona_id, cycle))
+    )
+    if effect is None or effect.status != EFFECT_DONE or not effect.detail:
+        return None
+    channel, separator, ts = effect.detail.partition(":")
+    if not separator or not channel or not ts or channel == "None" or ts == "None":
+        return None
+    return channel, ts
+
+
 def claim_review_request(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> bool:
     """Claim the right to send one review request (commit before the Slack call): True for exactly one caller,
     however many race; a claim left `pending` longer than REVIEW_LEASE (its sender died) can be taken over."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +30,7 @@ from bot.blocks.feedback import build_feedback_question_blocks
 from bot.render import render_part, truncate
 from bot.services.checkins import CheckinPage, Outgoing, PersonaRef, RoundInfo, RoundStatus, RoundSummary
 from bot.services.lookup import PersonaCard
+from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.checkins import SKIP_REASONS
 from persona_store.feedback import FeedbackAnswers
 
@@ -149,16 +149,21 @@ class PageMeta:
     persona_ids: tuple[int, ...]
 
     def to_json(self) -> str:
-        return json.dumps({"r": self.round_id, "i": self.index, "p": list(self.persona_ids)}, separators=(",", ":"))
+        """Sealed (`bot.untrusted.seal`): the round and the personas are the server's, never the client's."""
+        return seal(ids.VIEW_CHECKIN, {"r": self.round_id, "i": self.index, "p": list(self.persona_ids)})
 
     @classmethod
     def from_json(cls, raw: str | None) -> PageMeta | None:
-        try:
-            data = json.loads(raw or "")
-            meta = cls(int(data["r"]), int(data["i"]), tuple(int(x) for x in data["p"]))
-        except (ValueError, TypeError, KeyError):
+        data = unseal(ids.VIEW_CHECKIN, raw)
+        if data is None:
             return None
-        return meta if 0 <= meta.index < len(meta.persona_ids) else None
+        round_id, index, persona_ids = parse_id(data.get("r")), parse_count(data.get("i"), 1000), data.get("p")
+        if round_id is None or index is None or not isinstance(persona_ids, list):
+            return None
+        parsed = tuple(parse_id(x) for x in persona_ids)
+        if not parsed or any(x is None for x in parsed) or index >= len(parsed):
+            return None
+        return cls(round_id, index, tuple(x for x in parsed if x is not None))
 
 
 def _modal(

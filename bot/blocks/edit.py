@@ -6,9 +6,7 @@ inputs ("Goals", "Goals (continued, 2)", …), each filled to leave room for new
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -27,26 +25,18 @@ from bot import ids
 from bot.blocks.common import mrkdwn_section
 from bot.render import render_part
 from bot.services.personas_admin import NOTE_MAX, EditForm, EditSubmission
+from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.files import LIST_FIELDS, NAME_MAX, ROLE_MAX, STATUSES, SUMMARY_MAX
 from persona_store.models import ROLES
 
 TEXT_INPUT_MAX = 3000
 PART_BUDGET = 2400  # characters prefilled per list input, leaving room to add lines
 MODAL_BLOCK_LIMIT = 100
-PRIVATE_METADATA_MAX = 3000
 _FIXED_BLOCKS = 8  # intro, name, role, summary, owner, status, team roles, note
 
 
 class TooLargeForModal(ValueError):
     """The persona's lists need more inputs than a modal can hold."""
-
-
-@dataclass(frozen=True)
-class ReviewMessage:
-    """The review DM an edit was opened from, so saving can update it."""
-
-    channel: str
-    ts: str
 
 
 def block_id(field: str, part: int = 1) -> str:
@@ -103,7 +93,7 @@ def _option(text: str, value: str) -> Option:
     return Option(text=PlainTextObject(text=text), value=value)
 
 
-def build_edit_modal(form: EditForm, review_message: ReviewMessage | None = None) -> dict[str, Any]:
+def build_edit_modal(form: EditForm) -> dict[str, Any]:
     """The modal for `form`; raises TooLargeForModal when its lists cannot fit in Slack's 100 blocks."""
     spec = form.spec
     is_new = form.persona_id is None
@@ -160,9 +150,8 @@ def build_edit_modal(form: EditForm, review_message: ReviewMessage | None = None
             hint=render_part("edit", "note_hint", is_new),
         )
     )
-    metadata: dict[str, Any] = {"p": form.persona_id, "r": form.revision_number, "v": form.review}
-    if review_message is not None:
-        metadata["dm"] = [review_message.channel, review_message.ts]
+    # Sealed: which persona, which revision, which review cycle. Never a message to update (the ledger knows it).
+    metadata: dict[str, Any] = {"p": form.persona_id, "r": form.revision_number, "v": form.review_cycle}
     view = View(
         type="modal",
         callback_id=ids.VIEW_EDIT_PERSONA,
@@ -170,34 +159,26 @@ def build_edit_modal(form: EditForm, review_message: ReviewMessage | None = None
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
         blocks=blocks,
-        private_metadata=json.dumps(metadata, separators=(",", ":")),
+        private_metadata=seal(ids.VIEW_EDIT_PERSONA, metadata),
     )
     return view.to_dict()
 
 
-def _metadata(view: Mapping[str, Any]) -> dict[str, Any]:
-    raw = view.get("private_metadata") or ""
-    try:
-        data = json.loads(raw) if len(raw) <= PRIVATE_METADATA_MAX else {}
-    except ValueError:
-        data = {}
-    return data if isinstance(data, dict) else {}
+def parse_edit_submission(view: Mapping[str, Any]) -> EditSubmission | None:
+    """The submitted form (values as typed), or None when its metadata is not what this app wrote.
 
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-def parse_edit_submission(view: Mapping[str, Any]) -> tuple[EditSubmission, ReviewMessage | None]:
-    """The submitted form (values as typed) and the review DM it came from, if any.
-
-    Nothing here is trusted: the service re-checks who may save, and validates every value.
+    Nothing here is trusted beyond that: the service re-checks who may save, the persona's revision and review
+    cycle, and validates every value.
     """
-    state: Mapping[str, Any] = (view.get("state") or {}).get("values") or {}
-    meta = _metadata(view)
+    state_raw = (view.get("state") or {}).get("values") or {}
+    state: Mapping[str, Any] = state_raw if isinstance(state_raw, Mapping) else {}
+    meta = unseal(ids.VIEW_EDIT_PERSONA, view.get("private_metadata"))
+    if meta is None:
+        return None
 
     def element(field: str, part: int = 1) -> Mapping[str, Any] | None:
-        found = (state.get(block_id(field, part)) or {}).get(action_id(field, part))
+        inputs = state.get(block_id(field, part))
+        found = inputs.get(action_id(field, part)) if isinstance(inputs, Mapping) else None
         return found if isinstance(found, Mapping) else None
 
     def text(field: str) -> str:
@@ -223,21 +204,13 @@ def parse_edit_submission(view: Mapping[str, Any]) -> tuple[EditSubmission, Revi
     roles = (element("team_roles") or {}).get("selected_options") or []
     values["team_roles"] = [o.get("value") for o in roles if isinstance(o, Mapping)]
 
-    dm = meta.get("dm")
-    review_message = (
-        ReviewMessage(str(dm[0]), str(dm[1]))
-        if isinstance(dm, list) and len(dm) == 2 and all(isinstance(x, str) for x in dm)
-        else None
-    )
-    revision = meta.get("r")
-    submission = EditSubmission(
-        persona_id=_int_or_none(meta.get("p")),
-        revision_number=revision if isinstance(revision, int) and not isinstance(revision, bool) else 0,
+    return EditSubmission(
+        persona_id=parse_id(meta.get("p")),
+        revision_number=parse_count(meta.get("r"), 2**31 - 1) or 0,
         values=values,
         note=text("note"),
-        review=meta.get("v") is True,
+        review_cycle=parse_count(meta.get("v")),
     )
-    return submission, review_message
 
 
 def edit_errors(errors: Mapping[str, str]) -> dict[str, str]:
@@ -251,7 +224,6 @@ def edit_errors(errors: Mapping[str, str]) -> dict[str, str]:
 
 
 __all__ = [
-    "ReviewMessage",
     "TooLargeForModal",
     "action_id",
     "block_id",

@@ -18,7 +18,6 @@ does not carry a selection over to another persona's statement when the view is 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -42,6 +41,7 @@ from bot.blocks.common import actions, button, context, mrkdwn_section, to_dicts
 from bot.render import clean_plain, render_part, truncate
 from bot.services.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt, PersonaChoice
 from bot.services.lookup import PersonaCard
+from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.models import FEEDBACK_ROLES, JOURNEY_STAGES, VERDICTS
 
 __all__ = [
@@ -106,13 +106,16 @@ class FeedbackModalMeta:
     quote_cut: bool = False
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        """Sealed (`bot.untrusted.seal`): a member can't send back an id or a channel the app didn't write."""
+        return seal(ids.VIEW_FEEDBACK, asdict(self))
 
     @classmethod
     def from_json(cls, raw: str | None) -> FeedbackModalMeta | None:
-        """The metadata back from a view, or None when it was tampered with beyond use."""
+        """The metadata back from a view, or None when it was not written by this app or was altered."""
+        data = unseal(ids.VIEW_FEEDBACK, raw)
+        if data is None:
+            return None
         try:
-            data = json.loads(raw or "")
             meta = cls(
                 key=str(data["key"]),
                 source=str(data.get("source") or "adhoc"),
@@ -128,11 +131,12 @@ class FeedbackModalMeta:
 
 
 def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
     if value is None:
         return None
-    raise ValueError("not an id")
+    found = parse_id(value) if isinstance(value, int) else None
+    if found is None:
+        raise ValueError("not an id")
+    return found
 
 
 def _channel_or_none(value: Any) -> str | None:
@@ -409,8 +413,7 @@ def selected_persona_id(state_values: dict[str, Any]) -> int | None:
     option = (state_values.get(ids.BLOCK_FEEDBACK_PERSONA, {}).get(ids.ACTION_FEEDBACK_PERSONA) or {}).get(
         "selected_option"
     ) or {}
-    value = str(option.get("value") or "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_id(option.get("value")) if isinstance(option, dict) else None
 
 
 def _selected(state_values: dict[str, Any], block_id: str, action_id: str) -> str | None:
@@ -463,15 +466,16 @@ def _read(state_values: dict[str, Any], persona: PersonaCard, p: str) -> tuple[F
     for block_id, actions_state in state_values.items():
         if not block_id.startswith(attribute_prefix):
             continue
-        revision, _, position = block_id[len(attribute_prefix) :].partition(".")
-        if not (revision.isdigit() and position.isdigit()):
+        revision_part, _, position_part = block_id[len(attribute_prefix) :].partition(".")
+        revision, position = parse_count(revision_part, 2**31 - 1), parse_count(position_part, 10_000)
+        if revision is None or position is None:
             continue
-        revisions.add(int(revision))
+        revisions.add(revision)
         verdict = ((actions_state.get(ids.ACTION_FEEDBACK_VERDICT) or {}).get("selected_option") or {}).get("value")
         if verdict is None:
             continue
         if verdict in VERDICTS:
-            verdicts[int(position)] = str(verdict)
+            verdicts[position] = str(verdict)
         else:
             errors[block_id] = _t("error_invalid")
     if len(revisions) > 1:

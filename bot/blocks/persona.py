@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot import ids
-from bot.blocks.common import actions, button, context, divider, header, mrkdwn_section, to_dicts
+from bot.blocks.common import actions, button, context, divider, fallback_text, header, mrkdwn_section, to_dicts
 from bot.render import render_part
 from bot.services.lookup import LookupAnswer, PersonaCard
 
@@ -125,4 +125,20 @@ def build_text(template: str, macro: str, *args: Any) -> list[dict[str, Any]]:
     return to_dicts([mrkdwn_section(render_part(template, macro, *args))])
 
 
-__all__ = ["build_card", "build_help", "build_list", "build_no_match", "build_pick_list", "build_text", "divider"]
+def build_message(template: str, macro: str, *args: Any) -> dict[str, Any]:
+    """`blocks` and the top-level `text` from one rendering of a macro: the text people are notified with goes
+    through the same mrkdwn escaping as the blocks (never a raw string echoed back)."""
+    text = render_part(template, macro, *args)
+    return {"blocks": to_dicts([mrkdwn_section(text)]), "text": fallback_text(text)}
+
+
+__all__ = [
+    "build_card",
+    "build_help",
+    "build_list",
+    "build_message",
+    "build_no_match",
+    "build_pick_list",
+    "build_text",
+    "divider",
+]

@@ -7,9 +7,10 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ConfirmObject, MarkdownTextObject, PlainTextObject
 
 from bot import ids
-from bot.blocks.common import actions, button, context, divider, header, mrkdwn_section, to_dicts
+from bot.blocks.common import actions, button, context, divider, fallback_text, header, mrkdwn_section, to_dicts
 from bot.render import render_part
 from bot.services.reviews import ReviewAnswer, ReviewRequest
+from bot.untrusted import parse_count, parse_id
 from persona_store.reviews import OverdueReview
 
 OVERDUE_PER_SECTION = 8
@@ -21,11 +22,12 @@ def review_value(persona_id: int, cycle: int) -> str:
 
 
 def parse_review_value(value: str) -> tuple[int, int] | None:
-    """Button values can be replayed or forged: accept only two plain integers."""
+    """Button values can be replayed or forged: accept only a bounded persona id and cycle."""
     first, sep, second = value.partition(":")
-    if not sep or not first.isdigit() or not second.isdigit() or len(first) > 11 or len(second) > 12:
+    persona_id, cycle = parse_id(first), parse_count(second)
+    if not sep or persona_id is None or cycle is None:
         return None
-    return int(first), int(second)
+    return persona_id, cycle
 
 
 def build_review_dm(request: ReviewRequest, after_days: int) -> list[dict[str, Any]]:
@@ -67,11 +69,15 @@ def review_fallback(request: ReviewRequest) -> str:
     return render_part("reviews", "fallback", request)
 
 
-def build_review_done(message_blocks: list[dict[str, Any]], answer: ReviewAnswer) -> list[dict[str, Any]]:
-    """The answered DM: the digest stays for the record, the buttons give way to who answered and how."""
-    kept = [b for b in message_blocks if b.get("type") != "actions" and b.get("block_id") != ids.BLOCK_REVIEW_ACTIONS]
+def build_review_done(answer: ReviewAnswer) -> list[dict[str, Any]]:
+    """The answered DM, rebuilt from the server's own record (never from the blocks a client sent back): who
+    answered, how and when; the buttons are gone."""
     macro = "done" if answer.status == "recorded" else "already"
-    return [*kept, *to_dicts([mrkdwn_section(render_part("reviews", macro, answer))])]
+    return to_dicts([mrkdwn_section(render_part("reviews", macro, answer))])
+
+
+def review_done_fallback(answer: ReviewAnswer) -> str:
+    return fallback_text(render_part("reviews", "done" if answer.status == "recorded" else "already", answer))
 
 
 def build_overdue(items: list[OverdueReview], after_days: int) -> list[dict[str, Any]]:
@@ -85,4 +91,11 @@ def build_overdue(items: list[OverdueReview], after_days: int) -> list[dict[str,
     return to_dicts(blocks)
 
 
-__all__ = ["build_overdue", "build_review_dm", "build_review_done", "parse_review_value", "review_fallback"]
+__all__ = [
+    "build_overdue",
+    "build_review_dm",
+    "build_review_done",
+    "parse_review_value",
+    "review_done_fallback",
+    "review_fallback",
+]

@@ -76,7 +76,13 @@ class Runtime:
 
     @cached_property
     def services(self) -> Services:
-        return Services.build(self.settings, self.sessions, self.background)
+        from bot.slack_roles import SlackRoleCache
+
+        # Slack's own admins and owners count as admins of their workspace: asked lazily, cached.
+        roles = SlackRoleCache(self.slack_clients.for_team, self.settings.admin_role_cache_seconds)
+        services = Services.build(self.settings, self.sessions, self.background, roles)
+        self._closers.append(services.report_builds.shutdown)
+        return services
 
     def team_id(self) -> str:
         """Which workspace a CLI command acts on: --team, SLACK_TEAM_ID, the only one on record, or auth.test.

@@ -9,7 +9,9 @@ from slack_bolt import Ack, App, Respond
 
 from bot import ids
 from bot.blocks.persona import build_card, build_text, card_fallback
+from bot.listeners.requests import Interaction
 from bot.services import Services
+from bot.untrusted import parse_id
 
 
 @dataclass(frozen=True)
@@ -22,22 +24,20 @@ class ActionRequest:
 
 
 def parse_action(body: dict[str, Any]) -> ActionRequest:
-    action = (body.get("actions") or [{}])[0]
-    team = body.get("team") or {}
-    user = body.get("user") or {}
-    channel = body.get("channel") or {}
+    """Any interaction's who and where (typed at the door: `bot.listeners.requests.Interaction`)."""
+    request = Interaction.of(body)
     return ActionRequest(
-        team_id=str(team.get("id") or user.get("team_id") or ""),
-        user_id=str(user.get("id") or ""),
-        channel_id=channel.get("id"),
-        value=str(action.get("value") or ""),
-        trigger_id=str(body.get("trigger_id") or ""),
+        team_id=request.team_id,
+        user_id=request.user_id,
+        channel_id=request.channel_id,
+        value=request.value,
+        trigger_id=request.trigger_id or "",
     )
 
 
 def persona_id_from(value: str) -> int | None:
-    """Button values can be replayed or forged: accept only a plain positive integer."""
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    """Button values can be replayed or forged: accept only a bounded positive id."""
+    return parse_id(value)
 
 
 def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, services: Services) -> None:

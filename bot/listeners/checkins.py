@@ -24,8 +24,10 @@ from bot.blocks.checkins import (
     snoozed_notice,
 )
 from bot.blocks.feedback import FormErrors, parse_feedback_answers
+from bot.listeners.requests import Interaction
 from bot.services import Services
 from bot.services.checkins import RoundClosed
+from bot.untrusted import parse_id
 from persona_store.checkins import SKIP_REASONS
 from persona_store.feedback import FeedbackError
 
@@ -44,23 +46,16 @@ class CheckinAction:
     trigger_id: str
 
 
-def _positive_int(value: str) -> int | None:
-    """Button values can be replayed or forged: accept only a plain positive integer."""
-    return int(value) if value.isdigit() and 0 < len(value) < 12 else None
-
-
 def parse_checkin_action(body: dict[str, Any]) -> CheckinAction:
-    action = (body.get("actions") or [{}])[0]
-    value = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
-    round_part, _, reason = value.partition(":")
-    team = body.get("team") or {}
-    user = body.get("user") or {}
+    """Button values can be replayed or forged: the round id is bounded, the reason one of ours."""
+    request = Interaction.of(body)
+    round_part, _, reason = request.value.partition(":")
     return CheckinAction(
-        team_id=str(team.get("id") or user.get("team_id") or ""),
-        user_id=str(user.get("id") or ""),
-        round_id=_positive_int(round_part),
+        team_id=request.team_id,
+        user_id=request.user_id,
+        round_id=parse_id(round_part),
         reason=reason if reason in SKIP_REASONS else None,
-        trigger_id=str(body.get("trigger_id") or ""),
+        trigger_id=request.trigger_id or "",
     )
 
 
@@ -136,11 +131,15 @@ def _quarter(services: Services, req: CheckinAction) -> str:
 
 
 def handle_page(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    """One page submitted: store it, then show the next page, or the thanks (and update the DM)."""
+    """One page submitted: store it, then show the next page, or the thanks (and update the DM).
+
+    The metadata is sealed, and only a hint: the rep's personas, their answers and whether they have answered
+    all of them come from the server.
+    """
+    request = Interaction.of(body)
+    team_id, user_id = request.team_id, request.user_id
     view = body.get("view") or {}
-    team_id = str((body.get("team") or {}).get("id") or "")
-    user_id = str((body.get("user") or {}).get("id") or "")
-    meta = PageMeta.from_json(view.get("private_metadata"))
+    meta = PageMeta.from_json(request.view.private_metadata if request.view else None)
     if meta is None:
         ack(response_action="update", view=build_notice_view("not_part"))
         return
@@ -153,31 +152,33 @@ def handle_page(ack: Ack, body: dict[str, Any], client: WebClient, services: Ser
     except LookupError:
         ack(response_action="update", view=build_notice_view("not_part"))
         return
-    by_id = {card.id: card for card in page.personas}
-    card = by_id.get(meta.persona_ids[meta.index])
-    remaining = [pid for pid in meta.persona_ids[meta.index + 1 :] if pid in by_id]
-    last = not remaining
-    if card is not None:
-        parsed = parse_feedback_answers((view.get("state") or {}).get("values") or {}, card)
-        if isinstance(parsed, FormErrors):
-            ack(response_action="errors", errors=dict(parsed))
-            return
-        try:
-            participation = services.checkins.answer(team_id, meta.round_id, user_id, parsed, last=last)
-        except RoundClosed:
-            ack(response_action="update", view=build_notice_view("closed", page.round.quarter))
-            return
-        except FeedbackError:
-            ack(response_action="update", view=build_notice_view("not_part"))
-            return
-    if not last:
-        next_index = [c.id for c in page.personas].index(remaining[0])
-        ack(response_action="update", view=build_checkin_page(page, next_index))
+    order = [card.id for card in page.personas]
+    card = next((c for c in page.personas if c.id == meta.persona_ids[meta.index]), None)
+    try:
+        if card is None:  # retired meanwhile: nothing to store for it
+            progress = services.checkins.answer_done(team_id, meta.round_id, user_id)
+        else:
+            parsed = parse_feedback_answers((view.get("state") or {}).get("values") or {}, card)
+            if isinstance(parsed, FormErrors):
+                ack(response_action="errors", errors=dict(parsed))
+                return
+            progress = services.checkins.answer(team_id, meta.round_id, user_id, parsed)
+    except RoundClosed:
+        ack(response_action="update", view=build_notice_view("closed", page.round.quarter))
+        return
+    except (FeedbackError, LookupError):
+        ack(response_action="update", view=build_notice_view("not_part"))
+        return
+    position = order.index(card.id) if card is not None else len(order)
+    if position + 1 < len(order):
+        ack(response_action="update", view=build_checkin_page(page, position + 1))
+        return
+    if progress.unanswered:  # the last page, but not every persona has an answer yet: show the first missing one
+        ack(response_action="update", view=build_checkin_page(page, order.index(progress.unanswered[0])))
         return
     ack(response_action="update", view=build_thanks_view(page))
-    if card is None:
-        participation = services.checkins.answer_done(team_id, meta.round_id, user_id)
-    if participation.dm_channel and participation.dm_ts:
+    participation = progress.participation
+    if participation.dm_channel and participation.dm_ts:  # the DM the ledger recorded when it was sent
         services.background.submit(_update_dm, client, participation.dm_channel, participation.dm_ts, page.round)
 
 

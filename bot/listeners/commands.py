@@ -16,6 +16,7 @@ from bot.listeners.doctor import handle_doctor
 from bot.listeners.feedback import start_feedback
 from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
 from bot.listeners.reports import request_report
+from bot.listeners.requests import Command
 from bot.listeners.roster import handle_roster
 from bot.listeners.settings import handle_settings
 from bot.render import plural
@@ -36,14 +37,15 @@ class CommandRequest:
 
 
 def parse_command(body: dict[str, Any]) -> CommandRequest:
-    text = " ".join(str(body.get("text") or "").split())
+    command = Command.of(body)  # typed at the door (`bot.listeners.requests`)
+    text = " ".join(command.text.split())
     first, _, rest = text.partition(" ")
     return CommandRequest(
-        team_id=str(body.get("team_id") or body.get("enterprise_id") or ""),
-        user_id=str(body.get("user_id") or ""),
-        channel_id=str(body.get("channel_id") or ""),
-        trigger_id=str(body.get("trigger_id") or ""),
-        response_url=str(body.get("response_url") or ""),
+        team_id=command.team_id,
+        user_id=command.user_id,
+        channel_id=command.channel_id,
+        trigger_id=command.trigger_id,
+        response_url=command.response_url,
         text=text,
         subcommand=first.lower(),
         args=rest.strip(),

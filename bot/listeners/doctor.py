@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def handle_doctor(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
-    if not services.settings.is_admin(req.user_id):
+    if not services.access.is_admin(req.team_id, req.user_id):
         ack(
             response_type="ephemeral",
             blocks=build_text("doctor", "only_admins"),

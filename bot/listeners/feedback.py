@@ -47,6 +47,7 @@ from bot.services.feedback import (
     FeedbackReceipt,
     NotAuthor,
     PersonaUnavailable,
+    RoundAnswer,
 )
 
 if TYPE_CHECKING:
@@ -201,6 +202,8 @@ def _save(
         return services.feedback.record(team_id, user_id, answers, form_key=meta.key, source=meta.source)
     except NotAuthor:
         return FormErrors({ids.BLOCK_FEEDBACK_PERSONA: _t("error_not_yours")})
+    except RoundAnswer:
+        return FormErrors({ids.BLOCK_FEEDBACK_PERSONA: _t("error_round_answer")})
     except PersonaUnavailable:
         return FormErrors({ids.BLOCK_FEEDBACK_PERSONA: _t("error_persona_gone")})
     except FeedbackError:
@@ -272,6 +275,9 @@ def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Resp
     except NotAuthor:
         _notice(body, client, respond, "not_yours")
         return
+    except RoundAnswer:
+        _notice(body, client, respond, "round_answer")
+        return
     if form is None or form.persona is None or form.prefill is None:
         _notice(body, client, respond, "already_gone")
         return
@@ -293,6 +299,9 @@ def handle_delete(ack: Ack, body: dict[str, Any], client: WebClient, respond: Re
         name = services.feedback.delete(req.team_id, req.user_id, feedback_id) if feedback_id else None
     except NotAuthor:
         _notice(body, client, respond, "not_yours")
+        return
+    except RoundAnswer:
+        _notice(body, client, respond, "round_answer")
         return
     if name is None:
         _notice(body, client, respond, "already_gone")

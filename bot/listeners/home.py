@@ -1,7 +1,7 @@
 """The App Home tab: `app_home_opened` (Home tab only) → build this person's view → `views.publish`.
 
 Its two buttons reuse other features: Start opens the check-in modal (`open_checkin_modal`), Download report
-builds and DMs the same workbook as `/persona report` (`deliver_report`, on the background executor).
+builds and DMs the same workbook as `/persona report` (`queue_report`, on the bounded report builds).
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.blocks.home import build_home
 from bot.listeners.checkins import open_checkin_modal
-from bot.listeners.reports import deliver_report
+from bot.listeners.reports import queue_report
+from bot.listeners.requests import EventEnvelope, Interaction
 from bot.services import Services
+from bot.services.report_builds import Admission
+from bot.untrusted import parse_id
 from persona_store.quarters import QuarterError
 
 log = logging.getLogger("persona_bot.home")
@@ -34,23 +37,21 @@ class HomeRequest:
 
 
 def parse_home_opened(body: dict[str, Any]) -> HomeRequest:
-    event = body.get("event") or {}
+    envelope = EventEnvelope.of(body)
     return HomeRequest(
-        team_id=str(body.get("team_id") or (event.get("view") or {}).get("team_id") or ""),
-        user_id=str(event.get("user") or ""),
-        tab=str(event.get("tab") or ""),
+        team_id=envelope.team_id,
+        user_id=envelope.event.user or "",
+        tab=envelope.event.tab or "",
     )
 
 
 def parse_home_action(body: dict[str, Any]) -> HomeRequest:
-    team = body.get("team") or {}
-    user = body.get("user") or {}
-    action = (body.get("actions") or [{}])[0]
+    request = Interaction.of(body)
     return HomeRequest(
-        team_id=str(team.get("id") or user.get("team_id") or ""),
-        user_id=str(user.get("id") or ""),
-        value=str(action.get("value") or ""),
-        trigger_id=str(body.get("trigger_id") or ""),
+        team_id=request.team_id,
+        user_id=request.user_id,
+        value=request.value,
+        trigger_id=request.trigger_id or "",
     )
 
 
@@ -69,7 +70,7 @@ def handle_home_opened(body: dict[str, Any], client: WebClient, services: Servic
 def handle_start_checkin(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
     req = parse_home_action(body)
-    round_id = int(req.value) if req.value.isdigit() and len(req.value) < 12 else None
+    round_id = parse_id(req.value)
     if round_id is not None and (
         open_checkin_modal(services, client, req.team_id, req.user_id, round_id, req.trigger_id) is None
     ):
@@ -90,7 +91,9 @@ def handle_download_report(ack: Ack, body: dict[str, Any], client: WebClient, se
         period = services.reports.resolve_period(req.team_id, req.value or None)
     except QuarterError:
         period = services.reports.resolve_period(req.team_id, None)
-    services.background.submit(deliver_report, services, client, req.team_id, req.user_id, period)
+    admission, answer = queue_report(services, client, req.team_id, req.user_id, period)
+    if admission is not Admission.ACCEPTED:  # already on its way, or busy: the Home tab has no response_url
+        client.chat_postMessage(channel=req.user_id, **answer)
 
 
 def register(app: App, services: Services) -> None:

@@ -12,14 +12,16 @@ from slack_sdk.models.blocks import Block
 
 from bot import ids
 from bot.blocks.common import actions, button, fallback_text, mrkdwn_section, to_dicts
-from bot.blocks.edit import ReviewMessage, TooLargeForModal, build_edit_modal, edit_errors, parse_edit_submission
+from bot.blocks.edit import TooLargeForModal, build_edit_modal, edit_errors, parse_edit_submission
 from bot.blocks.history import build_history, history_fallback
 from bot.blocks.persona import build_text
-from bot.blocks.reviews import build_overdue
+from bot.blocks.reviews import build_overdue, build_review_done, review_done_fallback
+from bot.listeners.requests import Interaction
 from bot.render import plural, render_part
 from bot.services import Services
-from bot.services.personas_admin import EditOpen, Outcome
+from bot.services.personas_admin import STALE_FORM, EditOpen, Outcome
 from bot.services.reviews import ReviewAnswer, ReviewStatus
+from bot.untrusted import parse_id
 from persona_store.models import utcnow
 
 if TYPE_CHECKING:
@@ -46,14 +48,12 @@ def _refusal(opened: EditOpen) -> tuple[list[dict[str, Any]], str]:
     return build_text("edit", "no_match", opened.query), "No persona matched"
 
 
-def open_edit_form(
-    opened: EditOpen, client: WebClient, trigger_id: str, review_message: ReviewMessage | None = None
-) -> tuple[list[dict[str, Any]], str] | None:
+def open_edit_form(opened: EditOpen, client: WebClient, trigger_id: str) -> tuple[list[dict[str, Any]], str] | None:
     """Open the modal (returns None) or say why not (returns the message)."""
     if opened.outcome is not Outcome.FORM or opened.form is None:
         return _refusal(opened)
     try:
-        view = build_edit_modal(opened.form, review_message)
+        view = build_edit_modal(opened.form)
     except TooLargeForModal:
         return build_text("edit", "too_large", opened.form.spec.name), "Too large to edit in Slack"
     client.views_open(trigger_id=trigger_id, view=view)
@@ -106,27 +106,31 @@ def handle_reviews(req: CommandRequest, services: Services, ack: Ack, client: We
     ack(response_type="ephemeral", blocks=build_overdue(items, days), text=f"{plural(len(items), 'review')} overdue")
 
 
-def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
-
-
 def handle_edit_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
     ack()
-    team_id, user_id = _team_and_user(body)
-    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    if not value.isdigit() or len(value) > 11:
+    request = Interaction.of(body)
+    persona_id = parse_id(request.value)
+    if persona_id is None:
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            blocks=build_text("edit", "no_match", ""),
+            text="No persona matched",
+        )
         return
-    opened = services.personas_admin.open_edit_by_id(team_id, user_id, int(value))
-    refusal = open_edit_form(opened, client, str(body.get("trigger_id") or ""))
+    opened = services.personas_admin.open_edit_by_id(request.team_id, request.user_id, persona_id)
+    refusal = open_edit_form(opened, client, request.trigger_id or "")
     if refusal is not None:
         respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
 
 
 def handle_edit_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, user_id = _team_and_user(body)
-    submission, review_message = parse_edit_submission(body.get("view") or {})
+    request = Interaction.of(body)
+    team_id, user_id = request.team_id, request.user_id
+    submission = parse_edit_submission(body.get("view") or {})
+    if submission is None:  # metadata this app did not write: nothing is saved
+        ack(response_action="errors", errors=edit_errors({"note": STALE_FORM}))
+        return
     result = services.personas_admin.save(team_id, user_id, submission)
     if not result.ok:
         ack(response_action="errors", errors=edit_errors(result.errors))
@@ -136,14 +140,14 @@ def handle_edit_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
     if persona is None:
         return
     try:
-        if review_message is not None:
-            outcome = "retired" if persona.status == "retired" else "edited"
-            answer = ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, utcnow())
+        if result.review_outcome is not None and result.review_message is not None:
+            # The review DM the ledger recorded for this cycle, rebuilt from the server's data.
+            answer = ReviewAnswer(ReviewStatus.RECORDED, result.review_outcome, persona.name, user_id, utcnow())
             client.chat_update(
-                channel=review_message.channel,
-                ts=review_message.ts,
-                blocks=build_text("reviews", "done", answer),
-                text=fallback_text(render_part("reviews", "done", answer)),
+                channel=result.review_message.channel,
+                ts=result.review_message.ts,
+                blocks=build_review_done(answer),
+                text=review_done_fallback(answer),
             )
         else:
             client.chat_postMessage(

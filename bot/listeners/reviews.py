@@ -1,18 +1,23 @@
-"""The buttons on a six-monthly review DM: Still accurate, Edit, Retire."""
+"""The buttons on a six-monthly review DM: Still accurate, Edit, Retire.
+
+The button value names a persona and its review cycle; both are hints. The service re-reads the persona, who may
+answer it, and the review DM the ledger recorded for that cycle: only that message is ever updated, rebuilt from
+the server's data. A channel, ts or blocks in the request are never used.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.blocks.common import fallback_text
-from bot.blocks.edit import ReviewMessage
 from bot.blocks.persona import build_text
-from bot.blocks.reviews import build_review_done, parse_review_value
+from bot.blocks.reviews import build_review_done, parse_review_value, review_done_fallback
 from bot.listeners.personas_admin import open_edit_form
+from bot.listeners.requests import Interaction
 from bot.render import render_part
 from bot.services import Services
 from bot.services.reviews import ReviewStatus
@@ -20,19 +25,33 @@ from bot.services.reviews import ReviewStatus
 OUTCOMES = {ids.ACTION_REVIEW_ACCURATE: "accurate", ids.ACTION_REVIEW_RETIRE: "retired"}
 
 
-def _click(body: dict[str, Any]) -> tuple[str, str, str, tuple[int, int] | None, ReviewMessage | None]:
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    action = (body.get("actions") or [{}])[0]
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
-    message = ReviewMessage(str(channel), str(ts)) if channel and ts else None
-    return (
-        str(team.get("id") or user.get("team_id") or ""),
-        str(user.get("id") or ""),
-        str(action.get("action_id") or ""),
-        parse_review_value(str(action.get("value") or "")),
-        message,
+@dataclass(frozen=True)
+class ReviewClick:
+    team_id: str
+    user_id: str
+    action_id: str
+    target: tuple[int, int] | None  # (persona id, review cycle), bounded; None when the value is unusable
+    trigger_id: str
+
+
+def parse_review_click(body: dict[str, Any]) -> ReviewClick:
+    request = Interaction.of(body)
+    action = request.action
+    return ReviewClick(
+        team_id=request.team_id,
+        user_id=request.user_id,
+        action_id=action.action_id if action is not None else "",
+        target=parse_review_value(request.value),
+        trigger_id=request.trigger_id or "",
+    )
+
+
+def _say(respond: Respond, macro: str, *args: Any) -> None:
+    respond(
+        response_type="ephemeral",
+        replace_original=False,
+        blocks=build_text("reviews", macro, *args),
+        text=render_part("reviews", macro, *args),
     )
 
 
@@ -40,46 +59,52 @@ def handle_review_answer(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services
 ) -> None:
     ack()
-    team_id, user_id, action_id, target, message = _click(body)
-    if target is None:
+    click = parse_review_click(body)
+    if click.target is None or click.action_id not in OUTCOMES:
+        _say(respond, "gone")
         return
-    answer = services.reviews.record_outcome(team_id, user_id, target[0], target[1], OUTCOMES[action_id])
+    persona_id, cycle = click.target
+    answer = services.reviews.record_outcome(click.team_id, click.user_id, persona_id, cycle, OUTCOMES[click.action_id])
     if answer.status is ReviewStatus.NOT_ALLOWED:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            blocks=build_text("reviews", "not_allowed", answer.persona_name),
-            text="Only the owner or an admin can answer this review",
-        )
+        _say(respond, "not_allowed", answer.persona_name)
         return
     if answer.status is ReviewStatus.GONE:
-        blocks = build_text("reviews", "gone")
-        text = "That persona no longer exists"
-    else:
-        blocks = build_review_done((body.get("message") or {}).get("blocks") or [], answer)
+        _say(respond, "gone")
+        return
+    if answer.message is None:
+        # Entitled, but the ledger has no DM for this cycle (answered from a copy): say so privately.
         macro = "done" if answer.status is ReviewStatus.RECORDED else "already"
-        text = fallback_text(render_part("reviews", macro, answer))
-    if message is not None:
-        # chat.update, so the buttons are gone for good, whoever looks at the DM next.
-        client.chat_update(channel=message.channel, ts=message.ts, blocks=blocks, text=text)
+        _say(respond, macro, answer)
+        return
+    # chat.update of the DM the ledger recorded, so the buttons are gone for good, whoever looks next.
+    client.chat_update(
+        channel=answer.message.channel,
+        ts=answer.message.ts,
+        blocks=build_review_done(answer),
+        text=review_done_fallback(answer),
+    )
 
 
 def handle_review_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
     ack()
-    team_id, user_id, _action, target, message = _click(body)
-    if target is None:
+    click = parse_review_click(body)
+    if click.target is None:
+        _say(respond, "gone")
         return
-    opened = services.personas_admin.open_edit_by_id(team_id, user_id, target[0], review=True)
-    refusal = open_edit_form(opened, client, str(body.get("trigger_id") or ""), message)
+    persona_id, cycle = click.target
+    opened = services.personas_admin.open_edit_by_id(click.team_id, click.user_id, persona_id, review_cycle=cycle)
+    refusal = open_edit_form(opened, client, click.trigger_id)
     if refusal is not None:
         respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
 
 
 def register(app: App, services: Services) -> None:
+    def handle_review_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        handle_review_answer(ack, body, client, respond, services)
+
+    def handle_review_edit_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        handle_review_edit(ack, body, client, respond, services)
+
     for action_id in OUTCOMES:
-        app.action(action_id)(
-            lambda ack, body, client, respond: handle_review_answer(ack, body, client, respond, services)
-        )
-    app.action(ids.ACTION_REVIEW_EDIT)(
-        lambda ack, body, client, respond: handle_review_edit(ack, body, client, respond, services)
-    )
+        app.action(action_id)(handle_review_button)
+    app.action(ids.ACTION_REVIEW_EDIT)(handle_review_edit_button)

@@ -13,20 +13,22 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from bot.services.lookup import PersonaCard
 from persona_store import checkins as store
 from persona_store.checkins import Assignment, ClaimState, RoundClosed
 from persona_store.evidence import PersonaEvidence, ResponseRate, load_evidence, participation
-from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
+from persona_store.feedback import FeedbackAnswers, FeedbackError, checkin_submission_key, record_feedback
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
 from persona_store.quarters import Period, parse_quarter
-from persona_store.roster import is_manager, list_roster, withdraw_unasked
+from persona_store.roster import list_roster, withdraw_unasked
 from persona_store.schedule import RoundPlan, current_period, next_local_morning, quarter_of
 from persona_store.workspace_settings import WorkspaceSettings, load_settings
 from persona_store.workspaces import ensure_workspace
 
 __all__ = [
+    "CheckinProgress",
     "CheckinService",
     "MemberRef",
     "NothingToCheck",
@@ -141,11 +143,26 @@ class CheckinPage:
     previous: dict[int, FeedbackAnswers]
 
 
+@dataclass(frozen=True)
+class CheckinProgress:
+    """A rep's place in a round after a page: `unanswered` lists the personas still without a stored answer."""
+
+    participation: Participation
+    unanswered: tuple[int, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.unanswered
+
+
 class CheckinService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow, access: Access | None = None
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
+        self._access = access or Access(sessions, settings)
         self._workspace_ids: dict[str, int] = {}
 
     def _workspace_id(self, s: Session, team_id: str) -> int:
@@ -516,11 +533,7 @@ class CheckinService:
             ]
 
     def may_see_status(self, team_id: str, user_id: str) -> bool:
-        if self._settings.is_admin(user_id):
-            return True
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            return is_manager(s, workspace.id, user_id)
+        return self._access.is_manager_or_admin(team_id, user_id)
 
     # --- what reps do -----------------------------------------------------------------------------------------
 
@@ -547,16 +560,19 @@ class CheckinService:
             cards = tuple(PersonaCard.from_persona(x) for x in personas)
             return CheckinPage(RoundInfo.of(r), user_id, p.role, cards, previous)
 
-    def answer(
-        self, team_id: str, round_id: int, user_id: str, answers: FeedbackAnswers, *, last: bool
-    ) -> Participation:
-        """Store one persona page (revisable until the round closes); the last page marks the rep as answered.
+    def answer(self, team_id: str, round_id: int, user_id: str, answers: FeedbackAnswers) -> CheckinProgress:
+        """Store one persona page (revisable until the round closes). The rep is marked answered once every persona
+        they were asked about has a stored answer in this round (computed here, never taken from the client).
 
-        Raises RoundClosed after the close, and the feedback store's errors for answers it can't keep.
+        Raises RoundClosed after the close, LookupError for someone not on the round, and the feedback store's
+        errors for answers it can't keep (a persona this rep was not asked about among them).
         """
         now = self._clock()
         with self._sessions.begin() as s:
             workspace_id, _, p = self._rep(s, team_id, round_id, user_id)
+            asked = store.personas_for_role(list_personas(s, workspace_id), p.role)
+            if answers.persona_id not in {x.id for x in asked}:
+                raise FeedbackError("that persona is not part of this rep's check-in")
             record_feedback(
                 s,
                 workspace_id,
@@ -568,23 +584,29 @@ class CheckinService:
                 replace=True,
                 now=now,
             )
-            if last:
-                p.answered_at = p.answered_at or now
-                p.skipped_at, p.skip_reason, p.snoozed_until = None, None, None
-            s.flush()
-            s.expunge(p)
-            return p
+            return self._progress(s, workspace_id, round_id, p, asked, now)
 
-    def answer_done(self, team_id: str, round_id: int, user_id: str) -> Participation:
-        """Mark the rep as answered without a page (their last persona was retired while they answered)."""
+    def answer_done(self, team_id: str, round_id: int, user_id: str) -> CheckinProgress:
+        """Re-check a rep whose page named no persona they still check (one was retired while they answered):
+        answered if, and only if, every persona they are asked about has a stored answer."""
         now = self._clock()
         with self._sessions.begin() as s:
-            _, _, p = self._rep(s, team_id, round_id, user_id)
+            workspace_id, _, p = self._rep(s, team_id, round_id, user_id)
+            asked = store.personas_for_role(list_personas(s, workspace_id), p.role)
+            return self._progress(s, workspace_id, round_id, p, asked, now)
+
+    @staticmethod
+    def _progress(
+        s: Session, workspace_id: int, round_id: int, p: Participation, asked: Sequence[Persona], now: datetime
+    ) -> CheckinProgress:
+        s.flush()
+        missing = store.unanswered_personas(s, workspace_id, round_id, p.slack_user_id, asked)
+        if not missing:
             p.answered_at = p.answered_at or now
             p.skipped_at, p.skip_reason, p.snoozed_until = None, None, None
-            s.flush()
-            s.expunge(p)
-            return p
+        s.flush()
+        s.expunge(p)
+        return CheckinProgress(p, tuple(missing))
 
     def round_info(self, team_id: str, round_id: int) -> RoundInfo | None:
         with self._sessions.begin() as s:

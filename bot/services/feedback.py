@@ -19,8 +19,10 @@ from persona_store.feedback import (
     FeedbackError,
     NotAuthor,
     PersonaUnavailable,
+    RoundAnswer,
     delete_feedback,
     get_feedback,
+    is_round_answer,
     record_feedback,
     update_feedback,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "NotAuthor",
     "PersonaChoice",
     "PersonaUnavailable",
+    "RoundAnswer",
 ]
 
 FORM_KEY_MAX = 64  # the modal's key (a UUID); the stored key adds the source and the author's id
@@ -161,7 +164,7 @@ class FeedbackService:
     def edit_form(self, team_id: str, user_id: str, feedback_id: int) -> FeedbackForm | None:
         """The form pre-filled with the author's earlier answer; None when it is gone (or its persona is).
 
-        Raises `NotAuthor` for anyone but the author.
+        Raises `NotAuthor` for anyone but the author, `RoundAnswer` for a check-in answer (changed in its round).
         """
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
@@ -170,6 +173,8 @@ class FeedbackService:
                 return None
             if feedback.author_id != user_id:
                 raise NotAuthor("only the author may change this feedback")
+            if is_round_answer(feedback):
+                raise RoundAnswer("a check-in answer is changed in its round")
             persona = get_persona(s, workspace.id, feedback.persona_id)
             if persona is None or not persona.active:
                 return None
@@ -214,7 +219,8 @@ class FeedbackService:
     def delete(self, team_id: str, user_id: str, feedback_id: int) -> str | None:
         """Delete the author's own answer; returns the persona's name, or None when it was already gone.
 
-        Raises `NotAuthor` for anyone but the author.
+        Raises `NotAuthor` for anyone but the author, `RoundAnswer` for a check-in answer (never deleted alone, so
+        the rep's participation stays true).
         """
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)

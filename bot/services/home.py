@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from persona_store.evidence import VERDICT_ORDER, Evidence, PersonaEvidence, ResponseRate, Verdict, load_evidence
 from persona_store.home import PendingCheckin, RecentFeedback, pending_checkin, recent_feedback
@@ -82,17 +83,19 @@ class HomeView:
 
 
 class HomeService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     def build_for(self, team_id: str, user_id: str, now: datetime | None = None) -> HomeView:
         now = now or utcnow()
         period = Period.single(current_quarter(now))
+        admin = self._access.is_admin(team_id, user_id)  # before the transaction: it may ask Slack
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             member = get_member(s, workspace.id, user_id)
-            is_manager = self._settings.is_admin(user_id) or bool(member and member.active and member.is_manager)
+            is_manager = admin or bool(member and member.active and member.is_manager)
             active = Persona.status == PersonaStatus.ACTIVE.value
             counted = s.execute(
                 select(func.count(Persona.id), func.count(Persona.owner).filter(Persona.owner == user_id)).where(
@@ -115,7 +118,7 @@ class HomeService:
                 recent_feedback=tuple(recent_feedback(s, workspace.id, user_id)),
                 evidence=data,
                 owned=tuple(p for p in data.active if p.owner == user_id) if data else (),
-                roster=roster_health(s, workspace.id) if self._settings.is_admin(user_id) else None,
+                roster=roster_health(s, workspace.id) if admin else None,
             )
         if not owns:
             return view

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.outcomes_sheet import OutcomesSheet, build_outcomes_sheet
+from bot.services.access import Access
 from persona_store import evidence, outcomes
 from persona_store.db import insert_ignore
 from persona_store.models import Effect, Persona, utcnow
@@ -58,22 +59,20 @@ class PersonaResults:
 
 
 class OutcomesService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     # --- who may ---------------------------------------------------------------------------------------------
 
     def may_import(self, team_id: str, user_id: str) -> bool:
         """Managers on the roster and persona-bot admins."""
-        if self._settings.is_admin(user_id):
-            return True
-        with self._sessions.begin() as s:
-            return is_manager(s, ensure_workspace(s, team_id).id, user_id)
+        return self._access.is_manager_or_admin(team_id, user_id)
 
     def may_see(self, team_id: str, user_id: str, persona_id: int | None = None) -> bool:
         """Managers and admins see every persona's outcomes; an owner sees their own persona's."""
-        if self._settings.is_admin(user_id):
+        if self._access.is_admin(team_id, user_id):  # before the transaction: it may ask Slack
             return True
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id

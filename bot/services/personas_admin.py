@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from persona_store.files import FileError, PersonaSpec, build_persona_spec, slugify
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.personas import (
@@ -29,10 +30,22 @@ from persona_store.personas import (
     record_review,
     revisions,
 )
+from persona_store.reviews import recorded_review_message
+from persona_store.reviews import review_cycle as cycle_of
 from persona_store.search import search_personas
 from persona_store.workspaces import ensure_workspace
 
 NOTE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class ReviewMessage:
+    """A review DM as the ledger recorded it when it was sent: the only message a review answer may update."""
+
+    channel: str
+    ts: str
+
+
 STALE_FORM = "Someone saved this persona after you opened it. Close this and edit again."
 
 
@@ -58,7 +71,11 @@ class EditForm:
     spec: PersonaSpec
     persona_id: int | None = None
     revision_number: int = 0
-    review: bool = False  # opened from a review DM: saving also records the review
+    review_cycle: int | None = None  # opened from a review DM for this cycle: saving also records the review
+
+    @property
+    def review(self) -> bool:
+        return self.review_cycle is not None
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,7 @@ class EditSubmission:
     revision_number: int
     values: dict[str, Any]
     note: str
-    review: bool = False
+    review_cycle: int | None = None  # from sealed metadata; recorded only while the persona is still in it
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,8 @@ class SaveResult:
     persona: PersonaRef | None = None
     revision_number: int | None = None
     created: bool = False
+    review_outcome: str | None = None  # the save also answered the persona's review ("edited" or "retired")
+    review_message: ReviewMessage | None = None  # that review's DM, as the ledger recorded it
 
     @property
     def ok(self) -> bool:
@@ -116,22 +135,23 @@ def _ref(persona: Persona) -> PersonaRef:
     return PersonaRef(persona.id, persona.name, persona.status)
 
 
-def may_edit(settings: Settings, user_id: str, persona: Persona | None) -> bool:
-    """Admins may create and edit anything; an owner may edit their own persona."""
-    if settings.is_admin(user_id):
+def may_edit(user_id: str, persona: Persona | None, *, admin: bool) -> bool:
+    """Admins may create and edit anything; an owner may edit their own persona (`admin` from `Access`)."""
+    if admin:
         return True
     return persona is not None and bool(persona.owner) and persona.owner == user_id
 
 
 class PersonaAdminService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     # --- opening the form --------------------------------------------------------------------------------
 
     def open_new(self, team_id: str, user_id: str) -> EditOpen:
-        if not self._settings.is_admin(user_id):
+        if not self._access.is_admin(team_id, user_id):
             return EditOpen(Outcome.NOT_ALLOWED)
         return EditOpen(Outcome.FORM, form=EditForm(spec=PersonaSpec(name="", key="", owner=user_id)))
 
@@ -139,26 +159,34 @@ class PersonaAdminService:
         """Find the persona by words (retired ones too, so they can be reactivated) and check who asks."""
         if not query.strip():
             return EditOpen(Outcome.NEED_NAME)
+        admin = self._access.is_admin(team_id, user_id)  # before the transaction: it may ask Slack
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             result = search_personas(list_personas(s, workspace.id, include_retired=True), query)
             if result.best is None:
                 refs = tuple(_ref(p) for p in (result.candidates or result.suggestions))
                 return EditOpen(Outcome.PICK if result.candidates else Outcome.NO_MATCH, query, candidates=refs)
-            return self._form(result.best, user_id, query)
+            return self._form(result.best, user_id, query, admin=admin)
 
-    def open_edit_by_id(self, team_id: str, user_id: str, persona_id: int, *, review: bool = False) -> EditOpen:
+    def open_edit_by_id(
+        self, team_id: str, user_id: str, persona_id: int, *, review_cycle: int | None = None
+    ) -> EditOpen:
+        """The form for one persona; `review_cycle` (from a review DM) counts only while it is still current."""
+        admin = self._access.is_admin(team_id, user_id)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             persona = get_persona(s, workspace.id, persona_id)
             if persona is None:
                 return EditOpen(Outcome.NO_MATCH)
-            return self._form(persona, user_id, persona.name, review=review)
+            current = review_cycle if review_cycle is not None and review_cycle == cycle_of(persona) else None
+            return self._form(persona, user_id, persona.name, admin=admin, review_cycle=current)
 
-    def _form(self, persona: Persona, user_id: str, query: str, review: bool = False) -> EditOpen:
-        if not may_edit(self._settings, user_id, persona):
+    def _form(
+        self, persona: Persona, user_id: str, query: str, *, admin: bool, review_cycle: int | None = None
+    ) -> EditOpen:
+        if not may_edit(user_id, persona, admin=admin):
             return EditOpen(Outcome.NOT_ALLOWED, query, candidates=(_ref(persona),))
-        form = EditForm(persona_spec(persona), persona.id, persona.revision_number, review=review)
+        form = EditForm(persona_spec(persona), persona.id, persona.revision_number, review_cycle=review_cycle)
         return EditOpen(Outcome.FORM, query, form=form)
 
     # --- saving ------------------------------------------------------------------------------------------
@@ -172,9 +200,10 @@ class PersonaAdminService:
             errors["note"] = "Say in a few words what changed and why."
         elif len(note) > NOTE_MAX:
             errors["note"] = f"Keep the note under {NOTE_MAX} characters (it has {len(note)})."
+        admin = self._access.is_admin(team_id, user_id)  # re-checked on every save, before the transaction
         try:
             with self._sessions.begin() as s:
-                return self._save(s, team_id, user_id, submission, note, errors, now)
+                return self._save(s, team_id, user_id, submission, note, errors, now, admin)
         except IntegrityError:
             # Two saves at the same moment (PostgreSQL lets both read the same revision): the loser changes nothing.
             return SaveResult(errors={"note": STALE_FORM})
@@ -188,6 +217,7 @@ class PersonaAdminService:
         note: str,
         errors: dict[str, str],
         now: datetime,
+        admin: bool,
     ) -> SaveResult:
         workspace = ensure_workspace(s, team_id)
         persona = None
@@ -195,10 +225,11 @@ class PersonaAdminService:
             persona = get_persona(s, workspace.id, submission.persona_id)
             if persona is None:
                 return SaveResult(errors={"name": "This persona no longer exists."})
-        if not may_edit(self._settings, user_id, persona):
+        if not may_edit(user_id, persona, admin=admin):
             return SaveResult(errors={"note": "Only the persona's owner or an admin can save changes."})
         if persona is not None and persona.revision_number != submission.revision_number:
             return SaveResult(errors={"note": STALE_FORM})
+        cycle = cycle_of(persona) if persona is not None else None  # before the save moves it
         values = dict(submission.values)
         values["key"] = persona.key if persona is not None else self._new_key(s, workspace.id, values)
         try:
@@ -214,13 +245,19 @@ class PersonaAdminService:
             return SaveResult(errors={"name": f"Another persona is already called “{spec.name}”."})
         if result.unchanged:
             return SaveResult(errors={"note": "Nothing has changed yet: change a field, or close the form."})
-        if submission.review:
+        outcome: str | None = None
+        message: ReviewMessage | None = None
+        if persona is not None and submission.review_cycle is not None and submission.review_cycle == cycle:
             outcome = "retired" if spec.status == PersonaStatus.RETIRED.value else "edited"
+            found = recorded_review_message(s, workspace.id, persona.id, cycle)
+            message = ReviewMessage(*found) if found is not None else None
             record_review(s, workspace.id, result.persona.id, user_id, outcome, now=now)
         return SaveResult(
             persona=_ref(result.persona),
             revision_number=result.persona.revision_number,
             created=result.created,
+            review_outcome=outcome,
+            review_message=message,
         )
 
     @staticmethod

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.evidence_text import rule_sentences
 from bot.render import plural, render_part
+from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.spreadsheet import WorkbookText, write_report
 from persona_store import evidence, report_rows
@@ -27,7 +28,6 @@ from persona_store.evidence import Evidence, EvidenceRules, Verdict
 from persona_store.models import utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_period
 from persona_store.report_rows import Comment
-from persona_store.roster import is_manager
 from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
 
@@ -69,17 +69,14 @@ def rule_lines(rules: EvidenceRules, anonymous: bool) -> list[str]:
 
 
 class ReportService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     def may_request(self, team_id: str, user_id: str) -> bool:
-        """Managers on the roster and persona-bot admins."""
-        if self._settings.is_admin(user_id):
-            return True
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            return is_manager(s, workspace.id, user_id)
+        """Managers on the roster and this workspace's admins (`bot.services.access`)."""
+        return self._access.is_manager_or_admin(team_id, user_id)
 
     def resolve_period(self, team_id: str, text: str | Period | None = None, now: datetime | None = None) -> Period:
         """A typed quarter or range (QuarterError when unreadable), or the latest quarter on record."""

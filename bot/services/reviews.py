@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
-from bot.services.personas_admin import may_edit
+from bot.services.personas_admin import ReviewMessage, may_edit
 from persona_store.evidence import last_reviewed
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
@@ -24,6 +25,7 @@ from persona_store.reviews import (
     complete_review_request,
     due_for_review,
     overdue_reviews,
+    recorded_review_message,
     release_review_request,
     review_cycle,
     review_digest,
@@ -67,6 +69,7 @@ class ReviewAnswer:
     persona_name: str = ""
     reviewer: str | None = None
     reviewed_at: datetime | None = None
+    message: ReviewMessage | None = None  # set only for someone entitled to answer: the DM to rebuild
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,10 @@ def with_signals(
 
 
 class ReviewService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
 
     @property
     def after_days(self) -> int:
@@ -169,13 +173,15 @@ class ReviewService:
     ) -> ReviewAnswer:
         """ "Still accurate" or "Retire" from a review DM; a repeated click on the same cycle changes nothing."""
         now = now or utcnow()
+        admin = self._access.is_admin(team_id, user_id)  # before the transaction: it may ask Slack
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             persona = get_persona(s, workspace.id, persona_id)
             if persona is None:
                 return ReviewAnswer(ReviewStatus.GONE)
-            if not may_edit(self._settings, user_id, persona):
+            if not may_edit(user_id, persona, admin=admin):
                 return ReviewAnswer(ReviewStatus.NOT_ALLOWED, persona_name=persona.name)
+            message = _recorded(s, workspace.id, persona.id, cycle)
             if review_cycle(persona) != cycle:
                 latest = s.scalar(
                     select(PersonaReview)
@@ -189,13 +195,14 @@ class ReviewService:
                     persona_name=persona.name,
                     reviewer=latest.reviewer if latest else None,
                     reviewed_at=persona.reviewed_at,
+                    message=message,
                 )
             if outcome == "retired" and persona.status != PersonaStatus.RETIRED.value:
                 set_status(
                     s, workspace.id, persona.id, PersonaStatus.RETIRED.value, author=user_id, note=RETIRE_NOTE, now=now
                 )
             record_review(s, workspace.id, persona.id, user_id, outcome, now=now)
-            return ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, now)
+            return ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, now, message)
 
     def overdue(self, team_id: str, now: datetime) -> list[OverdueReview]:
         """Every active persona past its review date, most overdue first (for admins and the App Home)."""
@@ -205,9 +212,14 @@ class ReviewService:
 
     def overdue_for_admins(self, team_id: str, user_id: str, now: datetime) -> list[OverdueReview] | None:
         """The overdue list, or None when `user_id` is not an admin."""
-        if not self._settings.is_admin(user_id):
+        if not self._access.is_admin(team_id, user_id):
             return None
         return self.overdue(team_id, now)
 
 
-__all__ = ["ReviewAnswer", "ReviewRequest", "ReviewService", "ReviewStatus"]
+def _recorded(s: Session, workspace_id: int, persona_id: int, cycle: int) -> ReviewMessage | None:
+    found = recorded_review_message(s, workspace_id, persona_id, cycle)
+    return ReviewMessage(*found) if found is not None else None
+
+
+__all__ = ["ReviewAnswer", "ReviewMessage", "ReviewRequest", "ReviewService", "ReviewStatus"]

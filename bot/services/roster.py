@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from persona_store import roster as store
 from persona_store.models import RosterLink, RosterMember, utcnow
 from persona_store.roster import ProfileFacts, RosterChange, RosterHealth, RosterSummary
@@ -73,10 +74,15 @@ class LinkInfo:
 
 class RosterService:
     def __init__(
-        self, sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime] = utcnow
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+        access: Access | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
         self._clock = clock
 
     def _workspace_id(self, s: Session, team_id: str) -> int:
@@ -84,7 +90,7 @@ class RosterService:
 
     def may_manage(self, team_id: str, user_id: str) -> bool:
         """Who may change the roster and the settings in Slack: persona-bot admins."""
-        return self._settings.is_admin(user_id)
+        return self._access.is_admin(team_id, user_id)
 
     # --- reading ----------------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.services.access import Access
 from persona_store.models import utcnow
 from persona_store.workspace_settings import (
     SettingsInvalid,
@@ -33,15 +34,20 @@ class SettingsChangeInfo:
 
 class SettingsService:
     def __init__(
-        self, sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime] = utcnow
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+        access: Access | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._access = access or Access(sessions, settings)
         self._clock = clock
 
     def may_change(self, team_id: str, user_id: str) -> bool:
         """Who may change the workspace's settings: persona-bot admins."""
-        return self._settings.is_admin(user_id)
+        return self._access.is_admin(team_id, user_id)
 
     def defaults(self) -> WorkspaceSettings:
         return self._settings.workspace_defaults()

@@ -178,6 +178,8 @@ class _User:
     deleted: bool
     is_bot: bool
     email: str | None
+    is_admin: bool = False
+    is_owner: bool = False
 
 
 @dataclass
@@ -554,6 +556,8 @@ class SlackStandin:
         *,
         display_name: str | None = None,
         email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
         with self._lock:
             self._users.setdefault(team_id, {})[user_id] = _User(
@@ -566,6 +570,8 @@ class SlackStandin:
                 deleted=deleted,
                 is_bot=is_bot,
                 email=email,
+                is_admin=is_admin,
+                is_owner=is_owner,
             )
 
     def add_file(
@@ -1175,8 +1181,8 @@ class SlackStandin:
             "tz_label": tz_label,
             "tz_offset": tz_offset,
             "profile": profile,
-            "is_admin": False,
-            "is_owner": False,
+            "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
             "is_primary_owner": False,
             "is_restricted": False,
             "is_ultra_restricted": False,

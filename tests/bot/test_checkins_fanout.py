@@ -245,12 +245,22 @@ def test_two_opens_at_the_same_moment_message_nobody_twice(sessions: sessionmake
             assert len(rows) == 20 and all(p.sent_at or p.unreachable_at for p in rows)
 
 
+def answer_every_page(ctx: Any, round_id: int, user_id: str) -> None:
+    """A rep answering each persona they are asked about; only the last answer makes them "answered"."""
+    cards = ctx.checkins.begin(TEAM, round_id, user_id).personas
+    for n, card in enumerate(cards, start=1):
+        answers = FeedbackAnswers(persona_id=card.id, revision_number=card.revision_number, role="sales", fit=4)
+        progress = ctx.checkins.answer(TEAM, round_id, user_id, answers)
+        assert progress.complete is (n == len(cards))
+        assert (progress.participation.answered_at is not None) is (n == len(cards))
+
+
 def test_reminders_reach_only_the_silent_with_a_cap_and_spacing(sessions: sessionmaker[Session]) -> None:
     with checkin_world(sessions, roster_entries(8), checkin_max_reminders=2) as world:
         ctx = world.context()
         info = jobs.open_round(ctx, TEAM, "2026-Q4").round
         ctx.checkins.skip(TEAM, info.id, "U0001", "on_leave")
-        ctx.checkins.answer_done(TEAM, info.id, "U0002")
+        answer_every_page(ctx, info.id, "U0002")
 
         _, too_soon = jobs.remind(ctx, TEAM)
         assert too_soon.sent == 0, "not within the spacing after the invitation"
@@ -314,11 +324,7 @@ def test_close_attaches_the_quarters_workbook_once_per_target(sessions: sessionm
         ctx = world.context()
         ctx.reports = ReportService(world.sessions, world.settings)
         info = jobs.open_round(ctx, TEAM, "2026-Q4").round
-        with world.sessions.begin() as s:
-            personas = [(p.id, p.revision_number) for p in list_personas(s, world.workspace_id)]
-        for persona_id, revision in personas:
-            answers = FeedbackAnswers(persona_id=persona_id, revision_number=revision, role="sales", fit=4)
-            ctx.checkins.answer(TEAM, info.id, "U0000", answers, last=persona_id == personas[-1][0])
+        answer_every_page(ctx, info.id, "U0000")
         jobs.close_round(ctx, TEAM)
         jobs.close_round(ctx, TEAM)
         jobs.reconcile(ctx)

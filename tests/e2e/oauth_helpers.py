@@ -34,17 +34,18 @@ def get(bot: RunningBot, path: str, cookie: str | None = None) -> Page:
         conn.close()
 
 
-def oauth_bot(standin: SlackStandin, folder: Path) -> Iterator[RunningBot]:
+def oauth_bot(standin: SlackStandin, folder: Path, **extra: str) -> Iterator[RunningBot]:
     env = {
         "SLACK_BOT_TOKEN": "",  # OAuth mode: every workspace's token comes from the installation store
         "SLACK_CLIENT_ID": standin.client_id,
         "SLACK_CLIENT_SECRET": standin.client_secret,
+        **extra,
     }
     with run_bot(standin, folder, **env) as running:
         yield running
 
 
-def install(standin: SlackStandin, bot: RunningBot, team_id: str) -> tuple[Page, str]:
+def install(standin: SlackStandin, bot: RunningBot, team_id: str, installer: str = "U0INSTALLER") -> tuple[Page, str]:
     """Click "Add to Slack" on /slack/install, approve in Slack, land on /slack/oauth_redirect; returns that page."""
     page = get(bot, "/slack/install")
     assert page.status == 200, page.body
@@ -54,7 +55,7 @@ def install(standin: SlackStandin, bot: RunningBot, team_id: str) -> tuple[Page,
     cookie = page.headers["set-cookie"].split(";", 1)[0]
     code = f"code-{secrets.token_hex(4)}"
     token = f"xoxb-{team_id.lower()}-{secrets.token_hex(4)}"
-    standin.register_oauth_code(code, team_id, token, team_name=f"Team {team_id}")
+    standin.register_oauth_code(code, team_id, token, team_name=f"Team {team_id}", authed_user_id=installer)
     landing = get(bot, "/slack/oauth_redirect?" + urlencode({"code": code, "state": state}), cookie=cookie)
     return landing, token
 

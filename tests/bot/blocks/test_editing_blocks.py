@@ -43,8 +43,8 @@ def test_the_largest_persona_fits_the_modal_and_round_trips() -> None:
     view = build_edit_modal(EditForm(spec, persona_id=7, revision_number=3))
     assert_valid_view(view)
     submitted = dict(view, state={"values": state_values(view, {action_id("note"): "No change"})})
-    submission, review_message = parse_edit_submission(submitted)
-    assert review_message is None
+    submission = parse_edit_submission(submitted)
+    assert submission is not None and submission.review_cycle is None
     assert (submission.persona_id, submission.revision_number, submission.note) == (7, 3, "No change")
     for name in LIST_FIELDS:
         assert submission.values[name] == list(getattr(spec, name)), f"{name} survives the split into inputs"
@@ -72,11 +72,15 @@ def test_the_new_form_is_valid_and_says_created() -> None:
     assert view["title"]["text"] == "New persona"
 
 
-def test_forged_metadata_is_ignored() -> None:
-    view = build_edit_modal(EditForm(big_spec(items=1), persona_id=3, revision_number=1))
-    for forged in ("not json", json.dumps({"p": "3; drop", "r": True, "dm": [1, 2]}), "x" * 4000):
-        submission, review_message = parse_edit_submission(dict(view, private_metadata=forged))
-        assert submission.persona_id is None and submission.revision_number == 0 and review_message is None
+def test_forged_or_altered_metadata_is_refused() -> None:
+    view = build_edit_modal(EditForm(big_spec(items=1), persona_id=3, revision_number=1, review_cycle=1700000000))
+    sealed = view["private_metadata"]
+    assert "dm" not in sealed, "the modal never carries a message to update"
+    assert parse_edit_submission(view) is not None
+    altered = sealed.replace('"p":3', '"p":4')
+    assert altered != sealed
+    for forged in ("not json", json.dumps({"p": 3, "r": 1, "v": 1}), "x" * 4000, altered, sealed + "0"):
+        assert parse_edit_submission(dict(view, private_metadata=forged)) is None
 
 
 def test_errors_land_on_their_inputs() -> None:
@@ -152,14 +156,15 @@ def test_the_review_dm_is_valid_escaped_and_carries_the_cycle() -> None:
     actions = blocks[-1]
     assert actions["block_id"] == ids.BLOCK_REVIEW_ACTIONS
     assert {e["value"] for e in actions["elements"]} == {"7:1700000000"}
-    done = build_review_done(blocks, ReviewAnswer(ReviewStatus.RECORDED, "accurate", "Mary", "U0OWNER", NOW))
+    done = build_review_done(ReviewAnswer(ReviewStatus.RECORDED, "accurate", HOSTILE, "U0OWNER", NOW))
     assert_valid_blocks(done)
     assert not [b for b in done if b["type"] == "actions"]
+    assert "<!channel>" not in json.dumps(done), "rebuilt from server data, escaped"
 
 
 def test_review_values_are_checked() -> None:
     assert parse_review_value("7:1700000000") == (7, 1700000000)
-    for bad in ("", "7", "7:", "x:1", "7:1:2", "-1:5", "9" * 30 + ":1"):
+    for bad in ("", "7", "7:", "x:1", "7:1:2", "-1:5", "9" * 30 + ":1", "0:1", f"{2**63}:1", "7:" + "9" * 30):
         assert parse_review_value(bad) is None
 
 

@@ -29,6 +29,7 @@ from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.services.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt, PersonaChoice
 from bot.services.lookup import PersonaCard
 from bot.slack_standin.client import state_values
+from bot.untrusted import seal
 
 HOSTILE = [
     "<!channel> please look",
@@ -304,9 +305,15 @@ def test_metadata_round_trips_and_refuses_tampering() -> None:
     assert FeedbackModalMeta.from_json(meta.to_json()) == meta
     assert len(meta.to_json()) < 3000
     assert FeedbackModalMeta.from_json("not json") is None
-    assert FeedbackModalMeta.from_json('{"key": "k", "source": "checkin"}') is None
-    assert FeedbackModalMeta.from_json('{"key": "k", "feedback_id": "1; DROP"}') is None
-    forged = FeedbackModalMeta.from_json('{"key": "k", "permalink": "https://x|<!channel>", "channel_id": "<!here>"}')
+    assert FeedbackModalMeta.from_json(meta.to_json().replace('"feedback_id":3', '"feedback_id":4')) is None
+    assert FeedbackModalMeta.from_json('{"key": "k"}') is None, "unsealed metadata is never read"
+    assert FeedbackModalMeta.from_json(seal(ids.VIEW_CHECKIN, {"key": "k"})) is None, "sealed for another view"
+    assert FeedbackModalMeta.from_json(seal(ids.VIEW_FEEDBACK, {"key": "k", "source": "checkin"})) is None
+    assert FeedbackModalMeta.from_json(seal(ids.VIEW_FEEDBACK, {"key": "k", "feedback_id": "1; DROP"})) is None
+    assert FeedbackModalMeta.from_json(seal(ids.VIEW_FEEDBACK, {"key": "k", "feedback_id": 10**30})) is None
+    forged = FeedbackModalMeta.from_json(
+        seal(ids.VIEW_FEEDBACK, {"key": "k", "permalink": "https://x|<!channel>", "channel_id": "<!here>"})
+    )
     assert forged is not None and forged.permalink == "" and forged.channel_id is None
 
 

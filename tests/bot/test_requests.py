@@ -1,0 +1,81 @@
+"""The door: shapes checked before Bolt (also for Socket Mode), bounded ids, sealed metadata."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import untrusted
+from bot.app import create_app
+from bot.config import Settings
+from bot.listeners.requests import BadRequest, check_body, too_deep
+from bot.services import Services
+from bot.slack_standin import SlackStandin
+from tests.bot.test_fuzz_requests import InlineExecutor
+
+
+def test_ids_are_positive_and_fit_64_bits() -> None:
+    assert untrusted.parse_id("7") == 7 and untrusted.parse_id(2**63 - 1) == 2**63 - 1
+    for bad in ("0", "-1", str(2**63), "9" * 30, "1e3", " 7", "٧", True, 7.0, None, [7]):
+        assert untrusted.parse_id(bad) is None, bad
+
+
+def test_metadata_is_sealed_per_view_and_any_change_is_refused() -> None:
+    sealed = untrusted.seal("persona_checkin", {"r": 1, "p": [2, 3]})
+    assert untrusted.unseal("persona_checkin", sealed) == {"r": 1, "p": [2, 3]}
+    assert untrusted.unseal("persona_feedback", sealed) is None
+    assert untrusted.unseal("persona_checkin", sealed.replace("[2,3]", "[2]")) is None
+    assert untrusted.unseal("persona_checkin", json.dumps({"r": 1, "p": [2, 3]})) is None
+    assert untrusted.unseal("persona_checkin", None) is None
+
+
+def test_deep_nesting_is_refused_before_parsing() -> None:
+    assert too_deep("[" * 49 + "]" * 49) and not too_deep('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')
+    with pytest.raises(BadRequest):
+        check_body("[" * 100_000, "application/json")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions", "team": {"id": "T1A"}, "user": {"id": "U1A"}, "actions": []},
+        {
+            "type": "view_submission",
+            "team": {"id": "T1A"},
+            "user": {"id": "U1A"},
+            "view": {"callback_id": "x", "state": {"values": []}},
+        },
+        {"type": "block_actions", "user": {"id": "U1A"}, "actions": [{"action_id": "a"}]},
+        {
+            "type": "block_actions",
+            "team": {"id": "T1A"},
+            "user": {"id": "U1A"},
+            "actions": [{"action_id": "a", "selected_option": "x"}],
+        },
+    ],
+)
+def test_wrong_shapes_are_refused(payload: dict[str, object]) -> None:
+    with pytest.raises(BadRequest):
+        check_body(json.dumps(payload), "application/json")
+
+
+@pytest.fixture
+def app_and_standin(sessions: sessionmaker[Session]) -> Iterator[tuple[object, SlackStandin]]:
+    with SlackStandin(team_id="T1A", bot_token="xoxb-t") as standin:
+        settings = Settings(slack_api_url=standin.api_url, slack_bot_token="xoxb-t", slack_signing_secret="s")
+        services = Services.build(settings, sessions, InlineExecutor())
+        yield create_app(settings, services, client=WebClient(token="xoxb-t", base_url=standin.api_url)), standin
+
+
+def test_a_socket_mode_request_of_the_wrong_shape_gets_400_not_an_index_error(
+    app_and_standin: tuple[object, SlackStandin],
+) -> None:
+    app, _ = app_and_standin
+    body = {"type": "block_actions", "team": {"id": "T1A"}, "user": {"id": "U1A"}, "actions": [], "trigger_id": "t"}
+    response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))  # type: ignore[attr-defined]
+    assert response.status == 400
