@@ -16,6 +16,7 @@ example:
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import hmac
@@ -378,10 +379,15 @@ def requests(draw: st.DrawFn, world: World, kind: str, name: str) -> tuple[str, 
             "trigger_id": PLACEHOLDER_TRIGGER,
             "response_url": PLACEHOLDER_URL,
         }
+    # A registration may constrain more than the type (`{"type": "message", "subtype": "file_share"}`).
+    constraint = ast.literal_eval(name) if name.startswith("{") else {"type": name}
     event = {
-        "type": name,
+        **constraint,
         "user": draw(st.sampled_from([user, OWNER])),
         "tab": draw(st.sampled_from(["home", "messages"])),
+        "channel": draw(st.sampled_from(["D0FUZZ", "C0GENERAL"])),
+        "channel_type": draw(st.sampled_from(["im", "channel"])),
+        "files": draw(st.sampled_from([[], [{"id": "F0FUZZ"}], [{"id": str(10**30)}]])),
     }
     return "event", {"type": "event_callback", "team_id": team, "event": event, "event_id": "Ev1"}
 

@@ -223,4 +223,4 @@ def test_anonymity_and_the_review_interval_are_the_workspaces_own(sessions: sess
     assert [o.name for o in reviews.overdue(TEAM, now)] == ["Mary"]
     assert reviews.interval(TEAM) == 7
     home = HomeService(sessions, env).build_for(TEAM, "U0OWNER", now)
-    assert [r.persona_name for r in home.due_reviews] == ["Mary"], "the owner's Home agrees"
+    assert [r.name for r in home.due_reviews] == ["Mary"], "the owner's Home agrees"

@@ -70,4 +70,7 @@ def test_anyone_else_is_refused_and_nothing_is_checked(e2e: E2E) -> None:
     reply = e2e.client.command("doctor", user_id="U0NOTADMIN")
     assert reply.status == 200
     assert "only persona-bot admins can run `/persona doctor`" in json.dumps(reply.json())
-    assert e2e.standin.calls("auth.test") == []
+    # Asking whether they are a Slack admin may call Slack (users.info); running the checks would post a report.
+    assert not [c for c in e2e.standin.calls("users.info") if c.params.get("user") != "U0NOTADMIN"]
+    assert not [p for p in e2e.standin.response_posts() if "doctor" in json.dumps(p.payload)]
+    assert e2e.standin.calls("apps.connections.open") == []
