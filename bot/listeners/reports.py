@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.blocks.common import fallback_text
 from bot.blocks.persona import build_text
+from bot.listeners.acking import ack_then
 from bot.render import render_part
 from bot.services import Services
 from bot.services.reports import Report
@@ -51,7 +52,7 @@ def request_report(req: CommandRequest, services: Services, ack: Ack, client: We
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(_home_download(services))
+    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(ack_then(_home_download(services)))
 
 
 def _home_download(services: Services) -> Any:

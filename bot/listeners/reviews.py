@@ -12,6 +12,7 @@ from bot.blocks.common import fallback_text
 from bot.blocks.edit import ReviewMessage
 from bot.blocks.persona import build_text
 from bot.blocks.reviews import build_review_done, parse_review_value
+from bot.listeners.acking import ack_then
 from bot.listeners.personas_admin import open_edit_form
 from bot.render import render_part
 from bot.services import Services
@@ -78,8 +79,8 @@ def handle_review_edit(ack: Ack, body: dict[str, Any], client: WebClient, respon
 def register(app: App, services: Services) -> None:
     for action_id in OUTCOMES:
         app.action(action_id)(
-            lambda ack, body, client, respond: handle_review_answer(ack, body, client, respond, services)
+            ack_then(lambda ack, body, client, respond: handle_review_answer(ack, body, client, respond, services))
         )
     app.action(ids.ACTION_REVIEW_EDIT)(
-        lambda ack, body, client, respond: handle_review_edit(ack, body, client, respond, services)
+        ack_then(lambda ack, body, client, respond: handle_review_edit(ack, body, client, respond, services))
     )
