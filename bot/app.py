@@ -11,14 +11,13 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
-from slack_sdk.webhook import WebhookClient
 
 from bot import untrusted
-from bot.blocks.persona import build_text
 from bot.config import Settings
 from bot.listeners import actions, checkins, commands, feedback, home, installs, outcomes, personas_admin, reviews
 from bot.listeners import roster as roster_listeners
 from bot.listeners import settings as settings_listeners
+from bot.listeners.acking import handle_error
 from bot.listeners.requests import BadRequest, check_payload
 from bot.request_log import describe_request, note
 from bot.services import Services
@@ -68,12 +67,15 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
         client=client or make_web_client(settings),
         # Verify the token on the first request, not at start-up: a brief Slack outage must not stop a deploy.
         token_verification_enabled=False,
+        # Listeners answer in the request thread (no 10 ms ack polling); Slack calls come after the answer, on this
+        # pool (bot/listeners/acking.py).
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="bolt"),
         logger=logging.getLogger("persona_bot.bolt"),
         **oauth,
     )
     app.use(_describe)
-    app.error(_handle_error)
+    app.error(handle_error)
     # outcomes last: its catch-all `message` listener must not shadow another module's message listeners.
     for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reviews, outcomes):
         module.register(app, services)
@@ -85,25 +87,6 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
 def _describe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # Bolt's name
     note(**describe_request(body))
     return next()
-
-
-def _handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
-    """The one place unexpected errors land: log with the traceback, tell the person plainly."""
-    log.exception("listener failed: %s", type(error).__name__, extra=describe_request(body), exc_info=error)
-    note(outcome="error")
-    response_url = body.get("response_url") or next(
-        (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
-    )
-    if response_url:
-        try:
-            WebhookClient(response_url, timeout=5).send(
-                response_type="ephemeral",
-                replace_original=False,
-                text="Sorry, something went wrong",
-                blocks=build_text("errors", "unexpected"),
-            )
-        except Exception:  # the original error is already logged; a second failure must not hide it
-            log.warning("could not tell the person about the error", exc_info=True)
 
 
 __all__ = ["create_app", "make_web_client"]

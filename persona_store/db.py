@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from persona_store.models import Base
+from persona_store.sqlite_writes import give_up_turn, queue_writes, take_turn
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_SECONDS = 3
@@ -77,6 +78,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    writes = queue_writes(engine)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (so BEGIN IMMEDIATE works).
@@ -96,8 +99,13 @@ def _configure_sqlite(engine: Engine) -> None:
         # freely under WAL instead of queueing behind writers.
         if connection.get_execution_options().get(READONLY_OPTION):
             connection.exec_driver_sql("BEGIN")
-        else:
+            return
+        take_turn(writes, connection.info, SQLITE_BUSY_TIMEOUT_MS / 1000)  # one writer at a time, in arrival order
+        try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            give_up_turn(writes, connection.info)
+            raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import ids
 from bot.blocks.persona import build_card, build_text, card_fallback
+from bot.listeners.acking import ack_then
 from bot.listeners.requests import Interaction
 from bot.services import Services
 from bot.untrusted import parse_id
@@ -72,5 +73,5 @@ def handle_pick(ack: Ack, body: dict[str, Any], respond: Respond, services: Serv
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_SHARE_CARD)(lambda ack, body, respond: handle_share(ack, body, respond, services))
-    app.action(ids.ACTION_PICK_PERSONA)(lambda ack, body, respond: handle_pick(ack, body, respond, services))
+    app.action(ids.ACTION_SHARE_CARD)(ack_then(lambda ack, body, respond: handle_share(ack, body, respond, services)))
+    app.action(ids.ACTION_PICK_PERSONA)(ack_then(lambda ack, body, respond: handle_pick(ack, body, respond, services)))

@@ -24,6 +24,7 @@ from bot.blocks.checkins import (
     snoozed_notice,
 )
 from bot.blocks.feedback import FormErrors, parse_feedback_answers
+from bot.listeners.acking import ack_then, answering
 from bot.listeners.requests import Interaction
 from bot.services import Services
 from bot.services.checkins import RoundClosed
@@ -203,8 +204,10 @@ def show_checkin_status(req: CommandRequest, services: Services, ack: Ack, clien
 
 def register(app: App, services: Services) -> None:
     app.action(ids.ACTION_CHECKIN_START)(
-        lambda ack, body, client, respond: handle_start(ack, body, client, respond, services)
+        ack_then(lambda ack, body, client, respond: handle_start(ack, body, client, respond, services))
     )
-    app.action(ids.ACTION_CHECKIN_SNOOZE)(lambda ack, body, respond: handle_snooze(ack, body, respond, services))
-    app.action(ids.ACTION_CHECKIN_SKIP)(lambda ack, body, respond: handle_skip(ack, body, respond, services))
-    app.view(ids.VIEW_CHECKIN)(lambda ack, body, client: handle_page(ack, body, client, services))
+    app.action(ids.ACTION_CHECKIN_SNOOZE)(
+        ack_then(lambda ack, body, respond: handle_snooze(ack, body, respond, services))
+    )
+    app.action(ids.ACTION_CHECKIN_SKIP)(ack_then(lambda ack, body, respond: handle_skip(ack, body, respond, services)))
+    app.view(ids.VIEW_CHECKIN)(answering(lambda ack, body, client: handle_page(ack, body, client, services)))

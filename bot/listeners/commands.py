@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
+from bot.listeners.acking import after_ack, answering
 from bot.listeners.checkins import show_checkin_status
 from bot.listeners.doctor import handle_doctor
 from bot.listeners.feedback import start_feedback
@@ -77,6 +78,18 @@ def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebCl
         ack(response_type="ephemeral", blocks=build_no_match(answer), text="No persona matched")
 
 
+def after_answer(handler: Handler) -> Handler:
+    """A subcommand that acks at once and then opens a modal or posts: acknowledged now, the handler runs after."""
+
+    def acknowledge_first(
+        req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        after_ack(handler, req, services, Ack(), client, respond)  # the handler's own ack() is then a no-op
+
+    return acknowledge_first
+
+
 def routes() -> dict[str, Handler]:
     """Subcommands by first word. Anything else is a search."""
     return {
@@ -88,7 +101,7 @@ def routes() -> dict[str, Handler]:
         "history": handle_history,
         "reviews": handle_reviews,
         "report": request_report,
-        "feedback": start_feedback,
+        "feedback": after_answer(start_feedback),
         "checkin": show_checkin_status,
         "roster": handle_roster,
         "settings": handle_settings,
@@ -100,6 +113,7 @@ def register(app: App, services: Services) -> None:
     table = routes()
 
     @app.command(ids.COMMAND)
+    @answering
     def handle_persona_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         req = parse_command(body)
         handler = table.get(req.subcommand, show_lookup)

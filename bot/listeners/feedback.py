@@ -37,6 +37,7 @@ from bot.blocks.feedback import (
     view_values,
 )
 from bot.blocks.persona import build_text
+from bot.listeners.acking import ack_then, after_ack, answering
 from bot.listeners.actions import parse_action, persona_id_from
 from bot.render import render_part
 from bot.services import Services
@@ -244,7 +245,7 @@ def handle_submission(ack: Ack, body: dict[str, Any], client: WebClient, service
         return
     ack()
     if outcome.created or outcome.updated:  # a repeated submission of the same form says nothing twice
-        send_confirmation(client, user_id, meta.channel_id, outcome, services.feedback.anonymous(team_id))
+        after_ack(send_confirmation, client, user_id, meta.channel_id, outcome, services.feedback.anonymous(team_id))
 
 
 def send_confirmation(
@@ -311,18 +312,18 @@ def handle_delete(ack: Ack, body: dict[str, Any], client: WebClient, respond: Re
 
 def register(app: App, services: Services) -> None:
     app.action(ids.ACTION_GIVE_FEEDBACK)(
-        lambda ack, body, client, respond: handle_give_feedback(ack, body, client, respond, services)
+        ack_then(lambda ack, body, client, respond: handle_give_feedback(ack, body, client, respond, services))
     )
     app.shortcut(ids.SHORTCUT_LOG_FEEDBACK)(
-        lambda ack, body, client, respond: handle_shortcut(ack, body, client, respond, services)
+        ack_then(lambda ack, body, client, respond: handle_shortcut(ack, body, client, respond, services))
     )
     app.action(ids.ACTION_FEEDBACK_PERSONA)(
-        lambda ack, body, client: handle_persona_switch(ack, body, client, services)
+        ack_then(lambda ack, body, client: handle_persona_switch(ack, body, client, services))
     )
-    app.view(ids.VIEW_FEEDBACK)(lambda ack, body, client: handle_submission(ack, body, client, services))
+    app.view(ids.VIEW_FEEDBACK)(answering(lambda ack, body, client: handle_submission(ack, body, client, services)))
     app.action(ids.ACTION_FEEDBACK_EDIT)(
-        lambda ack, body, client, respond: handle_edit(ack, body, client, respond, services)
+        ack_then(lambda ack, body, client, respond: handle_edit(ack, body, client, respond, services))
     )
     app.action(ids.ACTION_FEEDBACK_DELETE)(
-        lambda ack, body, client, respond: handle_delete(ack, body, client, respond, services)
+        ack_then(lambda ack, body, client, respond: handle_delete(ack, body, client, respond, services))
     )

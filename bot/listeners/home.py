@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.home import build_home
+from bot.listeners.acking import ack_then
 from bot.listeners.checkins import open_checkin_modal
 from bot.listeners.reports import queue_report
 from bot.listeners.requests import EventEnvelope, Interaction
@@ -97,10 +98,10 @@ def handle_download_report(ack: Ack, body: dict[str, Any], client: WebClient, se
 
 
 def register(app: App, services: Services) -> None:
-    app.event(ids.EVENT_APP_HOME_OPENED)(lambda body, client: handle_home_opened(body, client, services))
+    app.event(ids.EVENT_APP_HOME_OPENED)(ack_then(lambda body, client: handle_home_opened(body, client, services)))
     app.action(ids.ACTION_HOME_START_CHECKIN)(
-        lambda ack, body, client: handle_start_checkin(ack, body, client, services)
+        ack_then(lambda ack, body, client: handle_start_checkin(ack, body, client, services))
     )
     app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(
-        lambda ack, body, client: handle_download_report(ack, body, client, services)
+        ack_then(lambda ack, body, client: handle_download_report(ack, body, client, services))
     )

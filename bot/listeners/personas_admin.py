@@ -16,10 +16,11 @@ from bot.blocks.edit import TooLargeForModal, build_edit_modal, edit_errors, par
 from bot.blocks.history import build_history, history_fallback
 from bot.blocks.persona import build_text
 from bot.blocks.reviews import build_overdue, build_review_done, review_done_fallback
+from bot.listeners.acking import ack_then, after_ack, answering
 from bot.listeners.requests import Interaction
 from bot.render import plural, render_part
 from bot.services import Services
-from bot.services.personas_admin import STALE_FORM, EditOpen, Outcome
+from bot.services.personas_admin import STALE_FORM, EditOpen, Outcome, SaveResult
 from bot.services.reviews import ReviewAnswer, ReviewStatus
 from bot.untrusted import parse_id
 from persona_store.models import utcnow
@@ -50,14 +51,21 @@ def _refusal(opened: EditOpen) -> tuple[list[dict[str, Any]], str]:
 
 def open_edit_form(opened: EditOpen, client: WebClient, trigger_id: str) -> tuple[list[dict[str, Any]], str] | None:
     """Open the modal (returns None) or say why not (returns the message)."""
+    view = edit_form_view(opened)
+    if isinstance(view, tuple):
+        return view
+    client.views_open(trigger_id=trigger_id, view=view)
+    return None
+
+
+def edit_form_view(opened: EditOpen) -> dict[str, Any] | tuple[list[dict[str, Any]], str]:
+    """The edit modal to open, or the message that says why not."""
     if opened.outcome is not Outcome.FORM or opened.form is None:
         return _refusal(opened)
     try:
-        view = build_edit_modal(opened.form)
+        return build_edit_modal(opened.form)
     except TooLargeForModal:
         return build_text("edit", "too_large", opened.form.spec.name), "Too large to edit in Slack"
-    client.views_open(trigger_id=trigger_id, view=view)
-    return None
 
 
 def handle_new(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -69,16 +77,13 @@ def handle_edit(req: CommandRequest, services: Services, ack: Ack, client: WebCl
 
 
 def _answer_command(opened: EditOpen, req: CommandRequest, ack: Ack, client: WebClient) -> None:
-    if opened.outcome is not Outcome.FORM:
-        blocks, text = _refusal(opened)
-        ack(response_type="ephemeral", blocks=blocks, text=text)
+    view = edit_form_view(opened)
+    if isinstance(view, tuple):
+        ack(response_type="ephemeral", blocks=view[0], text=view[1])
         return
-    # The trigger expires 3 s after the command: open the modal first, then acknowledge.
-    refusal = open_edit_form(opened, client, req.trigger_id)
-    if refusal is None:
-        ack()
-    else:
-        ack(response_type="ephemeral", blocks=refusal[0], text=refusal[1])
+    ack()
+    # The trigger expires 3 s after the command: the modal opens right after the answer.
+    after_ack(client.views_open, trigger_id=req.trigger_id, view=view)
 
 
 def handle_history(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -136,9 +141,14 @@ def handle_edit_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
         ack(response_action="errors", errors=edit_errors(result.errors))
         return
     ack()
+    if result.persona is not None:
+        after_ack(_confirm_save, client, user_id, result)
+
+
+def _confirm_save(client: WebClient, user_id: str, result: SaveResult) -> None:
+    """After the modal has closed: the recorded review DM loses its buttons, or the editor gets a DM."""
     persona = result.persona
-    if persona is None:
-        return
+    assert persona is not None  # only called for a save that happened
     try:
         if result.review_outcome is not None and result.review_message is not None:
             # The review DM the ledger recorded for this cycle, rebuilt from the server's data.
@@ -160,10 +170,14 @@ def handle_edit_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_EDIT_PICK)(
-        lambda ack, body, client, respond: handle_edit_pick(ack, body, client, respond, services)
-    )
-    app.view(ids.VIEW_EDIT_PERSONA)(lambda ack, body, client: handle_edit_submission(ack, body, client, services))
+    def handle_edit_pick_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        handle_edit_pick(ack, body, client, respond, services)
+
+    def handle_edit_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handle_edit_submission(ack, body, client, services)
+
+    app.action(ids.ACTION_EDIT_PICK)(ack_then(handle_edit_pick_button))
+    app.view(ids.VIEW_EDIT_PERSONA)(answering(handle_edit_form))
 
 
 __all__ = ["handle_edit", "handle_history", "handle_new", "handle_reviews", "open_edit_form", "register"]

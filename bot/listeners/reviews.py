@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.reviews import build_review_done, parse_review_value, review_done_fallback
+from bot.listeners.acking import ack_then
 from bot.listeners.personas_admin import open_edit_form
 from bot.listeners.requests import Interaction
 from bot.render import render_part
@@ -106,5 +107,5 @@ def register(app: App, services: Services) -> None:
         handle_review_edit(ack, body, client, respond, services)
 
     for action_id in OUTCOMES:
-        app.action(action_id)(handle_review_button)
-    app.action(ids.ACTION_REVIEW_EDIT)(handle_review_edit_button)
+        app.action(action_id)(ack_then(handle_review_button))
+    app.action(ids.ACTION_REVIEW_EDIT)(ack_then(handle_review_edit_button))

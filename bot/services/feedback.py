@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.lookup import PersonaCard
+from persona_store.db import make_readonly_session_factory
 from persona_store.feedback import (
     FeedbackAnswers,
     FeedbackError,
@@ -31,7 +32,7 @@ from persona_store.personas import get_persona, list_personas
 from persona_store.roster import get_member
 from persona_store.search import search_personas
 from persona_store.workspace_settings import load_settings
-from persona_store.workspaces import ensure_workspace
+from persona_store.workspaces import ensure_workspace, find_workspace
 
 __all__ = [
     "FeedbackAnswers",
@@ -123,6 +124,7 @@ def submission_key(source: str, user_id: str, form_key: str) -> str:
 class FeedbackService:
     def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
         self._sessions = sessions
+        self._reads = make_readonly_session_factory(sessions)  # on SQLite these never queue for the write lock
         self._settings = settings
 
     def _anonymous(self, s: Session, workspace_id: int) -> bool:
@@ -189,9 +191,9 @@ class FeedbackService:
 
     def persona(self, team_id: str, persona_id: int) -> PersonaCard | None:
         """An active persona of this workspace, or None."""
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            persona = get_persona(s, workspace.id, persona_id)
+        with self._reads.begin() as s:
+            workspace = find_workspace(s, team_id)
+            persona = get_persona(s, workspace.id, persona_id) if workspace is not None else None
             return PersonaCard.from_persona(persona) if persona is not None and persona.active else None
 
     def record(

@@ -48,9 +48,13 @@ def command(e2e: E2E, text: str, user_id: str) -> dict[str, Any]:
 
 
 def open_form(e2e: E2E, text: str, user_id: str) -> dict[str, Any]:
+    before = (e2e.standin.last_view(user_id) or {}).get("id")
     answer = command(e2e, text, user_id)
     assert "blocks" not in answer, f"expected a modal, got {answer}"
-    view: dict[str, Any] = e2e.wait_for(lambda: e2e.standin.last_view(user_id))
+    # The modal opens right after the acknowledgement: wait for this one, not the one opened before it.
+    view: dict[str, Any] = e2e.wait_for(
+        lambda: (opened := e2e.standin.last_view(user_id)) is not None and opened["id"] != before and opened
+    )
     assert view["callback_id"] == ids.VIEW_EDIT_PERSONA
     assert_valid_view(view)
     return view
