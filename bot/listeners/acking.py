@@ -29,6 +29,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.persona import build_text
@@ -50,6 +51,15 @@ def after_ack(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
         fn(*args, **kwargs)
     else:
         pending.append(functools.partial(fn, *args, **kwargs))
+
+
+def modal_or_apology(open_modal: Callable[[], object], respond: Respond, apology: list[dict[str, Any]]) -> None:
+    """Open a modal after the answer; when Slack refuses, tell the person privately (the answer is already spent)."""
+    try:
+        open_modal()
+    except SlackApiError as error:
+        log.warning("could not open a modal (%s)", error.response.get("error"))
+        respond(response_type="ephemeral", replace_original=False, blocks=apology, text="Please try again")
 
 
 def answering(listener: Callable[..., None]) -> Callable[..., None]:

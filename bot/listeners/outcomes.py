@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import fallback_text
 from bot.blocks.persona import build_text
+from bot.listeners.acking import ack_then
 from bot.render import render_part
 from bot.services import Services
 from bot.slack_files import FileRefused, download, file_info
@@ -131,5 +132,5 @@ def register(app: App, services: Services) -> None:
     def handle_message_file_share(body: dict[str, Any], client: WebClient) -> None:
         handle_file_share(body, client, services)
 
-    app.event({"type": "message", "subtype": "file_share"})(handle_message_file_share)
+    app.event({"type": "message", "subtype": "file_share"})(ack_then(handle_message_file_share))
     app.event("message")(ignore_other_messages)

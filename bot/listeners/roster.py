@@ -7,6 +7,7 @@ background executor, and on every clock tick after that (`bot.roster_sync`).
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
+from bot.listeners.acking import ack_then, after_ack, modal_or_apology
 from bot.render import render_part
 from bot.roster_directory import DirectoryError, SlackDirectory, resolve_rows
 from bot.roster_sync import sync_link
@@ -41,14 +43,10 @@ def handle_roster(req: CommandRequest, services: Services, ack: Ack, client: Web
     if not services.roster.may_manage(req.team_id, req.user_id):
         ack(response_type="ephemeral", blocks=build_text("roster", "admins_only"), text="Admins only")
         return
-    # The trigger expires 3 s after the command: open the modal first, then acknowledge.
-    try:
-        open_roster_modal(services, client, req.team_id, req.trigger_id)
-    except SlackApiError as error:
-        log.warning("could not open the roster modal (%s)", error.response.get("error"))
-        ack(response_type="ephemeral", blocks=build_text("roster", "form_failed"), text="Please try again")
-        return
     ack()
+    # The trigger expires 3 s after the command: the modal opens right after the answer.
+    opening = functools.partial(open_roster_modal, services, client, req.team_id, req.trigger_id)
+    after_ack(modal_or_apology, opening, respond, build_text("roster", "form_failed"))
 
 
 def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
@@ -163,8 +161,14 @@ def handle_home_roster(ack: Ack, body: dict[str, Any], client: WebClient, servic
 
 
 def register(app: App, services: Services) -> None:
-    app.view(ids.VIEW_ROSTER)(lambda ack, body, client: handle_roster_submission(ack, body, client, services))
-    app.action(ids.ACTION_HOME_ROSTER)(lambda ack, body, client: handle_home_roster(ack, body, client, services))
+    def handle_roster_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handle_roster_submission(ack, body, client, services)
+
+    def handle_home_roster_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handle_home_roster(ack, body, client, services)
+
+    app.view(ids.VIEW_ROSTER)(handle_roster_form)
+    app.action(ids.ACTION_HOME_ROSTER)(ack_then(handle_home_roster_button))
 
 
 __all__ = ["handle_roster", "open_roster_modal", "register"]

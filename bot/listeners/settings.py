@@ -6,6 +6,7 @@ settings and records each change with who made it and when; the clock reads them
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.settings import block_id, build_settings_modal, build_settings_saved, parse_settings_submission
+from bot.listeners.acking import ack_then, after_ack, modal_or_apology
 from bot.render import render_part
 from bot.services import Services
 from bot.services.settings import SettingsInvalid
@@ -36,14 +38,10 @@ def handle_settings(req: CommandRequest, services: Services, ack: Ack, client: W
     if not services.workspace_settings.may_change(req.team_id, req.user_id):
         ack(response_type="ephemeral", blocks=build_text("settings", "admins_only"), text="Admins only")
         return
-    # The trigger expires 3 s after the command: open the modal first, then acknowledge.
-    try:
-        open_settings_modal(services, client, req.team_id, req.trigger_id)
-    except SlackApiError as error:
-        log.warning("could not open the settings modal (%s)", error.response.get("error"))
-        ack(response_type="ephemeral", blocks=build_text("roster", "form_failed"), text="Please try again")
-        return
     ack()
+    # The trigger expires 3 s after the command: the modal opens right after the answer.
+    opening = functools.partial(open_settings_modal, services, client, req.team_id, req.trigger_id)
+    after_ack(modal_or_apology, opening, respond, build_text("roster", "form_failed"))
 
 
 def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
@@ -81,8 +79,14 @@ def handle_home_settings(ack: Ack, body: dict[str, Any], client: WebClient, serv
 
 
 def register(app: App, services: Services) -> None:
-    app.view(ids.VIEW_SETTINGS)(lambda ack, body, client: handle_settings_submission(ack, body, client, services))
-    app.action(ids.ACTION_HOME_SETTINGS)(lambda ack, body, client: handle_home_settings(ack, body, client, services))
+    def handle_settings_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handle_settings_submission(ack, body, client, services)
+
+    def handle_home_settings_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        handle_home_settings(ack, body, client, services)
+
+    app.view(ids.VIEW_SETTINGS)(handle_settings_form)
+    app.action(ids.ACTION_HOME_SETTINGS)(ack_then(handle_home_settings_button))
 
 
 __all__ = ["handle_settings", "open_settings_modal", "register"]
