@@ -1,10 +1,13 @@
 """The clock (`persona-bot scheduler`) and the check-in jobs the CLI shares with it.
 
-The clock is one APScheduler job with a stable id: a `reconcile` tick every SCHEDULER_TICK_SECONDS that reads the
-database and does whatever is due and not done, for every workspace this process has a token for. Downtime,
-restarts and a doubled clock are therefore harmless: the next tick catches up from the tables, and the effect
-ledger (see `bot.checkin_delivery`) decides who sends. On PostgreSQL a session advisory lock lets a second clock
-skip a workspace another clock is working on, instead of queueing behind it.
+The clock is one APScheduler job with a stable id: a tick every SCHEDULER_TICK_SECONDS that hands every workspace
+this process has a token for to a bounded pool (`WorkspaceRunner`, SCHEDULER_PARALLEL_WORKSPACES at once), where
+`reconcile_workspace` reads the database and does whatever is due and not done. The tick returns at once; a
+workspace still in hand from an earlier tick is skipped, so a slow, rate-limited or broken workspace never delays
+another. Downtime, restarts and a doubled clock are harmless: the next tick catches up from the tables, and the
+effect ledger (see `bot.checkin_delivery`) decides who sends. On PostgreSQL a session advisory lock per workspace
+lets several clocks share the workspaces (each skips one another clock is working on); on SQLite exactly one
+clock runs (`persona_store.locks.clock_lock`).
 
 Other features add their own steps: `register_step(fn)` with `fn(ctx, team_id)`; steps run in order, and one
 failing step is logged and does not stop the others.
@@ -14,11 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import signal
+import threading
 import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,6 +37,7 @@ from bot.blocks.checkins import build_checkin_message, build_summary
 from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
 from bot.config import Settings
 from bot.listeners.reports import upload_report
+from bot.pacing import AdaptivePacer, PacerRegistry
 from bot.review_jobs import reconcile_reviews
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
 from bot.services.reports import Report, ReportService
@@ -53,6 +60,18 @@ class JobContext:
     engine: Engine | None = None
     sleep: Callable[[float], None] = time.sleep
     reports: ReportService | None = None  # attaches the quarter's workbook to the close summary when given
+    pacers: PacerRegistry | None = None  # per workspace and method; made from the settings when not given
+
+    def __post_init__(self) -> None:
+        if self.pacers is None:
+            self.pacers = PacerRegistry(
+                ceiling=self.settings.slack_post_rate, start=self.settings.slack_post_start_rate, sleep=self.sleep
+            )
+
+    def pacer(self, team_id: str, method: str = "chat.postMessage") -> AdaptivePacer:
+        """The pace this process has learnt for `method` in workspace `team_id` (shared by all its senders)."""
+        assert self.pacers is not None
+        return self.pacers.get(team_id, method)
 
 
 @dataclass
@@ -84,9 +103,9 @@ def _fanout(ctx: JobContext, team_id: str, items: list[Outgoing]) -> DeliveryRep
         ctx.checkins,
         team_id,
         message,
-        rate=ctx.settings.slack_post_rate,
         workers=ctx.settings.checkin_send_workers,
         sleep=ctx.sleep,
+        pacer=ctx.pacer(team_id),
     )
     return fan.run(items)
 
@@ -134,9 +153,9 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
         ctx.checkins,
         team_id,
         lambda item: {"channel": item.user_id, **content},
-        rate=ctx.settings.slack_post_rate,
         workers=1,
         sleep=ctx.sleep,
+        pacer=ctx.pacer(team_id),
     )
     report = fan.run(targets)
     if workbook is not None:
@@ -263,36 +282,110 @@ def workspace_lock(engine: Engine | None, team_id: str) -> Iterator[bool]:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
 
+def reconcile_workspace(ctx: JobContext, team_id: str) -> bool:
+    """Every registered step for one workspace, under its lock; False when another clock holds it."""
+    with workspace_lock(ctx.engine, team_id) as mine:
+        if not mine:
+            log.info("another clock is reconciling this workspace; skipping", extra={"team_id": team_id})
+            return False
+        for step in list(RECONCILE_STEPS):
+            try:
+                step(ctx, team_id)
+            except Exception:  # one broken step must not stop the clock; it is logged with its traceback
+                log.exception("reconcile step failed", extra={"team_id": team_id, "step": step.__name__})
+    return True
+
+
+@dataclass
+class Tick:
+    """What one tick started: a future per workspace handed to the pool, and those skipped as still running."""
+
+    started: dict[str, Future[bool]] = field(default_factory=dict)
+    still_running: list[str] = field(default_factory=list)
+
+    def wait(self) -> None:
+        for future in self.started.values():
+            future.result()
+
+
+class WorkspaceRunner:
+    """The clock's workspaces on a bounded pool (SCHEDULER_PARALLEL_WORKSPACES): several at once, each within its
+    own Slack limits (its own pacers), none waiting for another. `tick()` never waits for a fan-out: a workspace
+    still being worked on (or queued) from an earlier tick is skipped, not queued twice."""
+
+    def __init__(self, ctx: JobContext, workers: int | None = None) -> None:
+        self._ctx = ctx
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers or ctx.settings.scheduler_parallel_workspaces, thread_name_prefix="workspace"
+        )
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+
+    def busy(self) -> set[str]:
+        with self._lock:
+            return set(self._busy)
+
+    def tick(self) -> Tick:
+        tick = Tick()
+        try:
+            teams = self._ctx.slack.team_ids()
+        except SlackUnavailable as error:
+            log.warning("no Slack workspace to reconcile: %s", error)
+            return tick
+        # In no fixed order: two clocks starting together then mostly pick different workspaces first.
+        for team_id in random.sample(teams, len(teams)):
+            with self._lock:
+                if team_id in self._busy:
+                    tick.still_running.append(team_id)
+                    continue
+                self._busy.add(team_id)
+            tick.started[team_id] = self._pool.submit(self._run, team_id)
+        if tick.still_running:
+            log.info("workspaces still in hand from an earlier tick", extra={"count": len(tick.still_running)})
+        return tick
+
+    def _run(self, team_id: str) -> bool:
+        try:
+            return reconcile_workspace(self._ctx, team_id)
+        except Exception:  # e.g. the database went away mid-workspace: logged; the next tick tries again
+            log.exception("reconciling a workspace failed", extra={"team_id": team_id})
+            return False
+        finally:
+            with self._lock:
+                self._busy.discard(team_id)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
 def reconcile(ctx: JobContext) -> None:
-    """One tick: every registered step, for every workspace this process can message."""
+    """One tick, waited for: every registered step, for every workspace this process can message, several
+    workspaces at once (`persona-bot scheduler` doesn't wait: see `WorkspaceRunner`)."""
+    runner = WorkspaceRunner(ctx)
     try:
-        teams = ctx.slack.team_ids()
-    except SlackUnavailable as error:
-        log.warning("no Slack workspace to reconcile: %s", error)
-        return
-    for team_id in teams:
-        with workspace_lock(ctx.engine, team_id) as mine:
-            if not mine:
-                log.info("another clock is reconciling this workspace; skipping", extra={"team_id": team_id})
-                continue
-            for step in list(RECONCILE_STEPS):
-                try:
-                    step(ctx, team_id)
-                except Exception:  # one broken step must not stop the clock; it is logged with its traceback
-                    log.exception("reconcile step failed", extra={"team_id": team_id, "step": step.__name__})
+        runner.tick().wait()
+    finally:
+        runner.shutdown()
 
 
-def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
-    """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run now."""
+def reconcile_tick(runner: WorkspaceRunner) -> None:
+    """The scheduler's job: hand every workspace not already in hand to the pool, and return at once."""
+    runner.tick()
+
+
+def build_scheduler(ctx: JobContext, *, blocking: bool = True, runner: WorkspaceRunner | None = None) -> Any:
+    """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run now.
+
+    The tick only hands workspaces to `runner`'s pool, so it returns at once however long a fan-out takes."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
     scheduler.add_job(
-        reconcile,
+        reconcile_tick,
         IntervalTrigger(seconds=ctx.settings.scheduler_tick_seconds, timezone=UTC),
-        args=[ctx],
+        args=[runner or WorkspaceRunner(ctx)],
         id=RECONCILE_JOB_ID,
         name="reconcile check-ins and reviews",
         coalesce=True,
@@ -306,9 +399,17 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
 
 def run_scheduler(ctx: JobContext) -> None:
     """Run the clock until SIGTERM/SIGINT (the platform stopping the dyno)."""
-    scheduler = build_scheduler(ctx)
+    runner = WorkspaceRunner(ctx)
+    scheduler = build_scheduler(ctx, runner=runner)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log.info("scheduler started", extra={"tick_seconds": ctx.settings.scheduler_tick_seconds})
+    log.info(
+        "scheduler started",
+        extra={
+            "tick_seconds": ctx.settings.scheduler_tick_seconds,
+            "parallel_workspaces": ctx.settings.scheduler_parallel_workspaces,
+        },
+    )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    runner.shutdown(wait=False)  # a fan-out cut short is resumed by the next clock, from the ledger
     log.info("scheduler stopped")
