@@ -31,7 +31,6 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -183,7 +182,7 @@ class Fanout:
         return report
 
     def _deliver(self, item: Outgoing, report: DeliveryReport) -> None:
-        token = uuid.uuid4().hex
+        token = self._service.new_token()
         claim = self._service.take(self._team_id, item, token)
         if claim is None:
             with report._lock:

@@ -17,6 +17,7 @@ from bot.services.lookup import PersonaCard
 from persona_store import checkins as store
 from persona_store.checkins import Assignment, ClaimState, RoleCounts, RoundClosed
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
+from persona_store.locks import process_owner
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
 from persona_store.roster import is_manager, list_roster
@@ -358,6 +359,11 @@ class CheckinService:
             ]
 
     # --- the ledger -------------------------------------------------------------------------------------------
+
+    def new_token(self) -> str:
+        """A claim token naming this process, so that a run after this process dies takes its claims over at once
+        (`persona_store.locks`)."""
+        return process_owner(self._sessions.kw["bind"]).token()
 
     def claim(self, team_id: str, item: Outgoing, token: str) -> bool:
         """Claim one message before sending it (committed on return); False: sent, taken, or no longer wanted."""
