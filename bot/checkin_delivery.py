@@ -183,6 +183,12 @@ class Fanout:
 
     def _deliver(self, item: Outgoing, report: DeliveryReport) -> None:
         token = self._service.new_token()
+        try:
+            self._deliver_claimed(item, token, report)
+        finally:  # however it ended (a crash in this process too), the next run may take a leftover claim at once
+            self._service.done_with(token)
+
+    def _deliver_claimed(self, item: Outgoing, token: str, report: DeliveryReport) -> None:
         claim = self._service.take(self._team_id, item, token)
         if claim is None:
             with report._lock:

@@ -21,6 +21,7 @@ import random
 import signal
 import threading
 import time
+import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -178,7 +179,7 @@ def _workbook(ctx: JobContext, team_id: str, quarter: str, targets: list[Outgoin
     if built.empty:
         for target in targets:  # nothing to attach, ever: record that, so later ticks don't rebuild it
             item = replace(target, key=_workbook_key(target), kind="workbook")
-            token = ctx.checkins.new_token()
+            token = uuid.uuid4().hex
             if ctx.checkins.claim(team_id, item, token):
                 ctx.checkins.complete(team_id, item, token, None, "empty")
         return None
@@ -189,7 +190,7 @@ def _attach_workbook(
     ctx: JobContext, client: WebClient, team_id: str, target: Outgoing, workbook: Report, report: DeliveryReport
 ) -> None:
     item = replace(target, key=_workbook_key(target), kind="workbook")
-    token = ctx.checkins.new_token()
+    token = uuid.uuid4().hex  # an upload can't be looked up in the DM: taken over only after its lease
     if not ctx.checkins.claim(team_id, item, token):
         return
     try:

@@ -131,7 +131,7 @@ def clock_lock(engine: Engine) -> Iterator[None]:
 
 # --- claim owners ---------------------------------------------------------------------------------------------
 
-_live_keys: set[int] = set()  # owners alive in this process (our own locks can't be tested from inside)
+_live_keys: dict[int, ClaimOwner] = {}  # owners alive in this process (our own locks can't be tested from inside)
 _live_guard = threading.Lock()
 
 
@@ -146,13 +146,27 @@ class ClaimOwner:
         self._file: _LockFile | None = None
         self._held = False
         self._supported = engine.dialect.name == "postgresql" or lock_path(engine) is not None
+        self._in_hand: set[str] = set()
 
     def token(self) -> str:
-        """A fresh claim token naming this owner (a plain random token where liveness can't be told)."""
+        """A fresh claim token naming this owner (a plain random token where liveness can't be told). Call `done`
+        when the sender is finished with it, whatever the outcome: a pending claim whose token is no longer in
+        hand (its sender died with an exception) is then taken over at once by this process's next run too."""
         if not self._supported:
             return uuid.uuid4().hex
         self._hold()
-        return f"{_TOKEN_PREFIX}{self.key}{_TOKEN_SEPARATOR}{uuid.uuid4().hex}"
+        token = f"{_TOKEN_PREFIX}{self.key}{_TOKEN_SEPARATOR}{uuid.uuid4().hex}"
+        with self._lock:
+            self._in_hand.add(token)
+        return token
+
+    def done(self, token: str) -> None:
+        with self._lock:
+            self._in_hand.discard(token)
+
+    def in_hand(self, token: str) -> bool:
+        with self._lock:
+            return token in self._in_hand
 
     def _hold(self) -> None:
         with self._lock:
@@ -171,7 +185,7 @@ class ClaimOwner:
                     if not self._file.try_lock(self.key):
                         raise RuntimeError("could not take a claim-owner lock")
             with _live_guard:
-                _live_keys.add(self.key)
+                _live_keys[self.key] = self
             self._held = True
 
     def release(self) -> None:
@@ -180,7 +194,7 @@ class ClaimOwner:
             if not self._held:
                 return
             with _live_guard:
-                _live_keys.discard(self.key)
+                _live_keys.pop(self.key, None)
             if self._connection is not None:
                 with contextlib.suppress(Exception):  # a dead connection has released the lock already
                     self._connection.execute(
@@ -219,8 +233,9 @@ def owner_is_gone(session: Session, token: str | None) -> bool:
     if key is None:
         return False
     with _live_guard:
-        if key in _live_keys:
-            return False
+        ours = _live_keys.get(key)
+    if ours is not None:  # this process: gone only if no sender of ours still has it in hand
+        return token is not None and not ours.in_hand(token)
     bind: Any = session.get_bind()
     engine: Engine = bind.engine if isinstance(bind, Connection) else bind
     if engine.dialect.name == "postgresql":

@@ -365,6 +365,10 @@ class CheckinService:
         (`persona_store.locks`)."""
         return process_owner(self._sessions.kw["bind"]).token()
 
+    def done_with(self, token: str) -> None:
+        """The sender is finished with `token` (sent, failed, released or died): see `new_token`."""
+        process_owner(self._sessions.kw["bind"]).done(token)
+
     def claim(self, team_id: str, item: Outgoing, token: str) -> bool:
         """Claim one message before sending it (committed on return); False: sent, taken, or no longer wanted."""
         return self.take(team_id, item, token) is not None
