@@ -26,12 +26,19 @@ from dataclasses import dataclass
 START_RATE = 4.0  # calls per second before Slack has said anything: above Slack's 1/s per channel, well below limits
 MIN_RATE = 0.2
 DOUBLING_SECONDS = 0.5  # slow start: the rate doubles this often while everything is accepted
-BACKOFF = 0.95  # after a 429, resume at this share of the rate Slack accepted
-CUBIC = 0.00002  # probing curve: rate = estimate * (1 + CUBIC * (t - K)^3); K puts rate(0) at BACKOFF * estimate
-MEASURE_SECONDS = 1.0  # the accepted rate is measured over the last second before a 429 (not before a pause)
+BACKOFF = 0.93  # after a 429, resume at this share of the rate Slack accepted
+PLATEAU = 0.98  # and climb back to a plateau just below it (a measured rate includes Slack's burst allowance)
+CUBIC = 0.00002  # probing: rate = PLATEAU * estimate * (1 + CUBIC * (t - K)^3), K so that rate(0) = BACKOFF * estimate
+MEASURE_CALLS = 40  # ... or over the last this many accepted calls, if that is longer (a low limit),
+MAX_MEASURE_SECONDS = 10.0  # but never longer than this
+MEASURE_SECONDS = 2.0  # the accepted rate is measured over the last second before a 429 (not before a pause)
 SLOW_START_MEASURE_SECONDS = 0.5  # in slow start only the last moments say anything about the limit
+SLOW_START_DISCOUNT = 0.92
+FIRST_PROBE_SPEEDUP = 8.0
 MIN_MEASURE_SECONDS = 0.25  # a shorter window says too little: fall back to a plain decrease
 FALLBACK_DECREASE = 0.7
+QUICK_EPOCH_SECONDS = 2.5  # a 429 this soon after the last pause ended ...
+QUICK_DECREASE = 0.8  # ... lowers the estimate by this much more
 MAX_RETRY_AFTER = 60.0  # never hold longer than this on one 429, whatever the header says
 DEFAULT_RETRY_AFTER = 1.0  # a 429 without a readable Retry-After
 
@@ -80,6 +87,7 @@ class AdaptivePacer:
         self._epoch_start = now  # probing: when the current curve began (the end of the last pause)
         self._estimate: float | None = None
         self._k = 0.0
+        self._cubic = CUBIC
         self._decreased_at = now - MIN_MEASURE_SECONDS
         self._window: deque[float] = deque()  # times of accepted calls within MEASURE_SECONDS
         self._accepted = 0
@@ -138,7 +146,10 @@ class AdaptivePacer:
         return min(rate, self._ceiling) if self._ceiling is not None else rate
 
     def _trim(self, now: float) -> None:
-        while self._window and self._window[0] < now - MEASURE_SECONDS:
+        while self._window and (
+            self._window[0] < now - MAX_MEASURE_SECONDS
+            or (len(self._window) > MEASURE_CALLS and self._window[0] < now - MEASURE_SECONDS)
+        ):
             self._window.popleft()
 
     def _measured(self, now: float, seconds: float) -> float | None:
@@ -151,15 +162,26 @@ class AdaptivePacer:
         return sum(1 for t in self._window if t >= start) / span
 
     def _decrease(self, now: float) -> None:
-        measured = self._measured(now, SLOW_START_MEASURE_SECONDS if self._slow_start else MEASURE_SECONDS)
+        if self._slow_start:  # the burst Slack allows was all there: part of what it accepted was that
+            measured = self._measured(now, SLOW_START_MEASURE_SECONDS)
+            measured = measured * SLOW_START_DISCOUNT if measured is not None else None
+        else:  # the window the deque holds: at least MEASURE_SECONDS or MEASURE_CALLS calls
+            measured = self._measured(now, max(MEASURE_SECONDS, now - self._window[0]) if self._window else 0.0)
         if measured is None:  # refused before we sent anything to speak of: slow down, learn nothing yet
             self._rate = self._capped(self._rate * FALLBACK_DECREASE)
             if self._estimate is not None:
                 self._estimate = self._rate / BACKOFF
             return
-        self._estimate = max(MIN_RATE, min(measured, self._rate))
+        estimate = min(measured, self._rate)
+        if not self._slow_start and now - self._epoch_start < QUICK_EPOCH_SECONDS:
+            # Refused again soon after resuming: what we measured was mostly Slack's burst allowance refilled
+            # during the pause, so the estimate was too high; step down for real.
+            estimate *= QUICK_DECREASE
+        self._estimate = max(MIN_RATE, estimate)
+        # A slow-start estimate is rough: probe beyond it sooner than beyond one measured at a steady pace.
+        self._cubic = CUBIC * FIRST_PROBE_SPEEDUP if self._slow_start else CUBIC
         self._slow_start = False
-        self._k = ((1 - BACKOFF) / CUBIC) ** (1 / 3)
+        self._k = ((1 - BACKOFF / PLATEAU) / self._cubic) ** (1 / 3)
         self._rate = self._capped(self._estimate * BACKOFF)
 
     def _grow(self, now: float) -> None:
@@ -173,7 +195,7 @@ class AdaptivePacer:
             return
         assert self._estimate is not None
         t = now - self._epoch_start
-        self._rate = self._capped(self._estimate * (1 + CUBIC * (t - self._k) ** 3))
+        self._rate = self._capped(PLATEAU * self._estimate * (1 + self._cubic * (t - self._k) ** 3))
 
 
 class PacerRegistry:
