@@ -23,26 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
-
 from bot.slack_standin import SlackStandin  # noqa: E402
-from persona_store.db import make_engine  # noqa: E402
 from persona_store.schedule import quarter_of  # noqa: E402
-from tests.e2e.clocks import clock_env, duplicates_and_misses, seed_workspaces  # noqa: E402
-
-
-def fresh(database: str) -> None:
-    if database.startswith("postgresql"):
-        engine = make_engine(database)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+from tests.e2e.clocks import clock_env, duplicates_and_misses, fresh_database, seed_workspaces  # noqa: E402
 
 
 def one_rate(rate: float, reps: int, burst: int, database: str | None, folder: Path) -> dict[str, float]:
     url = database or f"sqlite:///{folder / f'pace-{rate:g}.db'}"
-    fresh(url)
+    fresh_database(url)
     with SlackStandin(team_id=None) as standin:
         (workspace,) = seed_workspaces(url, standin, teams=1, reps=reps)
         standin.rate_limit("chat.postMessage", rate, burst=burst, team_id=workspace.team_id)

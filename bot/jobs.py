@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import random
 import signal
 import threading
 import time
 import uuid
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -42,6 +44,7 @@ from bot.review_jobs import reconcile_reviews
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
 from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
+from persona_store.locks import live_clocks
 
 log = logging.getLogger("persona_bot.jobs")
 
@@ -298,27 +301,49 @@ def reconcile_workspace(ctx: JobContext, team_id: str) -> bool:
 
 @dataclass
 class Tick:
-    """What one tick started: a future per workspace handed to the pool, and those skipped as still running."""
+    """One tick: the workspaces it hands to the pool (in a random order), those skipped as still in hand from an
+    earlier tick, and, as they finish, each workspace's outcome (True: reconciled; False: another clock had it, or
+    it failed and was logged)."""
 
-    started: dict[str, Future[bool]] = field(default_factory=dict)
+    queued: list[str] = field(default_factory=list)
     still_running: list[str] = field(default_factory=list)
+    _futures: list[Future[None]] = field(default_factory=list, repr=False)
+    _outcomes: dict[str, bool] = field(default_factory=dict, repr=False)
+    _finished: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     def wait(self) -> None:
-        for future in self.started.values():
+        for future in self._futures:
             future.result()
+
+    def outcome(self, team_id: str, timeout: float | None = None) -> bool | None:
+        """Wait for `team_id` to finish (None: not within `timeout`)."""
+        with self._finished:
+            self._finished.wait_for(lambda: team_id in self._outcomes, timeout)
+            return self._outcomes.get(team_id)
+
+    def _record(self, team_id: str, outcome: bool) -> None:
+        with self._finished:
+            self._outcomes[team_id] = outcome
+            self._finished.notify_all()
 
 
 class WorkspaceRunner:
     """The clock's workspaces on a bounded pool (SCHEDULER_PARALLEL_WORKSPACES): several at once, each within its
-    own Slack limits (its own pacers), none waiting for another. `tick()` never waits for a fan-out: a workspace
-    still being worked on (or queued) from an earlier tick is skipped, not queued twice."""
+    own Slack limits (its own pacers), none waiting for another.
+
+    `tick()` never waits for a fan-out. It puts the workspaces not already in hand in a queue, in a random order, and
+    starts up to the pool's size of drains on it; each drain takes the next workspace, reconciles it (or skips it at
+    once when another clock holds its lock) and takes the next, until the queue is empty. With several clocks on
+    PostgreSQL each runs at most its fair share at once (the workspaces over the live clocks), so a clock that
+    starts a little later still finds work, and a clock whose workspaces are done helps with the rest.
+    """
 
     def __init__(self, ctx: JobContext, workers: int | None = None) -> None:
         self._ctx = ctx
-        self._pool = ThreadPoolExecutor(
-            max_workers=workers or ctx.settings.scheduler_parallel_workspaces, thread_name_prefix="workspace"
-        )
+        self._workers = workers or ctx.settings.scheduler_parallel_workspaces
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="workspace")
         self._busy: set[str] = set()
+        self._draining = 0
         self._lock = threading.Lock()
 
     def busy(self) -> set[str]:
@@ -332,27 +357,42 @@ class WorkspaceRunner:
         except SlackUnavailable as error:
             log.warning("no Slack workspace to reconcile: %s", error)
             return tick
-        # In no fixed order: two clocks starting together then mostly pick different workspaces first.
-        for team_id in random.sample(teams, len(teams)):
-            with self._lock:
-                if team_id in self._busy:
-                    tick.still_running.append(team_id)
-                    continue
-                self._busy.add(team_id)
-            tick.started[team_id] = self._pool.submit(self._run, team_id)
+        clocks = live_clocks(self._ctx.engine) if self._ctx.engine is not None else 1
+        share = max(1, math.ceil(len(teams) / max(1, clocks)))
+        with self._lock:
+            tick.still_running = sorted(t for t in teams if t in self._busy)
+            # In no fixed order: clocks starting together then mostly pick different workspaces first.
+            tick.queued = [t for t in random.sample(teams, len(teams)) if t not in self._busy]
+            drains = max(0, min(self._workers, share) - self._draining, 0)
+            drains = min(drains, len(tick.queued))
+            self._draining += drains
+        queue = deque(tick.queued)
+        tick._futures = [self._pool.submit(self._drain, queue, tick) for _ in range(drains)]
         if tick.still_running:
             log.info("workspaces still in hand from an earlier tick", extra={"count": len(tick.still_running)})
         return tick
 
-    def _run(self, team_id: str) -> bool:
-        try:
-            return reconcile_workspace(self._ctx, team_id)
-        except Exception:  # e.g. the database went away mid-workspace: logged; the next tick tries again
-            log.exception("reconciling a workspace failed", extra={"team_id": team_id})
-            return False
-        finally:
-            with self._lock:
-                self._busy.discard(team_id)
+    def _next(self, queue: deque[str]) -> str | None:
+        with self._lock:
+            while queue:
+                team_id = queue.popleft()
+                if team_id not in self._busy:
+                    self._busy.add(team_id)
+                    return team_id
+            self._draining -= 1
+            return None
+
+    def _drain(self, queue: deque[str], tick: Tick) -> None:
+        while (team_id := self._next(queue)) is not None:
+            outcome = False
+            try:
+                outcome = reconcile_workspace(self._ctx, team_id)
+            except Exception:  # e.g. the database went away mid-workspace: logged; the next tick tries again
+                log.exception("reconciling a workspace failed", extra={"team_id": team_id})
+            finally:
+                with self._lock:
+                    self._busy.discard(team_id)
+                tick._record(team_id, outcome)
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)

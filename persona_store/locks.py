@@ -35,11 +35,12 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 OWNER_LOCK_CLASS = 0x50B0  # the first key of PostgreSQL's two-int advisory locks: owners never meet other locks
+CLOCK_LOCK_CLASS = 0x50B1  # a running clock's presence
 CLOCK_OFFSET = 0  # the byte of the lock file the SQLite clock holds; owners hold bytes 1..2^31
 _TOKEN_PREFIX = "o"
 _TOKEN_SEPARATOR = "~"
 
-__all__ = ["ClaimOwner", "ClockAlreadyRunning", "clock_lock", "owner_is_gone", "process_owner"]
+__all__ = ["ClaimOwner", "ClockAlreadyRunning", "clock_lock", "live_clocks", "owner_is_gone", "process_owner"]
 
 
 class ClockAlreadyRunning(RuntimeError):
@@ -108,7 +109,19 @@ _clock_guard = threading.Lock()
 
 @contextlib.contextmanager
 def clock_lock(engine: Engine) -> Iterator[None]:
-    """Hold the one-clock lock of a SQLite database for the duration (nothing to hold on other databases)."""
+    """Register a clock for the duration: on SQLite the one-clock lock (`ClockAlreadyRunning` if taken); on
+    PostgreSQL a presence lock `(CLOCK_LOCK_CLASS, random)`, so every clock can count the live ones
+    (`live_clocks`) and take its fair share of the workspaces."""
+    if engine.dialect.name == "postgresql":
+        key = secrets.randbelow(2**31 - 2) + 1
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:c, :k)"), {"c": CLOCK_LOCK_CLASS, "k": key})
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):  # a lost connection has dropped the lock already
+                    conn.execute(text("SELECT pg_advisory_unlock(:c, :k)"), {"c": CLOCK_LOCK_CLASS, "k": key})
+        return
     path = lock_path(engine)
     if path is None:
         yield
@@ -127,6 +140,18 @@ def clock_lock(engine: Engine) -> Iterator[None]:
         with _clock_guard:
             _clock_held.discard(path)
             lock_file.unlock(CLOCK_OFFSET)
+
+
+def live_clocks(engine: Engine) -> int:
+    """How many clocks hold their presence lock on this PostgreSQL database right now (1 elsewhere)."""
+    if engine.dialect.name != "postgresql":
+        return 1
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = :c AND objsubid = 2"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query, {"c": CLOCK_LOCK_CLASS}).scalar() or 0)
 
 
 # --- claim owners ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import text
 
 from bot.config import Settings
 from bot.oauth import installation_store
@@ -83,6 +84,16 @@ def seed_workspaces(database_url: str, standin: SlackStandin, teams: int, reps: 
         made.append(Workspace(team_id, token, tuple(e.slack_user_id for e in entries)))
     engine.dispose()
     return made
+
+
+def fresh_database(database_url: str) -> None:
+    """Empty a PostgreSQL database (benchmarks reuse one); a SQLite file is new anyway."""
+    if database_url.startswith("postgresql"):
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
 
 
 def clock_env(database_url: str, standin: SlackStandin, **extra: str) -> dict[str, str]:
