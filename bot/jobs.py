@@ -42,8 +42,10 @@ from bot.listeners.reports import upload_report
 from bot.pacing import AdaptivePacer, PacerRegistry
 from bot.review_jobs import reconcile_reviews
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
+from bot.services.paces import PaceService
 from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
+from persona_store.db import make_session_factory
 from persona_store.locks import live_clocks
 
 log = logging.getLogger("persona_bot.jobs")
@@ -67,8 +69,12 @@ class JobContext:
 
     def __post_init__(self) -> None:
         if self.pacers is None:
+            memory = PaceService(make_session_factory(self.engine)) if self.engine is not None else None
             self.pacers = PacerRegistry(
-                ceiling=self.settings.slack_post_rate, start=self.settings.slack_post_start_rate, sleep=self.sleep
+                ceiling=self.settings.slack_post_rate,
+                start=self.settings.slack_post_start_rate,
+                sleep=self.sleep,
+                memory=memory,
             )
 
     def pacer(self, team_id: str, method: str = "chat.postMessage") -> AdaptivePacer:

@@ -11,17 +11,24 @@ when an app goes faster. So a sender starts at a sane rate and learns:
   (few 429s, each costing a whole `Retry-After`), then rises ever faster, so a limit Slack has raised is found in
   seconds, and a lowered one at the next 429.
 
+Each new estimate is remembered (`PaceMemory`: the `slack_paces` table, for a week), so the next process (a
+restart, a round resumed after a crash) starts just below it instead of finding it again.
+
 `SLACK_POST_RATE`, when set, is a ceiling the rate never passes. Time comes from an injected clock and sleep, so
 tests count events against a fake clock instead of waiting.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+log = logging.getLogger("persona_bot.pacing")
 
 START_RATE = 4.0  # calls per second before Slack has said anything: above Slack's 1/s per channel, well below limits
 MIN_RATE = 0.2
@@ -72,9 +79,12 @@ class AdaptivePacer:
         max_hold: float = MAX_RETRY_AFTER,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        known: float | None = None,
+        on_estimate: Callable[[float], None] | None = None,
     ) -> None:
         self._ceiling = ceiling
         self._max_hold = max_hold
+        self._on_estimate = on_estimate
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -92,6 +102,12 @@ class AdaptivePacer:
         self._window: deque[float] = deque()  # times of accepted calls within MEASURE_SECONDS
         self._accepted = 0
         self._limited = 0
+        if known is not None and known > 0:  # learnt by an earlier process: start just below it, probe soon
+            self._estimate = known
+            self._slow_start = False
+            self._cubic = CUBIC * FIRST_PROBE_SPEEDUP
+            self._k = ((1 - BACKOFF / PLATEAU) / self._cubic) ** (1 / 3)
+            self._rate = self._capped(known * BACKOFF)
 
     # -- public --------------------------------------------------------------------------------------------
 
@@ -132,12 +148,17 @@ class AdaptivePacer:
             self._hold_until = max(self._hold_until, now + wait)
             # Only a call sent at the current rate, a little after the last pause, tells us that rate is too fast;
             # the others were in flight (or part of the same storm) and only extend the pause.
+            learnt = None
             if sent_at is None or sent_at >= self._decreased_at + MIN_MEASURE_SECONDS:
                 self._decrease(now)
                 self._decreased_at = self._hold_until
+                learnt = self._estimate
             self._epoch_start = self._hold_until
             self._grown_at = self._hold_until
-            return max(0.0, self._hold_until - now)
+            wait = max(0.0, self._hold_until - now)
+        if learnt is not None and self._on_estimate is not None:
+            self._on_estimate(learnt)  # outside the lock: it may write to the database
+        return wait
 
     # -- the curve -----------------------------------------------------------------------------------------
 
@@ -198,8 +219,17 @@ class AdaptivePacer:
         self._rate = self._capped(PLATEAU * self._estimate * (1 + self._cubic * (t - self._k) ** 3))
 
 
+class PaceMemory(Protocol):
+    """Where learnt paces outlive the process (the database): a restart or a resumed round starts from them."""
+
+    def recall(self, team_id: str, method: str) -> float | None: ...
+
+    def remember(self, team_id: str, method: str, per_second: float) -> None: ...
+
+
 class PacerRegistry:
-    """One pacer per (workspace, method), shared by everything a process sends there; created on first use."""
+    """One pacer per (workspace, method), shared by everything a process sends there; created on first use (from
+    `memory`'s last estimate, when there is one), and each new estimate is handed back to `memory`."""
 
     def __init__(
         self,
@@ -209,9 +239,11 @@ class PacerRegistry:
         max_hold: float = MAX_RETRY_AFTER,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        memory: PaceMemory | None = None,
     ) -> None:
         self._ceiling = ceiling
         self._start = start
+        self._memory = memory
         self._max_hold = max_hold
         self._clock = clock
         self._sleep = sleep
@@ -221,6 +253,20 @@ class PacerRegistry:
     def get(self, team_id: str, method: str) -> AdaptivePacer:
         with self._lock:
             pacer = self._pacers.get((team_id, method))
+            if pacer is not None:
+                return pacer
+        memory = self._memory
+        known = memory.recall(team_id, method) if memory is not None else None
+
+        def remember(per_second: float) -> None:
+            if memory is not None:
+                try:
+                    memory.remember(team_id, method, per_second)
+                except Exception:  # a lost write only costs the next process a few seconds of finding it again
+                    log.warning("could not remember a learnt pace", exc_info=True, extra={"team_id": team_id})
+
+        with self._lock:
+            pacer = self._pacers.get((team_id, method))
             if pacer is None:
                 pacer = self._pacers[(team_id, method)] = AdaptivePacer(
                     start=self._start,
@@ -228,6 +274,8 @@ class PacerRegistry:
                     max_hold=self._max_hold,
                     clock=self._clock,
                     sleep=self._sleep,
+                    known=known,
+                    on_estimate=remember,
                 )
             return pacer
 
@@ -237,4 +285,4 @@ class PacerRegistry:
         return {key: pacer.state() for key, pacer in pacers.items()}
 
 
-__all__ = ["AdaptivePacer", "PacerRegistry", "PacerState"]
+__all__ = ["AdaptivePacer", "PaceMemory", "PacerRegistry", "PacerState"]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -286,6 +287,20 @@ class Effect(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SlackPace(Base):
+    """The pace Slack allowed a workspace for one Web API method, last learnt (`bot.pacing`): a process that starts
+    (a restart, a resumed round) begins there instead of finding it again."""
+
+    __tablename__ = "slack_paces"
+    __table_args__ = (UniqueConstraint("workspace_id", "method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(64))
+    per_second: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # Slack's OAuth stores (slack_sdk.oauth's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore, wired in

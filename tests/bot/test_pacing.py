@@ -146,3 +146,33 @@ def test_the_registry_keeps_one_pacer_per_workspace_and_method() -> None:
     a.limited(1, a.acquire())
     assert pacers.states()[("T1", "chat.postMessage")].limited == 1
     assert pacers.states()[("T2", "chat.postMessage")].limited == 0, "one workspace's 429 never slows another"
+
+
+class Memory:
+    def __init__(self, known: dict[tuple[str, str], float]) -> None:
+        self.known = dict(known)
+        self.saved: list[tuple[str, str, float]] = []
+
+    def recall(self, team_id: str, method: str) -> float | None:
+        return self.known.get((team_id, method))
+
+    def remember(self, team_id: str, method: str, per_second: float) -> None:
+        self.saved.append((team_id, method, per_second))
+
+
+def test_a_pace_learnt_by_an_earlier_process_is_where_the_next_one_starts() -> None:
+    clock = FakeClock()
+    memory = Memory({("T1", "chat.postMessage"): 50.0})
+    pacers = PacerRegistry(clock=clock, sleep=clock.sleep, memory=memory)
+    resumed = pacers.get("T1", "chat.postMessage")
+    assert 45 <= resumed.rate < 50, "no slow start from 4/s: just below what Slack allowed last time"
+    slack = SimulatedSlack(clock, 50)
+    send(resumed, slack, clock, 500)
+    assert slack.refused <= 1
+    assert pacers.get("T2", "chat.postMessage").rate == START_RATE, "another workspace starts afresh"
+
+    fresh = PacerRegistry(clock=clock, sleep=clock.sleep, memory=memory).get("T2", "chat.postMessage")
+    send(fresh, SimulatedSlack(clock, 20), clock, 300)
+    (saved,) = {(team, method) for team, method, _ in memory.saved}
+    assert saved == ("T2", "chat.postMessage"), "each new estimate is handed back to be remembered"
+    assert 15 <= memory.saved[-1][2] <= 25
