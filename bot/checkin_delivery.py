@@ -7,9 +7,10 @@ transaction is open during a Slack call.
 
 What a crash does (kill -9, a deploy, a lost connection) at each point:
 - before the claim: nothing happened; the next run sends it;
-- after the claim, before Slack answered: the key stays `pending`; once its lease expires
-  (`CHECKIN_CLAIM_LEASE_SECONDS`) the next run takes it over. Every message carries its ledger key as Slack
-  message metadata, so the taker first reads the conversation's recent history (`bot.effect_recovery`): if
+- after the claim, before Slack answered: the key stays `pending`. Its token names the process that claimed it
+  (`persona_store.locks`): once that process is gone (or, for a live but stuck sender, once its lease
+  `CHECKIN_CLAIM_LEASE_SECONDS` expires) the next run takes it over at once. Every message carries its ledger
+  key as Slack message metadata, so the taker first reads the conversation's recent history (`bot.effect_recovery`): if
   Slack had in fact accepted the dead sender's request, the message is found and recorded, not sent again;
   otherwise it is sent. Only if that history can't be read (no `im:history`, Slack down) do we send blind,
   preferring a rare duplicate to a rep who is never asked;
@@ -21,8 +22,7 @@ While a sender waits out a 429 it renews its lease, so a live sender is never ov
 also slows down; the claim is renewed, and the same message is retried. After a 5xx or a dropped connection
 Slack may have posted the message all the same, so before each retry (with back-off) the sender looks for it;
 if Slack stays down the claim is abandoned (pending, its lease over), so the next run takes it over at once and
-looks first, as above. A person Slack can't reach is recorded as
-unreachable and reported, never retried.
+looks first, as above. A person Slack can't reach is recorded as unreachable and reported, never retried.
 """
 
 from __future__ import annotations
