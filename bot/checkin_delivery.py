@@ -1,14 +1,16 @@
 """The check-in fan-out: send a round's messages through Slack exactly once, at the rate Slack allows.
 
-For each message: wait for a slot (a shared pacer at `SLACK_POST_RATE`), claim its ledger key in the database
-(committed), call Slack, then complete the key together with the rep's participation. No transaction is open
-during a Slack call.
+For each message: claim its ledger key in the database (committed), wait for a slot (the workspace's
+`chat.postMessage` pacer, `bot.pacing`, which learns the rate Slack allows from its answers; `SLACK_POST_RATE`
+is only an optional ceiling), call Slack, then complete the key together with the rep's participation. No
+transaction is open during a Slack call.
 
 What a crash does (kill -9, a deploy, a lost connection) at each point:
 - before the claim: nothing happened; the next run sends it;
-- after the claim, before Slack answered: the key stays `pending`; once its lease expires
-  (`CHECKIN_CLAIM_LEASE_SECONDS`) the next run takes it over. Every message carries its ledger key as Slack
-  message metadata, so the taker first reads the conversation's recent history (`bot.effect_recovery`): if
+- after the claim, before Slack answered: the key stays `pending`. Its token names the process that claimed it
+  (`persona_store.locks`): once that process is gone (or, for a live but stuck sender, once its lease
+  `CHECKIN_CLAIM_LEASE_SECONDS` expires) the next run takes it over at once. Every message carries its ledger
+  key as Slack message metadata, so the taker first reads the conversation's recent history (`bot.effect_recovery`): if
   Slack had in fact accepted the dead sender's request, the message is found and recorded, not sent again;
   otherwise it is sent. Only if that history can't be read (no `im:history`, Slack down) do we send blind,
   preferring a rare duplicate to a rep who is never asked;
@@ -16,11 +18,11 @@ What a crash does (kill -9, a deploy, a lost connection) at each point:
 - after the completion: done; nobody sends it again.
 While a sender waits out a 429 it renews its lease, so a live sender is never overtaken.
 
-429 answers are obeyed: `Retry-After` pauses every worker (the pacer), the claim is renewed, and the same message
-is retried. After a 5xx or a dropped connection Slack may have posted the message all the same, so before each
-retry (with back-off) the sender looks for it; if Slack stays down the claim is abandoned (pending, its lease
-over), so the next run takes it over at once and looks first, as above. A person Slack can't reach is recorded as
-unreachable and reported, never retried.
+429 answers are obeyed: `Retry-After` (capped) pauses every worker sending to that workspace (the pacer), which
+also slows down; the claim is renewed, and the same message is retried. After a 5xx or a dropped connection
+Slack may have posted the message all the same, so before each retry (with back-off) the sender looks for it;
+if Slack stays down the claim is abandoned (pending, its lease over), so the next run takes it over at once and
+looks first, as above. A person Slack can't reach is recorded as unreachable and reported, never retried.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.effect_recovery import effect_metadata, find_sent_message
+from bot.pacing import AdaptivePacer
 from bot.services.checkins import CheckinService, MemberRef, Outgoing
 from persona_store.checkins import Assignment
 
@@ -63,28 +65,6 @@ DIRECTORY_PAGE = 200
 
 class DeliveryAborted(RuntimeError):
     """Slack refused the app itself (bad token, missing scope, bad blocks): a person must act."""
-
-
-class Pacer:
-    """One slot every 1/rate seconds, shared by all workers; `hold()` pauses everyone (a 429's Retry-After)."""
-
-    def __init__(self, rate: float, sleep: Callable[[float], None] = time.sleep) -> None:
-        self._interval = 1.0 / rate
-        self._next = time.monotonic()
-        self._lock = threading.Lock()
-        self._sleep = sleep
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self._interval
-        if slot > now:
-            self._sleep(slot - now)
-
-    def hold(self, seconds: float) -> None:
-        with self._lock:
-            self._next = max(self._next, time.monotonic() + seconds)
 
 
 @dataclass
@@ -127,18 +107,23 @@ def without_rate_limit_retries(client: WebClient) -> WebClient:
     )
 
 
-def retry_after(error: SlackApiError) -> float:
+def retry_after(error: SlackApiError) -> float | None:
+    """The 429's Retry-After in seconds; None when it is missing or unreadable (the pacer then waits a second)."""
     headers = {str(k).lower(): v for k, v in (error.response.headers or {}).items()}
     raw = headers.get("retry-after")
     value = raw[0] if isinstance(raw, list) else raw
     try:
-        return max(0.0, float(value)) if value is not None else 1.0
+        return max(0.0, float(value)) if value is not None else None
     except ValueError:
-        return 1.0
+        return None
 
 
 class Fanout:
-    """Sends a batch of a round's messages with `workers` threads sharing one pacer."""
+    """Sends a batch of a round's messages with `workers` threads sharing the workspace's pacer.
+
+    `pacer` is the workspace's `chat.postMessage` pacer (shared with everything else the process sends there);
+    without one, a fresh pacer is made with `rate` as its ceiling (None: no ceiling) and `start` as its first rate.
+    """
 
     def __init__(
         self,
@@ -147,15 +132,23 @@ class Fanout:
         team_id: str,
         message: Message,
         *,
-        rate: float,
+        rate: float | None = None,
+        start: float | None = None,
         workers: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: AdaptivePacer | None = None,
     ) -> None:
         self._client = without_rate_limit_retries(client)
         self._service = service
         self._team_id = team_id
         self._message = message
-        self._pacer = Pacer(rate, sleep)
+        if pacer is None:
+            pacer = (
+                AdaptivePacer(ceiling=rate, sleep=sleep)
+                if start is None
+                else AdaptivePacer(start=start, ceiling=rate, sleep=sleep)
+            )
+        self._pacer = pacer
         self._workers = workers
         self._sleep = sleep
         self._stop = threading.Event()
@@ -189,8 +182,13 @@ class Fanout:
         return report
 
     def _deliver(self, item: Outgoing, report: DeliveryReport) -> None:
-        self._pacer.wait()
-        token = uuid.uuid4().hex
+        token = self._service.new_token()
+        try:
+            self._deliver_claimed(item, token, report)
+        finally:  # however it ended (a crash in this process too), the next run may take a leftover claim at once
+            self._service.done_with(token)
+
+    def _deliver_claimed(self, item: Outgoing, token: str, report: DeliveryReport) -> None:
         claim = self._service.take(self._team_id, item, token)
         if claim is None:
             with report._lock:
@@ -220,20 +218,19 @@ class Fanout:
                     with report._lock:
                         report.sent += 1
                     return
+            sent_at = self._pacer.acquire()
             try:
                 channel, ts = self._call(item, message)
             except SlackApiError as error:
                 code = str(error.response.get("error") or "")
                 status = error.response.status_code
                 if status == 429 or code == "ratelimited":
-                    wait = retry_after(error)
-                    self._pacer.hold(wait)
+                    wait = self._pacer.limited(retry_after(error), sent_at)  # everyone here waits it out
                     with report._lock:
                         report.rate_limited += 1
                     self._sleep(wait)
                     if not self._service.renew(self._team_id, item, token):
                         return  # someone took it over after our lease ran out; it is theirs now
-                    self._pacer.wait()
                     continue
                 if code in UNREACHABLE_ERRORS:
                     self._service.record_unreachable(self._team_id, item, token, code)
@@ -253,6 +250,7 @@ class Fanout:
                 server_errors += 1
                 reason = type(error).__name__
             else:
+                self._pacer.accepted()
                 if not self._service.complete(self._team_id, item, token, channel, ts):
                     log.warning("a claim was taken over while we sent it", extra={"key": item.key})
                 with report._lock:

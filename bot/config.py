@@ -90,6 +90,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _optional_float(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return _float(env, name, 1.0)
+
+
 def _zone(env: Mapping[str, str], name: str, default: str) -> str:
     value = (env.get(name) or default).strip()
     try:
@@ -149,10 +156,12 @@ class Settings:
     checkin_reminder_spacing_hours: int = 24
     checkin_cadence: tuple[str, int] = ("quarterly", 1)
     checkin_quiet_days: tuple[date, ...] = ()
-    slack_post_rate: float = 1.0
+    slack_post_rate: float | None = None  # a ceiling for the learnt pace (bot.pacing); None: Slack's answers decide
+    slack_post_start_rate: float = 4.0
     checkin_claim_lease_seconds: int = 600
     checkin_send_workers: int = 4
     scheduler_tick_seconds: int = 120
+    scheduler_parallel_workspaces: int = 8
     listener_threads: int = 16
     background_threads: int = 4
     report_build_workers: int = 2
@@ -221,10 +230,12 @@ class Settings:
             checkin_reminder_spacing_hours=_int(env, "CHECKIN_REMINDER_SPACING_HOURS", 24),
             checkin_cadence=_cadence(text("CHECKIN_CADENCE")),
             checkin_quiet_days=_dates("CHECKIN_QUIET_DAYS", env.get("CHECKIN_QUIET_DAYS")),
-            slack_post_rate=_float(env, "SLACK_POST_RATE", 1.0),
+            slack_post_rate=_optional_float(env, "SLACK_POST_RATE"),
+            slack_post_start_rate=_float(env, "SLACK_POST_START_RATE", 4.0),
             checkin_claim_lease_seconds=_int(env, "CHECKIN_CLAIM_LEASE_SECONDS", 600, minimum=1),
             checkin_send_workers=_int(env, "CHECKIN_SEND_WORKERS", 4, minimum=1),
             scheduler_tick_seconds=_int(env, "SCHEDULER_TICK_SECONDS", 120, minimum=1),
+            scheduler_parallel_workspaces=_int(env, "SCHEDULER_PARALLEL_WORKSPACES", 8, minimum=1),
             listener_threads=_int(env, "PERSONA_BOT_LISTENER_THREADS", 16, minimum=1),
             background_threads=_int(env, "PERSONA_BOT_BACKGROUND_THREADS", 4, minimum=1),
             report_build_workers=_int(env, "REPORT_BUILD_WORKERS", 2, minimum=1),

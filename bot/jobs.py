@@ -1,10 +1,13 @@
 """The clock (`persona-bot scheduler`) and the check-in jobs the CLI shares with it.
 
-The clock is one APScheduler job with a stable id: a `reconcile` tick every SCHEDULER_TICK_SECONDS that reads the
-database and does whatever is due and not done, for every workspace this process has a token for. Downtime,
-restarts and a doubled clock are therefore harmless: the next tick catches up from the tables, and the effect
-ledger (see `bot.checkin_delivery`) decides who sends. On PostgreSQL a session advisory lock lets a second clock
-skip a workspace another clock is working on, instead of queueing behind it.
+The clock is one APScheduler job with a stable id: a tick every SCHEDULER_TICK_SECONDS that hands every workspace
+this process has a token for to a bounded pool (`WorkspaceRunner`, SCHEDULER_PARALLEL_WORKSPACES at once), where
+`reconcile_workspace` reads the database and does whatever is due and not done. The tick returns at once; a
+workspace still in hand from an earlier tick is skipped, so a slow, rate-limited or broken workspace never delays
+another. Downtime, restarts and a doubled clock are harmless: the next tick catches up from the tables, and the
+effect ledger (see `bot.checkin_delivery`) decides who sends. On PostgreSQL a session advisory lock per workspace
+lets several clocks share the workspaces (each skips one another clock is working on); on SQLite exactly one
+clock runs (`persona_store.locks.clock_lock`).
 
 Other features add their own steps: `register_step(fn)` with `fn(ctx, team_id)`; steps run in order, and one
 failing step is logged and does not stop the others.
@@ -14,12 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
+import random
 import signal
 import socket
+import threading
 import time
 import uuid
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,13 +41,16 @@ from bot.blocks.checkins import build_checkin_message, build_summary
 from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
 from bot.config import Settings
 from bot.listeners.reports import upload_report
+from bot.pacing import AdaptivePacer, PacerRegistry
 from bot.review_jobs import reconcile_reviews
 from bot.roster_sync import reconcile_roster
 from bot.services.checkins import CheckinService, Outgoing, RoundInfo
+from bot.services.paces import PaceService
 from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
 from persona_store.clock import record_tick
 from persona_store.db import make_session_factory
+from persona_store.locks import live_clocks
 
 log = logging.getLogger("persona_bot.jobs")
 
@@ -58,6 +69,22 @@ class JobContext:
     engine: Engine | None = None
     sleep: Callable[[float], None] = time.sleep
     reports: ReportService | None = None  # attaches the quarter's workbook to the close summary when given
+    pacers: PacerRegistry | None = None  # per workspace and method; made from the settings when not given
+
+    def __post_init__(self) -> None:
+        if self.pacers is None:
+            memory = PaceService(make_session_factory(self.engine)) if self.engine is not None else None
+            self.pacers = PacerRegistry(
+                ceiling=self.settings.slack_post_rate,
+                start=self.settings.slack_post_start_rate,
+                sleep=self.sleep,
+                memory=memory,
+            )
+
+    def pacer(self, team_id: str, method: str = "chat.postMessage") -> AdaptivePacer:
+        """The pace this process has learnt for `method` in workspace `team_id` (shared by all its senders)."""
+        assert self.pacers is not None
+        return self.pacers.get(team_id, method)
 
 
 @dataclass
@@ -89,9 +116,9 @@ def _fanout(ctx: JobContext, team_id: str, items: list[Outgoing]) -> DeliveryRep
         ctx.checkins,
         team_id,
         message,
-        rate=ctx.settings.slack_post_rate,
         workers=ctx.settings.checkin_send_workers,
         sleep=ctx.sleep,
+        pacer=ctx.pacer(team_id),
     )
     return fan.run(items)
 
@@ -139,9 +166,9 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
         ctx.checkins,
         team_id,
         lambda item: {"channel": item.user_id, **content},
-        rate=ctx.settings.slack_post_rate,
         workers=1,
         sleep=ctx.sleep,
+        pacer=ctx.pacer(team_id),
     )
     report = fan.run(targets)
     if workbook is not None:
@@ -176,7 +203,7 @@ def _attach_workbook(
     ctx: JobContext, client: WebClient, team_id: str, target: Outgoing, workbook: Report, report: DeliveryReport
 ) -> None:
     item = replace(target, key=_workbook_key(target), kind="workbook")
-    token = uuid.uuid4().hex
+    token = uuid.uuid4().hex  # an upload can't be looked up in the DM: taken over only after its lease
     if not ctx.checkins.claim(team_id, item, token):
         return
     try:
@@ -270,24 +297,128 @@ def workspace_lock(engine: Engine | None, team_id: str) -> Iterator[bool]:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
 
+def reconcile_workspace(ctx: JobContext, team_id: str) -> bool:
+    """Every registered step for one workspace, under its lock; False when another clock holds it."""
+    with workspace_lock(ctx.engine, team_id) as mine:
+        if not mine:
+            log.info("another clock is reconciling this workspace; skipping", extra={"team_id": team_id})
+            return False
+        for step in list(RECONCILE_STEPS):
+            try:
+                step(ctx, team_id)
+            except Exception:  # one broken step must not stop the clock; it is logged with its traceback
+                log.exception("reconcile step failed", extra={"team_id": team_id, "step": step.__name__})
+    return True
+
+
+@dataclass
+class Tick:
+    """One tick: the workspaces it hands to the pool (in a random order), those skipped as still in hand from an
+    earlier tick, and, as they finish, each workspace's outcome (True: reconciled; False: another clock had it, or
+    it failed and was logged)."""
+
+    queued: list[str] = field(default_factory=list)
+    still_running: list[str] = field(default_factory=list)
+    _futures: list[Future[None]] = field(default_factory=list, repr=False)
+    _outcomes: dict[str, bool] = field(default_factory=dict, repr=False)
+    _finished: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    def wait(self) -> None:
+        for future in self._futures:
+            future.result()
+
+    def outcome(self, team_id: str, timeout: float | None = None) -> bool | None:
+        """Wait for `team_id` to finish (None: not within `timeout`)."""
+        with self._finished:
+            self._finished.wait_for(lambda: team_id in self._outcomes, timeout)
+            return self._outcomes.get(team_id)
+
+    def _record(self, team_id: str, outcome: bool) -> None:
+        with self._finished:
+            self._outcomes[team_id] = outcome
+            self._finished.notify_all()
+
+
+class WorkspaceRunner:
+    """The clock's workspaces on a bounded pool (SCHEDULER_PARALLEL_WORKSPACES): several at once, each within its
+    own Slack limits (its own pacers), none waiting for another.
+
+    `tick()` never waits for a fan-out. It puts the workspaces not already in hand in a queue, in a random order, and
+    starts up to the pool's size of drains on it; each drain takes the next workspace, reconciles it (or skips it at
+    once when another clock holds its lock) and takes the next, until the queue is empty. With several clocks on
+    PostgreSQL each runs at most its fair share at once (the workspaces over the live clocks), so a clock that
+    starts a little later still finds work, and a clock whose workspaces are done helps with the rest.
+    """
+
+    def __init__(self, ctx: JobContext, workers: int | None = None) -> None:
+        self._ctx = ctx
+        self._workers = workers or ctx.settings.scheduler_parallel_workspaces
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="workspace")
+        self._busy: set[str] = set()
+        self._draining = 0
+        self._lock = threading.Lock()
+
+    def busy(self) -> set[str]:
+        with self._lock:
+            return set(self._busy)
+
+    def tick(self) -> Tick:
+        record_clock_tick(self._ctx.engine)  # `persona-bot doctor` tells a stopped clock by it
+        tick = Tick()
+        try:
+            teams = self._ctx.slack.team_ids()
+        except SlackUnavailable as error:
+            log.warning("no Slack workspace to reconcile: %s", error)
+            return tick
+        clocks = live_clocks(self._ctx.engine) if self._ctx.engine is not None else 1
+        share = max(1, math.ceil(len(teams) / max(1, clocks)))
+        with self._lock:
+            tick.still_running = sorted(t for t in teams if t in self._busy)
+            # In no fixed order: clocks starting together then mostly pick different workspaces first.
+            tick.queued = [t for t in random.sample(teams, len(teams)) if t not in self._busy]
+            drains = max(0, min(self._workers, share) - self._draining, 0)
+            drains = min(drains, len(tick.queued))
+            self._draining += drains
+        queue = deque(tick.queued)
+        tick._futures = [self._pool.submit(self._drain, queue, tick) for _ in range(drains)]
+        if tick.still_running:
+            log.info("workspaces still in hand from an earlier tick", extra={"count": len(tick.still_running)})
+        return tick
+
+    def _next(self, queue: deque[str]) -> str | None:
+        with self._lock:
+            while queue:
+                team_id = queue.popleft()
+                if team_id not in self._busy:
+                    self._busy.add(team_id)
+                    return team_id
+            self._draining -= 1
+            return None
+
+    def _drain(self, queue: deque[str], tick: Tick) -> None:
+        while (team_id := self._next(queue)) is not None:
+            outcome = False
+            try:
+                outcome = reconcile_workspace(self._ctx, team_id)
+            except Exception:  # e.g. the database went away mid-workspace: logged; the next tick tries again
+                log.exception("reconciling a workspace failed", extra={"team_id": team_id})
+            finally:
+                with self._lock:
+                    self._busy.discard(team_id)
+                tick._record(team_id, outcome)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
 def reconcile(ctx: JobContext) -> None:
-    """One tick: every registered step, for every workspace this process can message."""
-    record_clock_tick(ctx.engine)
+    """One tick, waited for: every registered step, for every workspace this process can message, several
+    workspaces at once (`persona-bot scheduler` doesn't wait: see `WorkspaceRunner`)."""
+    runner = WorkspaceRunner(ctx)
     try:
-        teams = ctx.slack.team_ids()
-    except SlackUnavailable as error:
-        log.warning("no Slack workspace to reconcile: %s", error)
-        return
-    for team_id in teams:
-        with workspace_lock(ctx.engine, team_id) as mine:
-            if not mine:
-                log.info("another clock is reconciling this workspace; skipping", extra={"team_id": team_id})
-                continue
-            for step in list(RECONCILE_STEPS):
-                try:
-                    step(ctx, team_id)
-                except Exception:  # one broken step must not stop the clock; it is logged with its traceback
-                    log.exception("reconcile step failed", extra={"team_id": team_id, "step": step.__name__})
+        runner.tick().wait()
+    finally:
+        runner.shutdown()
 
 
 def record_clock_tick(engine: Engine | None) -> None:
@@ -301,17 +432,24 @@ def record_clock_tick(engine: Engine | None) -> None:
         log.warning("could not record the clock tick: %s", type(error).__name__)
 
 
-def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
-    """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run now."""
+def reconcile_tick(runner: WorkspaceRunner) -> None:
+    """The scheduler's job: hand every workspace not already in hand to the pool, and return at once."""
+    runner.tick()
+
+
+def build_scheduler(ctx: JobContext, *, blocking: bool = True, runner: WorkspaceRunner | None = None) -> Any:
+    """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run now.
+
+    The tick only hands workspaces to `runner`'s pool, so it returns at once however long a fan-out takes."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
     scheduler.add_job(
-        reconcile,
+        reconcile_tick,
         IntervalTrigger(seconds=ctx.settings.scheduler_tick_seconds, timezone=UTC),
-        args=[ctx],
+        args=[runner or WorkspaceRunner(ctx)],
         id=RECONCILE_JOB_ID,
         name="reconcile check-ins and reviews",
         coalesce=True,
@@ -325,9 +463,17 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
 
 def run_scheduler(ctx: JobContext) -> None:
     """Run the clock until SIGTERM/SIGINT (the platform stopping the dyno)."""
-    scheduler = build_scheduler(ctx)
+    runner = WorkspaceRunner(ctx)
+    scheduler = build_scheduler(ctx, runner=runner)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log.info("scheduler started", extra={"tick_seconds": ctx.settings.scheduler_tick_seconds})
+    log.info(
+        "scheduler started",
+        extra={
+            "tick_seconds": ctx.settings.scheduler_tick_seconds,
+            "parallel_workspaces": ctx.settings.scheduler_parallel_workspaces,
+        },
+    )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    runner.shutdown(wait=False)  # a fan-out cut short is resumed by the next clock, from the ledger
     log.info("scheduler stopped")

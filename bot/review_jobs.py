@@ -18,7 +18,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.common import fallback_text
 from bot.blocks.reviews import build_review_dm, review_fallback
+from bot.checkin_delivery import retry_after
 from bot.effect_recovery import effect_metadata, find_sent_message, without_blind_retries
+from bot.pacing import AdaptivePacer
 from bot.services import Services
 from bot.services.reviews import ReviewService
 from bot.slack_clients import SlackClients, SlackUnavailable
@@ -45,8 +47,11 @@ class ReviewRun:
     skipped_teams: int = 0
 
 
-def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, now: datetime) -> ReviewRun:
-    """Send this workspace's review DMs that are due at `now` and not claimed yet."""
+def send_due_reviews(
+    reviews: ReviewService, client: WebClient, team_id: str, now: datetime, pacer: AdaptivePacer | None = None
+) -> ReviewRun:
+    """Send this workspace's review DMs that are due at `now` and not claimed yet, at `pacer`'s pace (the
+    workspace's chat.postMessage pacer on the clock, shared with the check-in fan-out) when given."""
     run = ReviewRun()
     client = without_blind_retries(client)
     for request in reviews.due_reviews(team_id, now):
@@ -60,6 +65,7 @@ def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, no
                 reviews.complete(team_id, request, token, ok=True, detail=f"{found.channel}:{found.ts}", now=now)
                 run.recovered += 1
                 continue
+        sent_at = pacer.acquire() if pacer is not None else None
         try:
             answer = client.chat_postMessage(
                 channel=request.owner,
@@ -69,6 +75,8 @@ def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, no
             )
         except SlackApiError as error:
             reason = str(error.response.get("error") or "slack_error")
+            if pacer is not None and error.response.status_code == 429:  # slack-sdk's own retries gave up
+                pacer.limited(retry_after(error), sent_at)
             if error.response.status_code >= 500:  # Slack may have posted it all the same: look next tick
                 reviews.abandon(team_id, request, token, now)
                 run.retry_later += 1
@@ -85,6 +93,8 @@ def send_due_reviews(reviews: ReviewService, client: WebClient, team_id: str, no
             run.retry_later += 1
             log.warning("review request not sent: %s", type(error).__name__, extra={"team_id": team_id})
             continue
+        if pacer is not None:
+            pacer.accepted()
         detail = f"{answer.get('channel')}:{answer.get('ts')}"
         reviews.complete(team_id, request, token, ok=True, detail=detail, now=now)
         run.sent += 1
@@ -120,7 +130,7 @@ def reconcile_reviews(ctx: JobContext, team_id: str, now: datetime | None = None
         log.warning("reviews need the database engine in the job context; skipped")
         return
     reviews = ReviewService(make_session_factory(ctx.engine), ctx.settings)
-    run = send_due_reviews(reviews, ctx.slack.for_team(team_id), team_id, now or utcnow())
+    run = send_due_reviews(reviews, ctx.slack.for_team(team_id), team_id, now or utcnow(), ctx.pacer(team_id))
     if run.sent or run.failed:
         log.info("review requests sent", extra={"team_id": team_id, "sent": run.sent, "failed": run.failed})
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from persona_store.db import insert_ignore
+from persona_store.locks import owner_is_gone
 from persona_store.models import (
     CheckinRound,
     Effect,
@@ -362,14 +363,23 @@ def claim_effect(session: Session, workspace_id: int, key: str, token: str, now:
 def take_effect(
     session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta
 ) -> Claim | None:
-    """`claim_effect`, telling a fresh claim from the takeover of an abandoned one (see `Claim`)."""
+    """`claim_effect`, telling a fresh claim from the takeover of an abandoned one (see `Claim`).
+
+    A `pending` claim is abandoned once its lease has passed, or at once when the process that made it has ended
+    (`persona_store.locks.owner_is_gone`): a run after a crash doesn't wait for leases. On PostgreSQL the row is
+    read `FOR UPDATE SKIP LOCKED`: while another sender is taking it over, this one moves on instead of queueing.
+    """
     # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING through SQLAlchemy.
     dialect = session.get_bind().dialect.name
     params = {"b_workspace_id": workspace_id, "b_key": key, "b_token": token, "b_now": now}
     if session.execute(_claim_insert(dialect), params).first() is not None:
         return Claim()
-    existing = session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
-    if existing is None or existing.status != "pending" or existing.created_at > now - lease:
+    existing = session.scalar(
+        select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key).with_for_update(skip_locked=True)
+    )
+    if existing is None or existing.status != "pending":
+        return None
+    if existing.created_at > now - lease and not owner_is_gone(session, existing.detail):
         return None
     abandoned_at = existing.created_at
     taken = session.execute(

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -347,6 +348,20 @@ class ClockTick(Base):
     ticked_at: Mapped[datetime] = mapped_column(default=utcnow)
     ticks: Mapped[int] = mapped_column(Integer, default=0)
     host: Mapped[str | None] = mapped_column(String(255))
+
+
+class SlackPace(Base):
+    """The pace Slack allowed a workspace for one Web API method, last learnt (`bot.pacing`): a process that starts
+    (a restart, a resumed round) begins there instead of finding it again."""
+
+    __tablename__ = "slack_paces"
+    __table_args__ = (UniqueConstraint("workspace_id", "method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(64))
+    per_second: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # Slack's OAuth stores (slack_sdk.oauth's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore, wired in

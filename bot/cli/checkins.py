@@ -14,6 +14,7 @@ from bot.render import plural, render_part
 from bot.services.checkins import NothingToCheck
 from bot.slack_clients import SlackUnavailable
 from persona_store.checkins import RoundClosed
+from persona_store.locks import ClockAlreadyRunning, clock_lock
 from persona_store.schedule import parse_quarter, quarter_label
 
 
@@ -142,7 +143,11 @@ def checkin_status(runtime: Runtime, quarter: str | None) -> None:
 @pass_runtime
 @friendly_errors
 def scheduler(runtime: Runtime) -> None:
-    """The clock: opens rounds, DMs in each rep's morning, reminds, closes. Run exactly one."""
+    """The clock: opens rounds, DMs in each rep's morning, reminds, closes. One on SQLite; several on PostgreSQL."""
     if not runtime.settings.oauth_enabled:
         runtime.settings.require("SLACK_BOT_TOKEN", command="scheduler")
-    run_scheduler(_context(runtime))
+    try:
+        with clock_lock(runtime.engine):
+            run_scheduler(_context(runtime))
+    except ClockAlreadyRunning as error:
+        raise CLIError(str(error)) from None

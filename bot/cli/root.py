@@ -46,7 +46,7 @@ class Runtime:
     @cached_property
     def engine(self) -> Engine:
         try:
-            engine = db.make_engine(self.settings.database_url)
+            engine = db.make_engine(self.settings.database_url, **_pool_options(self.settings))
         except db.DatabaseURLError as error:
             raise CLIError(str(error)) from None
         self._closers.append(engine.dispose)
@@ -140,6 +140,15 @@ class Runtime:
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
+
+
+def _pool_options(settings: Settings) -> dict[str, int]:
+    """Enough pooled connections for the clock: per workspace in hand its advisory lock and its send workers' short
+    transactions, plus this process's claim-owner lock (see README, Deploying). Idle pools stay small."""
+    if not settings.database_url.startswith("postgresql"):
+        return {}
+    workspaces = settings.scheduler_parallel_workspaces
+    return {"pool_size": 5 + workspaces + 1, "max_overflow": workspaces * settings.checkin_send_workers}
 
 
 def _db_reason(error: SQLAlchemyError) -> str:

@@ -19,6 +19,7 @@ from persona_store import checkins as store
 from persona_store.checkins import Assignment, ClaimState, RoundClosed
 from persona_store.evidence import PersonaEvidence, ResponseRate, load_evidence, participation
 from persona_store.feedback import FeedbackAnswers, FeedbackError, checkin_submission_key, record_feedback
+from persona_store.locks import process_owner
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
 from persona_store.quarters import Period, parse_quarter
@@ -415,6 +416,15 @@ class CheckinService:
             ]
 
     # --- the ledger -------------------------------------------------------------------------------------------
+
+    def new_token(self) -> str:
+        """A claim token naming this process, so that a run after this process dies takes its claims over at once
+        (`persona_store.locks`)."""
+        return process_owner(self._sessions.kw["bind"]).token()
+
+    def done_with(self, token: str) -> None:
+        """The sender is finished with `token` (sent, failed, released or died): see `new_token`."""
+        process_owner(self._sessions.kw["bind"]).done(token)
 
     def claim(self, team_id: str, item: Outgoing, token: str) -> bool:
         """Claim one message before sending it (committed on return); False: sent, taken, or no longer wanted."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +15,7 @@ from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import ReviewMessage, may_edit
 from persona_store.evidence import last_reviewed
+from persona_store.locks import process_owner
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
 from persona_store.reviews import (
@@ -143,7 +143,7 @@ class ReviewService:
 
     def take(self, team_id: str, request: ReviewRequest, now: datetime) -> ReviewClaim | None:
         """`claim`, also saying when this took over an abandoned claim (whose DM may already be in Slack)."""
-        token = secrets.token_hex(8)
+        token = process_owner(self._sessions.kw["bind"]).token()  # a crash's claims are taken over at once
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             claim = take_review_request(s, workspace.id, request.key, token, now)

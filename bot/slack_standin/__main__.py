@@ -30,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID:NAME[:TZ]",
         help="a workspace member, e.g. U0REP:rep:Europe/Paris (repeatable)",
     )
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="METHOD=RATE[:BURST]",
+        help="answer 429 + Retry-After above RATE calls/s, e.g. chat.postMessage=10:5 (repeatable; "
+        "change it later with POST /_standin/rate_limit)",
+    )
     return parser
 
 
@@ -41,6 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         user_id, _, rest = spec.partition(":")
         name, _, tz = rest.partition(":")
         standin.add_user(args.team, user_id, name or user_id, tz=tz or "America/New_York")
+    for spec in args.rate_limit:
+        method, _, limit = spec.partition("=")
+        rate, _, burst = limit.partition(":")
+        try:
+            standin.rate_limit(method, float(rate), int(burst or 1))
+        except ValueError:
+            print(f"--rate-limit wants METHOD=RATE[:BURST], not {spec!r}", file=sys.stderr)
+            return 2
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -712,27 +712,42 @@ class SlackStandin:
         burst: int = 1,
         *,
         retry_after_precision: float | None = None,
+        team_id: str | None = None,
     ) -> None:
         """Answer 429 + Retry-After when `method` is called faster than `per_second` (token bucket of `burst`).
 
         Retry-After is whole seconds, at least 1, like Slack. `retry_after_precision` (e.g. 0.01) sends the
         exact wait rounded up to that step instead, for fast tests that parse the header themselves; note that
         slack-sdk's `RateLimitErrorRetryHandler` int()s the header and cannot read fractions.
-        `per_second=None` removes the limit.
+        `per_second=None` removes the limit. With `team_id` the limit is that workspace's own (its token's), as
+        Slack's are; without, one budget is shared by every caller. Calling again changes the limit at once (in
+        the middle of a round, too); the bucket keeps the tokens it has, up to the new `burst`.
         """
+        key = method if team_id is None else f"{method}@{team_id}"
         with self._lock:
             if per_second is None:
-                self._buckets.pop(method, None)
-            else:
-                self._buckets[method] = _Bucket(per_second, burst, burst, time.monotonic(), retry_after_precision)
+                self._buckets.pop(key, None)
+                return
+            old = self._buckets.get(key)
+            now = time.monotonic()
+            tokens = float(burst) if old is None else min(float(burst), self._refill(old, now))
+            self._buckets[key] = _Bucket(per_second, burst, tokens, now, retry_after_precision)
 
-    def latency(self, method: str, seconds: float) -> None:
-        """Delay every answer to `method` ("*" for any) by `seconds`; 0 removes the delay."""
+    @staticmethod
+    def _refill(bucket: _Bucket, now: float) -> float:
+        bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.updated) * bucket.rate)
+        bucket.updated = now
+        return bucket.tokens
+
+    def latency(self, method: str, seconds: float, *, team_id: str | None = None) -> None:
+        """Delay every answer to `method` ("*" for any) by `seconds`; 0 removes the delay. With `team_id`, only
+        that workspace's calls are delayed (a slow workspace among fast ones)."""
+        key = method if team_id is None else f"{method}@{team_id}"
         with self._lock:
             if seconds > 0:
-                self._latency[method] = seconds
+                self._latency[key] = seconds
             else:
-                self._latency.pop(method, None)
+                self._latency.pop(key, None)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -846,6 +861,8 @@ class SlackStandin:
             return self._upload(path[len("/upload/") :], body)
         if verb == "GET" and path.startswith("/files-pri/"):
             return self._download(path[len("/files-pri/") :], headers)
+        if verb == "POST" and path == "/_standin/rate_limit":
+            return self._control_rate_limit(body)
         return _text_reply(404, "not_found")
 
     def _api(self, method: str, query: str, headers: Message, body: bytes) -> _Reply:
@@ -865,12 +882,15 @@ class SlackStandin:
                 with contextlib.suppress(ValueError):
                     params[name] = json.loads(params[name])
         delay = self._latency.get(method, self._latency.get("*", 0.0))
+        caller = self._tokens.get(token) if token else None
+        if caller is not None:
+            delay += self._latency.get(f"{method}@{caller}", self._latency.get(f"*@{caller}", 0.0))
         if delay:
             time.sleep(delay)
         problems = _precheck(method, params)
         with self._lock:
             team_id = self._tokens.get(token) if token else None
-            reply, error = self._fault_reply(method, time.monotonic())
+            reply, error = self._fault_reply(method, time.monotonic(), team_id)
             if reply is None:
                 ctx = _Context(method, params, self._workspaces.get(team_id) if team_id else None, problems, basic)
                 payload = self._dispatch(ctx, token, parse_error)
@@ -905,7 +925,7 @@ class SlackStandin:
                 answer["response_metadata"] = {"messages": refusal.messages}
             return answer
 
-    def _fault_reply(self, method: str, now: float) -> tuple[_Reply | None, str | None]:
+    def _fault_reply(self, method: str, now: float, team_id: str | None = None) -> tuple[_Reply | None, str | None]:
         queue = self._faults.get(method) or self._faults.get("*")
         if queue:
             fault = queue.popleft()
@@ -915,11 +935,11 @@ class SlackStandin:
             if fault.body is not None:
                 return _Reply(fault.status, fault.body, fault.content_type, headers), fault.error
             return _json_reply({"ok": False, "error": fault.error}, fault.status, headers), fault.error
-        bucket = self._buckets.get(method)
-        if bucket is not None:
-            bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.updated) * bucket.rate)
-            bucket.updated = now
-            if bucket.tokens >= 1:
+        for key in (f"{method}@{team_id}", method):
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                continue
+            if self._refill(bucket, now) >= 1:
                 bucket.tokens -= 1
             else:
                 wait = (1 - bucket.tokens) / bucket.rate
@@ -945,6 +965,22 @@ class SlackStandin:
 
             scopes = BOT_SCOPES
         return (("x-oauth-scopes", ",".join(scopes)),)
+
+    def _control_rate_limit(self, body: bytes) -> _Reply:
+        """`POST /_standin/rate_limit` {"method", "per_second" (null: none), "burst", "team_id"}: `rate_limit()`
+        for a stand-in running in another process (a benchmark changing the limit in the middle of a round)."""
+        try:
+            spec = json.loads(body)
+            rate = spec.get("per_second")
+            self.rate_limit(
+                str(spec["method"]),
+                None if rate is None else float(rate),
+                int(spec.get("burst") or 1),
+                team_id=spec.get("team_id"),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return _json_reply({"ok": False, "error": "invalid_arguments"}, 400)
+        return _json_reply({"ok": True})
 
     def _response_post(self, url_id: str, body: bytes) -> _Reply:
         at = time.monotonic()

@@ -132,9 +132,7 @@ def checkin_world(
             slack_api_url=standin.api_url,
             slack_bot_token=TOKEN,
             slack_team_id=TEAM,
-            slack_post_rate=500.0,
-            checkin_send_workers=4,
-            **settings,
+            **{"slack_post_rate": 500.0, "slack_post_start_rate": 500.0, "checkin_send_workers": 4, **settings},
         )
         yield CheckinWorld(
             standin=standin,

@@ -1,0 +1,102 @@
+"""(b) Many workspaces at once: W workspaces x N reps, each workspace with its own Slack limit of R posts/s.
+
+The real `persona-bot scheduler` (OAuth mode: every workspace installed) runs against the stand-in, which limits
+each workspace's chat.postMessage separately (a token bucket of `--burst`, 429 + whole-second Retry-After), as
+Slack does. Each workspace has a round whose invitations are all due. Measured: from the clocks' start until the
+last DM is in. The floor is the slowest workspace alone, max over workspaces of N_w / R_w. Runs, in one go:
+one clock on a SQLite file, one clock on PostgreSQL, two clocks on PostgreSQL (sharing the workspaces through the
+per-workspace advisory lock). Targets: one clock <= 1.5x the floor; two clocks faster than one.
+
+    python bench/many_workspaces.py [--teams 20] [--reps 250] [--rate 10] [--parallel 20] \\
+        [--database postgresql+psycopg://postgres@127.0.0.1:5432/scale_bench]   # a database it may wipe
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.slack_standin import SlackStandin  # noqa: E402
+from tests.e2e.clocks import all_sent, clock_env, duplicates_and_misses, fresh_database, seed_workspaces, start_clock  # noqa: E402
+
+
+def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> dict[str, float]:
+    fresh_database(database)
+    with SlackStandin(team_id=None) as standin:
+        workspaces = seed_workspaces(database, standin, teams=args.teams, reps=args.reps)
+        for w in workspaces:
+            standin.rate_limit("chat.postMessage", args.rate, burst=args.burst, team_id=w.team_id)
+        env = clock_env(database, standin, SCHEDULER_PARALLEL_WORKSPACES=str(args.parallel))
+        started = time.monotonic()
+        running = [start_clock(env, folder / f"clock-{clocks}-{n}.log") for n in range(clocks)]
+        try:
+            deadline = started + args.timeout
+            while not all_sent(standin, workspaces) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            posts = [c for c in standin.calls("chat.postMessage") if c.ok]
+            total = (posts[-1].at - started) if posts else float("nan")
+        finally:
+            for process, log in running:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(30)
+                log.close()
+        duplicates, misses = duplicates_and_misses(standin, workspaces)
+        limited = sum(1 for c in standin.calls("chat.postMessage") if c.status == 429)
+    return {"total": total, "duplicates": duplicates, "misses": misses, "limited": limited}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--teams", type=int, default=20)
+    parser.add_argument("--reps", type=int, default=250)
+    parser.add_argument("--rate", type=float, default=10.0, help="each workspace's chat.postMessage limit")
+    parser.add_argument("--burst", type=int, default=5)
+    parser.add_argument("--parallel", type=int, default=20, help="SCHEDULER_PARALLEL_WORKSPACES per clock")
+    parser.add_argument("--database", help="a PostgreSQL URL it may wipe (without it: SQLite only)")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--only", help="comma-separated runs: sqlite1,pg1,pg2")
+    args = parser.parse_args()
+    floor = args.reps / args.rate
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"{args.teams} workspaces x {args.reps} reps, each limited to {args.rate:g}/s (burst {args.burst}); "
+        f"SCHEDULER_PARALLEL_WORKSPACES={args.parallel}; floor max(N_w/R_w) = {floor:.1f} s"
+    )
+    plan = [("sqlite1", "one clock, SQLite", None, 1)]
+    if args.database:
+        plan += [
+            ("pg1", "one clock, PostgreSQL", args.database, 1),
+            ("pg2", "two clocks, PostgreSQL", args.database, 2),
+        ]
+    wanted = set(args.only.split(",")) if args.only else {name for name, *_ in plan}
+    results: dict[str, dict[str, float]] = {}
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="workspaces-bench-") as folder:
+        for name, label, database, clocks in plan:
+            if name not in wanted:
+                continue
+            url = database or f"sqlite:///{Path(folder) / 'bench.db'}"
+            r = results[name] = run(url, clocks, args, Path(folder))
+            ok &= r["duplicates"] == 0 and r["misses"] == 0
+            print(
+                f"{label:24} total {r['total']:7.1f} s  ratio {r['total'] / floor:.3f}  429s {r['limited']:.0f}  "
+                f"duplicates {r['duplicates']:.0f}  misses {r['misses']:.0f}"
+            )
+    if "pg1" in results and "pg2" in results:
+        speedup = results["pg1"]["total"] / results["pg2"]["total"]
+        print(f"two clocks vs one on PostgreSQL: {speedup:.2f}x as fast")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Real `persona-bot scheduler` processes: several share the workspaces on PostgreSQL, exactly one runs on SQLite."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.slack_standin import SlackStandin
+from persona_store.db import make_engine, make_session_factory
+from persona_store.files import RosterEntry
+from persona_store.roster import import_roster
+from persona_store.workspaces import ensure_workspace
+from tests.conftest import TEST_DATABASE_URL
+from tests.e2e.clocks import (
+    Workspace,
+    all_sent,
+    clock_env,
+    duplicates_and_misses,
+    seed_workspaces,
+    sent_dms,
+    start_clock,
+)
+from tests.e2e.harness import REPO_ROOT
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandin]:
+    with SlackStandin(team_id=None) as server:
+        yield server
+
+
+def add_rep(database: str, standin: SlackStandin, workspace: Workspace, user_id: str) -> None:
+    engine = make_engine(database)
+    with make_session_factory(engine).begin() as s:
+        entries = [RosterEntry(r, r, "sales", False, "Europe/Berlin") for r in [*workspace.reps, user_id]]
+        import_roster(s, ensure_workspace(s, workspace.team_id).id, entries)
+    engine.dispose()
+    standin.add_user(workspace.team_id, user_id, "Newcomer", tz="Europe/Berlin")
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    return process.wait(20)
+
+
+def test_a_second_clock_on_sqlite_is_refused_until_the_first_is_gone(standin: SlackStandin, tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'clock.db'}"
+    (workspace,) = seed_workspaces(database, standin, teams=1, reps=3)
+    env = clock_env(database, standin)
+    first, log = start_clock(env, tmp_path / "first.log")
+    try:
+        standin.wait_for(lambda: all_sent(standin, [workspace]), timeout=30)
+        second = subprocess.run(
+            [sys.executable, "-m", "bot", "scheduler"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 1
+        (reason,) = second.stderr.strip().splitlines()
+        assert "another `persona-bot scheduler` is already running" in reason and "PostgreSQL" in reason
+        assert "Traceback" not in second.stderr
+        assert stop(first, signal.SIGKILL) == -signal.SIGKILL  # a crash: the lock must not outlive it
+    finally:
+        stop(first, signal.SIGKILL)
+        log.close()
+
+    newcomer = "U000RLATE"
+    add_rep(database, standin, workspace, newcomer)
+    after, log = start_clock(env, tmp_path / "after.log")
+    try:
+        standin.wait_for(lambda: sent_dms(standin, [workspace])[workspace.team_id][newcomer] == 1, timeout=30)
+    finally:
+        assert stop(after) == 0, (tmp_path / "after.log").read_text()
+        log.close()
+    assert duplicates_and_misses(standin, [workspace]) == (0, 0)
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="several clocks need PostgreSQL (TEST_DATABASE_URL)")
+def test_two_clocks_on_postgresql_share_the_workspaces_with_no_duplicates_and_no_misses(
+    standin: SlackStandin, tmp_path: Path, postgres_url: str
+) -> None:
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    workspaces = seed_workspaces(postgres_url, standin, teams=6, reps=25)
+    for w in workspaces:
+        standin.rate_limit("chat.postMessage", 40, burst=5, retry_after_precision=0.01, team_id=w.team_id)
+    env = clock_env(postgres_url, standin, SCHEDULER_PARALLEL_WORKSPACES="2", SLACK_POST_START_RATE="20")
+    clocks = [start_clock(env, tmp_path / f"clock{n}.log") for n in range(2)]
+    try:
+        standin.wait_for(lambda: all_sent(standin, workspaces), timeout=90)
+        # Later ticks go over the finished round again (and find a newcomer): nobody is asked twice.
+        late = workspaces[-1]
+        add_rep(postgres_url, standin, late, "U000RLATE")
+        standin.wait_for(lambda: sent_dms(standin, workspaces)[late.team_id]["U000RLATE"] == 1, timeout=30)
+    finally:
+        codes = [stop(process) for process, _ in clocks]
+        for _, log in clocks:
+            log.close()
+    assert codes == [0, 0], [(tmp_path / f"clock{n}.log").read_text()[-2000:] for n in range(2)]
+    assert duplicates_and_misses(standin, workspaces) == (0, 0)
