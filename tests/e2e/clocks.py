@@ -31,7 +31,7 @@ from persona_store.workspaces import ensure_workspace
 from tests.e2e.harness import REPO_ROOT, BotProcess
 
 PERSONAS = REPO_ROOT / "bot" / "demo_data" / "personas.yaml"
-ROLES = ("sales", "success", "onboarding", "marketing")
+ROLES = ("sales", "success", "onboarding")  # the roles a round asks
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,15 @@ def seed_workspaces(database_url: str, standin: SlackStandin, teams: int, reps: 
         team_id, token = f"T0W{t:04d}", f"xoxb-w{t:04d}"
         standin.add_workspace(team_id, token, bot_user_id=f"UB{t:04d}")
         entries = [
-            RosterEntry(f"U{t:03d}R{i:05d}", f"Rep {i}", ROLES[i % 4], i == 0, "Europe/Berlin") for i in range(reps)
+            RosterEntry(f"U{t:03d}R{i:05d}", f"Rep {i}", ROLES[i % 3], False, "Europe/Berlin") for i in range(reps)
         ]
+        # A manager besides the reps: managers get the summary and are never asked (bot.roster's rule).
+        manager = RosterEntry(f"U{t:03d}M00000", "Manager", "sales", True, "Europe/Berlin")
         with sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id, f"Team {t}").id
             import_personas(s, workspace_id, specs, author="seed")
-            import_roster(s, workspace_id, entries)
-        for entry in entries:
+            import_roster(s, workspace_id, [*entries, manager])
+        for entry in [*entries, manager]:
             standin.add_user(team_id, entry.slack_user_id, entry.name, tz="Europe/Berlin")
         store.save(
             Installation(
@@ -75,7 +77,7 @@ def seed_workspaces(database_url: str, standin: SlackStandin, teams: int, reps: 
                 bot_id=f"B{t:04d}",
                 bot_user_id=f"UB{t:04d}",
                 bot_scopes=["chat:write", "im:write", "im:history", "users:read"],
-                user_id=entries[0].slack_user_id,
+                user_id=manager.slack_user_id,
                 installed_at=datetime.now(UTC).timestamp(),
             )
         )
