@@ -24,8 +24,10 @@ def scene_admin_adds_a_rep_and_moves_the_open_hour(world: DemoWorld) -> None:
     world.people.setdefault(DEMO_ADMIN, "Ada (persona-bot admin)")
 
     world.act(DEMO_ADMIN, "types `/persona roster`")
+    before = len(world.standin.calls("views.open"))
     world.client.command("roster", user_id=DEMO_ADMIN)
-    form = world.standin.wait_for(lambda: world.standin.last_view(DEMO_ADMIN), timeout=10) or {}
+    world.standin.wait_for(lambda: len(world.standin.calls("views.open")) > before, timeout=10)
+    form = world.standin.last_view(DEMO_ADMIN) or {}
     world.show("a form opens", form)
     world.act(DEMO_ADMIN, f"picks @{NEW_REP_NAME}, role Customer success, and saves")
     answers: dict[str | tuple[str, str], Any] = {ids.ROSTER_ACTION_PEOPLE: [NEW_REP], ids.ROSTER_ACTION_ROLE: "success"}

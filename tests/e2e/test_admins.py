@@ -82,4 +82,6 @@ def test_new_persona_form_opens_for_the_installer_only_in_their_workspace(
     with client_for(standin, installed, TEAM_A) as client:
         opened = client.command("new", user_id=INSTALLER_A)
     assert opened.status == 200
+    # The form opens right after the acknowledgement.
+    standin.wait_for(lambda: standin.calls("views.open"))
     assert [c.team_id for c in standin.calls("views.open")] == [TEAM_A]

@@ -48,9 +48,13 @@ def e2e(standin: SlackStandin, bot: RunningBot) -> Iterator[E2E]:
 
 
 def open_roster(e2e: E2E, user_id: str = ADMIN) -> dict[str, Any]:
+    before = (e2e.standin.last_view(user_id) or {}).get("id")
     reply = e2e.client.command("roster", user_id=user_id)
     assert reply.status == 200 and not reply.body, reply.text
-    view: dict[str, Any] = e2e.wait_for(lambda: e2e.standin.last_view(user_id))
+    # The modal opens right after the acknowledgement: wait for this one, not the one opened before it.
+    view: dict[str, Any] = e2e.wait_for(
+        lambda: (opened := e2e.standin.last_view(user_id)) is not None and opened["id"] != before and opened
+    )
     assert view["callback_id"] == ids.VIEW_ROSTER
     assert_valid_view(view)
     return view
@@ -212,5 +216,9 @@ def test_a_channel_slack_cannot_show_is_a_problem_on_the_admins_home(e2e: E2E) -
 def test_a_form_slack_refuses_to_open_gets_a_polite_answer(e2e: E2E) -> None:
     e2e.standin.fail("views.open", 200, "expired_trigger_id", times=2)
     for command in ("roster", "settings"):
-        body = e2e.client.command(command, user_id=ADMIN).json()
+        # The form opens after the acknowledgement; when Slack refuses it, the apology comes privately after.
+        assert e2e.client.command(command, user_id=ADMIN).status == 200
+    posts = e2e.wait_for(lambda: len(e2e.standin.response_posts()) >= 2 and e2e.standin.response_posts())
+    for post in posts:
+        body = post.payload
         assert body["response_type"] == "ephemeral" and "try the command again" in json.dumps(body["blocks"])

@@ -53,9 +53,13 @@ def cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def open_settings(e2e: E2E) -> dict[str, Any]:
+    before = (e2e.standin.last_view(ADMIN) or {}).get("id")
     reply = e2e.client.command("settings", user_id=ADMIN)
     assert reply.status == 200 and not reply.body, reply.text
-    view: dict[str, Any] = e2e.wait_for(lambda: e2e.standin.last_view(ADMIN))
+    # The modal opens right after the acknowledgement: wait for this one, not the one opened before it.
+    view: dict[str, Any] = e2e.wait_for(
+        lambda: (opened := e2e.standin.last_view(ADMIN)) is not None and opened["id"] != before and opened
+    )
     assert view["callback_id"] == ids.VIEW_SETTINGS
     assert_valid_view(view)
     return view
