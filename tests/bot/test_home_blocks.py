@@ -135,7 +135,7 @@ def test_a_manager_sees_fit_role_split_verdict_response_rate_and_download(sessio
     assert "2026-Q4 at a glance" in text
     assert "2 of 4 answered (50%)" in text
     assert "*Finance Fiona*: 🟢 validated" in text and "Fit 4.5/5 from 4 ratings" in text
-    assert "sales 4.5 (2)" in text and "success 4.5 (2)" in text
+    assert "Sales 4.5 (2)" in text and "Customer success 4.5 (2)" in text
     assert "*RevOps Rick*: 🔴 needs review" in text and "Fit 1.7/5 from 3 ratings" in text, "last quarter's 5 is out"
     assert "*Quiet Quinn*: ⚪ not enough data" in text
     assert text.index("RevOps Rick") < text.index("Quiet Quinn") < text.index("Finance Fiona"), "worst first"
@@ -215,4 +215,4 @@ def test_roles_that_disagree_make_a_persona_contested(sessions: sessionmaker[Ses
         for author, role, fit in [("U1", "sales", 5), ("U2", "sales", 5), ("U3", "success", 2), ("U4", "success", 2)]:
             add_feedback(s, ws, pid, author, role, fit)
     text = texts(build_home(service(sessions, admins=frozenset({"U0BOSS"})).build_for(TEAM, "U0BOSS", NOW)))
-    assert "*Split Sally*: 🟠 contested" in text and "sales 5.0 (2) · success 2.0 (2)" in text
+    assert "*Split Sally*: 🟠 contested" in text and "Sales 5.0 (2) · Customer success 2.0 (2)" in text
