@@ -8,6 +8,7 @@ are written as naive UTC values and every date header says "(UTC)".
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,20 +18,33 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.series import Series
+from openpyxl.chart.series_factory import SeriesFactory
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 
+from bot.labels import comment_kind_label, kind_label, role_label, source_label, stage_label, status_label
+from bot.render import render_part
 from persona_store.aggregates import (
     FRONT_LINE_ROLES,
     RESPONSE_COLUMNS,
+    VALIDATED_MIN_MEAN,
     VERDICT_KEYS,
+    AttributeRow,
     Comment,
+    PersonaSummary,
     ReportData,
     Verdict,
     VerdictCounts,
 )
+from persona_store.models import FEEDBACK_ROLES
 from persona_store.quarters import quarter_of
+from persona_store.themes import PersonaThemes, Theme
 
 MAX_CELL_CHARS = 32_767
 # A text starting with one of these is a formula (or a DDE trick) to a spreadsheet app; "#" starts error values.
@@ -43,22 +57,30 @@ FMT_DELTA = "+0.00;-0.00;0.00"
 FMT_SHARE = "0%"
 FMT_COUNT = "#,##0"
 
-SHEETS = ("Summary", "Attributes", "Trend", "Comments", "Responses", "Participation")
-ROLE_TITLES = {"sales": "Sales", "success": "Success", "onboarding": "Onboarding", "marketing": "Marketing"}
+SHEETS = ("Summary", "Attributes", "Themes", "Trend", "Comments", "Responses", "Participation")
 VERDICT_TITLES = {"matches": "Matches", "partly": "Partly", "doesnt": "Doesn't", "not_seen": "Not seen"}
-COMMENT_KINDS = {"missing": "What's missing", "objection": "Objection heard", "evidence": "Evidence"}
 ANONYMOUS = "anonymous"
+ONE_PAGE_PERSONAS = 20  # the Summary prints on one landscape page up to this many personas
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_VERDICT_FILLS = {
-    Verdict.VALIDATED: PatternFill("solid", fgColor="C6EFCE"),
-    Verdict.CONTESTED: PatternFill("solid", fgColor="FFC7CE"),
-    Verdict.NEEDS_REVIEW: PatternFill("solid", fgColor="FFEB9C"),
-    Verdict.NOT_ENOUGH_DATA: PatternFill("solid", fgColor="EDEDED"),
+_TOP = Alignment(vertical="top")
+# The colours of Home's verdict emoji (prompts/home.j2 verdict_word): 🟢 validated, 🟠 contested, 🔴 needs review,
+# ⚪ not enough data. (fill, text) pairs, applied by conditional formatting so an edited cell recolours itself.
+VERDICT_COLOURS = {
+    Verdict.VALIDATED: ("C6EFCE", "006100"),
+    Verdict.CONTESTED: ("FFD8B1", "8A4500"),
+    Verdict.NEEDS_REVIEW: ("FFC7CE", "9C0006"),
+    Verdict.NOT_ENOUGH_DATA: ("EDEDED", "404040"),
 }
+# Worst first, in Home's order: what needs a decision before what merely lacks data, before what is fine.
+WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
+_ROLE_ORDER = {role: i for i, role in enumerate(FEEDBACK_ROLES)}
+_LINE_POINTS = 15.0  # one line of 11 pt text, in row-height points
+# Bold headers and fonts that stand in for Calibri (DejaVu, Liberation) are wider than the width unit (a "0").
+_CHAR_FACTOR = 1.1
 
 
 # --- hygiene ------------------------------------------------------------------------------------------------------
@@ -80,12 +102,13 @@ def naive_utc(value: datetime) -> datetime:
 class _Cells:
     """Makes write-only cells for one sheet: text always as text, numbers and dates with formats."""
 
-    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+    def __init__(self, ws: WriteOnlyWorksheet, *, top: bool = False) -> None:
         self.ws = ws
+        self.top = top  # rows taller than a line (wrapped text): every value starts at the top
 
     def text(self, value: object, *, bold: bool = False, wrap: bool = False) -> Any:
         text = clean_text(value)
-        if not bold and not wrap and not text.startswith(_RISKY_START):
+        if not bold and not wrap and not self.top and not text.startswith(_RISKY_START):
             return text  # a plain safe string: openpyxl stores it as text, no per-cell object needed
         cell = WriteOnlyCell(self.ws, text)
         cell.data_type = "s"  # after assigning: openpyxl has already decided "=…" is a formula
@@ -95,6 +118,8 @@ class _Cells:
             cell.font = _BOLD
         if wrap:
             cell.alignment = _WRAP
+        elif self.top:
+            cell.alignment = _TOP
         return cell
 
     def number(self, value: float | int | None, fmt: str = FMT_COUNT) -> Any:
@@ -102,6 +127,8 @@ class _Cells:
             return None
         cell = WriteOnlyCell(self.ws, value)
         cell.number_format = fmt
+        if self.top:
+            cell.alignment = _TOP
         return cell
 
     def when(self, value: datetime | None, fmt: str = FMT_DATETIME) -> Any:
@@ -109,6 +136,8 @@ class _Cells:
             return None
         cell = WriteOnlyCell(self.ws, naive_utc(value))
         cell.number_format = fmt
+        if self.top:
+            cell.alignment = _TOP
         return cell
 
     def header(self, value: str) -> Any:
@@ -126,20 +155,135 @@ class _Cells:
         return cell
 
     def verdict(self, verdict: Verdict) -> Any:
+        """Its colour comes from the sheet's conditional formatting (`_colour_verdicts`), the same as Home's."""
         cell = WriteOnlyCell(self.ws, verdict.value)
         cell.data_type = "s"
-        cell.fill = _VERDICT_FILLS[verdict]
         cell.font = _BOLD
+        cell.alignment = _TOP
         return cell
 
 
-def _setup(ws: WriteOnlyWorksheet, widths: Sequence[float], freeze: str | None) -> _Cells:
-    """Widths and frozen panes must be set before the first append in write-only mode."""
+# --- layout: widths, wrapping, print setup ------------------------------------------------------------------------
+
+
+def header_width(header: str, minimum: float = 0) -> float:
+    """A column wide enough for its header's longest word, so a wrapped header never breaks inside a word.
+
+    Spreadsheet apps may also break after a hyphen, so a hyphenated word ("(2026-Q2)") is measured together
+    with the word before it: then the whole of it fits on that line.
+    """
+    words = header.split()
+    runs = [
+        len(word) + (len(words[i - 1]) + 1 if i and ("-" in word or "–" in word) else 0) for i, word in enumerate(words)
+    ]
+    return max(minimum, math.ceil(max(runs, default=0) * _CHAR_FACTOR) + 2)
+
+
+def wrapped_lines(text: str, width: float, *, bold: bool = False) -> int:
+    """How many lines `text` takes when wrapped at word boundaries in a column `width` wide (an estimate)."""
+    per_line = max(1, int((width - 1) / (_CHAR_FACTOR if bold else 1.0)))
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+                continue
+            if used:
+                lines += 1
+            # A word longer than a line is broken by the spreadsheet app over as many lines as it needs.
+            full, rest = divmod(len(word), per_line)
+            lines += full - 1 if rest == 0 else full
+            used = rest or per_line
+        total += lines
+    return total
+
+
+def row_height(cells: Iterable[tuple[str, float]], *, bold: bool = False) -> float:
+    """The height (points) that shows every (text, column width) pair in full when wrapped."""
+    lines = max((wrapped_lines(text, width, bold=bold) for text, width in cells if text), default=1)
+    return lines * _LINE_POINTS + 3
+
+
+def _setup(
+    ws: WriteOnlyWorksheet,
+    widths: Sequence[float],
+    freeze: str | None,
+    *,
+    title_rows: str | None = None,
+    fit_width: bool = True,
+    one_page: bool = False,
+    top: bool = False,
+) -> _Cells:
+    """Widths, frozen panes and the fit-to-page flag must be set before the first append in write-only mode.
+
+    Every sheet prints landscape with narrow margins; tables repeat their header row on each page, and fit the
+    page's width (the Summary its whole page too, up to ONE_PAGE_PERSONAS personas).
+    """
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     if freeze:
         ws.freeze_panes = freeze
-    return _Cells(ws)
+    ws.page_setup.orientation = "landscape"
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.25, footer=0.25)
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages tall as needed
+    if title_rows:
+        ws.print_title_rows = title_rows
+    return _Cells(ws, top=top)
+
+
+def _table_widths(headers: Sequence[tuple[str, float]]) -> list[float]:
+    return [header_width(h, w) for h, w in headers]
+
+
+def _header_row(
+    ws: WriteOnlyWorksheet, cells: _Cells, row: int, headers: Sequence[str], widths: Sequence[float]
+) -> None:
+    """The header row, tall enough for its wrapped headers (row heights go before the row in write-only mode)."""
+    ws.row_dimensions[row].height = row_height(zip(headers, widths, strict=True), bold=True)
+    ws.append([cells.header(h) for h in headers])
+
+
+def _colour_verdicts(ws: WriteOnlyWorksheet, ref: str) -> None:
+    for verdict, (fill, text) in VERDICT_COLOURS.items():
+        ws.conditional_formatting.add(
+            ref,
+            CellIsRule(
+                operator="equal",
+                formula=[f'"{verdict.value}"'],
+                # Solid fills in conditional formats take their colour from bgColor in Excel, fgColor in others.
+                fill=PatternFill("solid", start_color=fill, end_color=fill),
+                font=Font(bold=True, color=text),
+            ),
+        )
+
+
+def _role_sort_key(role: str) -> tuple[int, str]:
+    return (_ROLE_ORDER.get(role, len(_ROLE_ORDER)), role)
+
+
+def _worst_first(p: PersonaSummary) -> tuple[int, float, str]:
+    """Verdict severity, then the lower fit, then the name; no fit at all sorts after the lowest fit."""
+    fit = p.mean_fit if p.mean_fit is not None else math.inf
+    return (WORST_FIRST.index(p.verdict), fit, p.name.casefold())
+
+
+def _attribute_sort_key(attr: AttributeRow) -> tuple[float, int, str, int]:
+    """Least agreement first (nobody judged it: last), then the most "doesn't match", then persona order."""
+    total = attr.total
+    agreement = total.agreement if total.agreement is not None else math.inf
+    return (agreement, -total.doesnt, attr.persona_name.casefold(), attr.position)
+
+
+def most_disputed(attributes: Iterable[AttributeRow], persona_id: int) -> AttributeRow | None:
+    """The persona's statement people agreed with least, if anyone disagreed with any (partly or doesn't)."""
+    candidates = [
+        a for a in attributes if a.persona_id == persona_id and a.total.agreement is not None and a.total.agreement < 1
+    ]
+    return min(candidates, key=_attribute_sort_key, default=None)
 
 
 # --- the sheets ---------------------------------------------------------------------------------------------------
@@ -154,52 +298,112 @@ class WorkbookText:
     rule_lines: Sequence[str]
 
 
-SUMMARY_HEADERS = (
-    ("Persona", 30),
-    ("Status", 9),
+SUMMARY_HEADERS = (  # (header, the width its values need): headers wrap, and widen a column to their longest word
+    ("Persona", 24),
+    ("Status", 8),
     ("Verdict", 15),
-    ("Respondents", 12),
-    ("Sales respondents", 11),
-    ("Success respondents", 11),
-    ("Onboarding respondents", 12),
-    ("Other respondents", 11),
-    ("Ratings", 9),
-    ("Mean fit (1–5)", 10),  # an en dash reads better in a header
-    ("Sales fit", 9),
-    ("Success fit", 9),
-    ("Onboarding fit", 11),
-    ("Previous mean", 10),
-    ("Change", 9),
-    ("Haven't met", 9),
-    ("Attribute agreement", 11),
-    ("Role gap", 9),
-    ("Roles disagree", 10),
-    ("Last revised (UTC)", 12),
-    ("Review overdue", 10),
+    ("What to change", 60),
+    ("Respondents", 7),
+    ("Sales respondents", 7),
+    ("Success respondents", 7),
+    ("Onboarding respondents", 7),
+    ("Other respondents", 7),
+    ("Ratings", 7),
+    ("Mean fit (1–5)", 7),  # an en dash reads better in a header
+    ("Sales fit", 7),
+    ("Success fit", 7),
+    ("Onboarding fit", 7),
+    ("Previous mean", 7),
+    ("Change", 7),
+    ("Haven't met", 7),
+    ("Attribute agreement", 7),
+    ("Role gap", 7),
+    ("Roles disagree", 7),
+    ("Last revised (UTC)", 11),
+    ("Review overdue", 8),
 )
 
 
-def _write_summary(ws: WriteOnlyWorksheet, data: ReportData, text: WorkbookText) -> None:
-    headers = [
-        (f"Previous mean ({data.previous_period.label})", w) if h == "Previous mean" else (h, w)
-        for h, w in SUMMARY_HEADERS
-    ]
+def _summary_headers(data: ReportData) -> list[tuple[str, float]]:
+    titles = {
+        f"{role.capitalize()} {what}": f"{role_label(role)} {what}"
+        for role in FRONT_LINE_ROLES
+        for what in ("respondents", "fit")
+    }
+    headers: list[tuple[str, float]] = []
+    for h, w in SUMMARY_HEADERS:
+        if h == "Previous mean":
+            h = f"Previous mean ({data.previous_period.label})"
+        headers.append((titles.get(h, h), w))
+    return headers
+
+
+def what_to_change(data: ReportData, persona: PersonaSummary, themes: dict[int, Sequence[Theme]]) -> str:
+    """The most disputed statement and the "what's missing" theme most people raised, in one sentence."""
+    disputed = most_disputed(data.attributes, persona.persona_id)
+    found = themes.get(persona.persona_id) or ()
+    top = found[0] if found else None
+    return render_part(
+        "reports",
+        "what_to_change",
+        disputed.text if disputed else None,
+        disputed.total.agreement if disputed else None,
+        top.label if top else None,
+        top.people if top else 0,
+    )
+
+
+def _write_summary(
+    ws: WriteOnlyWorksheet, data: ReportData, text: WorkbookText, missing: dict[int, Sequence[Theme]]
+) -> None:
+    headers = _summary_headers(data)
+    names = [h for h, _ in headers]
+    widths = _table_widths(headers)
     intro = 3 + len(text.rule_lines)
     header_row = intro + 1
-    cells = _setup(ws, [w for _, w in headers], freeze=f"B{header_row + 1}")
-    ws.append([cells.title(text.title)])
-    ws.append([cells.text(text.subtitle)])
+    personas = sorted(data.personas, key=_worst_first)
+    one_page = len(personas) <= ONE_PAGE_PERSONAS
+    # The validated threshold, once per persona, in a hidden column: the chart's "validated" line reads it.
+    threshold_col = len(headers) + 1
+    cells = _setup(
+        ws,
+        [*widths, 12],
+        freeze=f"B{header_row + 1}",
+        title_rows=f"{header_row}:{header_row}",
+        one_page=one_page,
+        top=True,
+    )
+    ws.column_dimensions[get_column_letter(threshold_col)].hidden = True
+    last_col = get_column_letter(len(headers))
+    total_width = sum(widths)
+    row = 0
+
+    def intro_line(cell: Any, line: str, height: float | None = None) -> None:
+        nonlocal row
+        row += 1
+        ws.row_dimensions[row].height = height or row_height([(line, total_width)])
+        ws.merged_cells.add(f"A{row}:{last_col}{row}")
+        ws.append([cell])
+
+    intro_line(cells.title(text.title), text.title, 24)
+    intro_line(cells.text(text.subtitle, wrap=True), text.subtitle)
     for line in text.rule_lines:
-        ws.append([cells.text(line)])
+        intro_line(cells.text(line, wrap=True), line)
     ws.append([])
-    ws.append([cells.header(h) for h, _ in headers])
-    for p in data.personas:
+    _header_row(ws, cells, header_row, [*names, "Validated at"], [*widths, 12])
+    change_col = names.index("What to change")
+    for index, p in enumerate(personas, header_row + 1):
+        change = what_to_change(data, p, missing)
+        ws.row_dimensions[index].height = max(
+            row_height([(p.name, widths[0])], bold=True), row_height([(change, widths[change_col])])
+        )
         other = sum(s.respondents for role, s in p.by_role.items() if role not in FRONT_LINE_ROLES)
         ws.append(
             [
-                cells.text(p.name, bold=True),
-                cells.text(p.status),
+                cells.text(p.name, bold=True, wrap=True),
+                cells.text(status_label(p.status)),
                 cells.verdict(p.verdict),
+                cells.text(change, wrap=True),
                 cells.number(p.respondents),
                 *(cells.number(p.role_respondents(role)) for role in FRONT_LINE_ROLES),
                 cells.number(other),
@@ -214,76 +418,163 @@ def _write_summary(ws: WriteOnlyWorksheet, data: ReportData, text: WorkbookText)
                 cells.text("yes" if p.disagreement else ""),
                 cells.when(p.revised_at, FMT_DATE),
                 cells.text("overdue" if p.review_overdue else ""),
+                cells.number(VALIDATED_MIN_MEAN, FMT_MEAN),
             ]
         )
-    if data.personas:
-        first, last = header_row + 1, header_row + len(data.personas)
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = "Mean fit by role"
-        chart.y_axis.title = "fit (1–5)"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 5
-        role_col = [h for h, _ in headers].index("Sales fit") + 1
-        chart.add_data(
-            Reference(ws, min_col=role_col, max_col=role_col + 2, min_row=header_row, max_row=last),
-            titles_from_data=True,
-        )
-        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        chart.width = max(16.0, 2.5 * len(data.personas))
-        chart.height = 8.0
+    last = header_row + len(personas)
+    print_last = last
+    if personas:
+        verdict_col = get_column_letter(names.index("Verdict") + 1)
+        _colour_verdicts(ws, f"{verdict_col}{header_row + 1}:{verdict_col}{last}")
+        chart = _fit_chart(ws, header_row, last, names.index("Mean fit (1–5)") + 1, threshold_col)
+        chart.width = max(16.0, min(2.5 * len(personas), 0.15 * total_width))  # cm: about the table's width
         ws.add_chart(chart, f"A{last + 3}")
+        print_last = last + 3 + math.ceil(chart.height / 0.53) + 1  # a 15-point row is 0.53 cm
+    ws.print_area = f"A1:{last_col}{print_last}"
+
+
+def _fit_axes(chart: BarChart | LineChart) -> None:
+    """One scale for every chart: 0 to 5, a line per point, axes shown."""
+    chart.y_axis.title = "fit (1–5)"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 5
+    chart.y_axis.majorUnit = 1
+    chart.y_axis.number_format = "0"
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+
+
+def _threshold_series(values: Reference) -> Series:
+    line = SeriesFactory(values, title=f"Validated ({VALIDATED_MIN_MEAN:.1f})")
+    line.marker.symbol = "none"
+    line.smooth = False
+    line.graphicalProperties.line.solidFill = "C00000"
+    line.graphicalProperties.line.dashStyle = "dash"
+    line.graphicalProperties.line.width = 22_000  # EMU: about 1.75 pt
+    return line
+
+
+def _fit_chart(ws: WriteOnlyWorksheet, header_row: int, last: int, overall_col: int, threshold_col: int) -> BarChart:
+    """Bars: overall fit and each front-line role's, per persona; a dashed line at the validated threshold."""
+    first = header_row + 1
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Mean fit by role"
+    _fit_axes(chart)
+    for offset, title in enumerate(("Overall", *(role_label(r) for r in FRONT_LINE_ROLES))):
+        col = overall_col + offset
+        chart.series.append(SeriesFactory(Reference(ws, min_col=col, min_row=first, max_row=last), title=title))
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    line = LineChart()
+    line.series.append(_threshold_series(Reference(ws, min_col=threshold_col, min_row=first, max_row=last)))
+    chart += line
+    chart.visible_cells_only = False  # the threshold's column is hidden, and hidden cells are skipped by default
+    chart.height = 11.0  # long persona names take the lower part
+    return chart
 
 
 def _write_attributes(ws: WriteOnlyWorksheet, data: ReportData) -> None:
-    headers = [("Persona", 28), ("Kind", 11), ("Attribute", 50), ("Role", 12)]
+    """Least agreed statements first; under each, its split by role. Long statements wrap in a tall row."""
+    headers = [("Persona", 24), ("Kind", 11), ("Attribute", 50), ("Role", 17)]
     headers += [(VERDICT_TITLES[k], 9) for k in VERDICT_KEYS] + [("Agreement", 11)]
-    cells = _setup(ws, [w for _, w in headers], freeze="A2")
-    ws.append([cells.header(h) for h, _ in headers])
-    kinds = {"goal": "goal", "pain_point": "pain point", "objection": "objection"}
+    widths = _table_widths(headers)
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1", top=True)
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
 
     def row(persona: str, kind: str, attribute: str, role: str, counts: VerdictCounts, bold: bool) -> list[Any]:
         return [
-            cells.text(persona),
-            cells.text(kinds.get(kind, kind)),
+            cells.text(persona, wrap=True),
+            cells.text(kind_label(kind), wrap=True),
             cells.text(attribute, wrap=True),
-            cells.text(role, bold=bold),
+            cells.text(role, bold=bold, wrap=True),
             *(cells.number(getattr(counts, k)) for k in VERDICT_KEYS),
             cells.number(counts.agreement, FMT_SHARE),
         ]
 
     count = 0
-    for attr in data.attributes:
-        ws.append(row(attr.persona_name, attr.kind, attr.text, "all roles", attr.total, True))
-        count += 1
-        for role in sorted(attr.by_role):
-            ws.append(row(attr.persona_name, attr.kind, attr.text, role, attr.by_role[role], False))
+    for attr in sorted(data.attributes, key=_attribute_sort_key):
+        height = row_height([(attr.persona_name, widths[0]), (attr.text, widths[2])])
+        for role, counts, bold in [
+            ("All roles", attr.total, True),
+            *((role_label(r), attr.by_role[r], False) for r in sorted(attr.by_role, key=_role_sort_key)),
+        ]:
             count += 1
+            ws.row_dimensions[count + 1].height = height
+            ws.append(row(attr.persona_name, attr.kind, attr.text, role, counts, bold))
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
 
 
+def _write_themes(ws: WriteOnlyWorksheet, data: ReportData, themes: Sequence[PersonaThemes]) -> int:
+    """The free text grouped into themes: per persona (worst first), what's missing, then objections heard."""
+    headers = [("Persona", 24), ("Kind", 15), ("Theme", 30), ("People", 8), ("Roles", 24), ("Example", 60)]
+    widths = _table_widths(headers)
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1", top=True)
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
+    order = {p.persona_id: i for i, p in enumerate(sorted(data.personas, key=_worst_first))}
+    names = {p.persona_id: p.name for p in data.personas}
+    kinds = {"missing": 0, "objection": 1}
+    count = 0
+    for group in sorted(themes, key=lambda g: (order.get(g.persona_id, len(order)), kinds.get(g.kind, 2))):
+        name = names.get(group.persona_id)
+        if name is None:
+            continue  # a persona outside the report (retired with no feedback in the period)
+        for theme in group.themes:
+            roles = ", ".join(role_label(r) for r in theme.roles)
+            count += 1
+            ws.row_dimensions[count + 1].height = row_height(
+                [(name, widths[0]), (theme.label, widths[2]), (roles, widths[4]), (theme.quote, widths[5])]
+            )
+            ws.append(
+                [
+                    cells.text(name, bold=True, wrap=True),
+                    cells.text(comment_kind_label(group.kind), wrap=True),
+                    cells.text(theme.label, wrap=True),
+                    cells.number(theme.people),
+                    cells.text(roles, wrap=True),
+                    cells.text(theme.quote, wrap=True),
+                ]
+            )
+    if count:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    else:
+        ws.append([cells.text(render_part("reports", "no_themes", data.period.label))])
+    return count
+
+
 def _write_trend(ws: WriteOnlyWorksheet, data: ReportData) -> None:
+    """A line per persona with a marker on every quarter (one quarter of data is a dot, not nothing)."""
     labels = data.trend_quarters
-    cells = _setup(ws, [30] + [10] * len(labels), freeze="B2")
+    cells = _setup(ws, [30] + [10] * len(labels), freeze="B2", title_rows="1:1")
     ws.append([cells.header("Persona: mean fit per quarter"), *(cells.header(label) for label in labels)])
     for row in data.trend:
         ws.append([cells.text(row.persona_name, bold=True), *(cells.number(row.mean(q), FMT_MEAN) for q in labels)])
     if data.trend and labels:
+        last_row = len(data.trend) + 1
+        threshold_row = last_row + 1
+        ws.append(
+            [
+                cells.text(f"Validated at ({VALIDATED_MIN_MEAN:.1f})"),
+                *(cells.number(VALIDATED_MIN_MEAN, FMT_MEAN) for _ in labels),
+            ]
+        )
         chart = LineChart()
         chart.title = "Mean fit per quarter"
-        chart.y_axis.title = "fit (1–5)"
-        chart.y_axis.scaling.min = 1
-        chart.y_axis.scaling.max = 5
-        last_row = len(data.trend) + 1
+        _fit_axes(chart)
         chart.add_data(
             Reference(ws, min_col=1, max_col=len(labels) + 1, min_row=2, max_row=last_row),
             from_rows=True,
             titles_from_data=True,
         )
+        for series in chart.series:
+            series.marker.symbol = "circle"
+            series.marker.size = 7
+            series.smooth = False
+        chart.series.append(_threshold_series(Reference(ws, min_col=2, max_col=len(labels) + 1, min_row=threshold_row)))
         chart.set_categories(Reference(ws, min_col=2, max_col=len(labels) + 1, min_row=1, max_row=1))
         chart.width = max(16.0, 2.0 * len(labels))
         chart.height = 9.0
-        ws.add_chart(chart, f"A{last_row + 3}")
+        ws.add_chart(chart, f"A{threshold_row + 3}")
 
 
 def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymous: bool) -> int:
@@ -298,8 +589,9 @@ def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymo
         ("Comment", 70),
         ("Link", 40),
     ]
-    cells = _setup(ws, [w for _, w in headers], freeze="A2")
-    ws.append([cells.header(h) for h, _ in headers])
+    widths = _table_widths(headers)
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1")
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     count = 0
     for c in comments:
         ws.append(
@@ -310,9 +602,9 @@ def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymo
                 else cells.when(c.created_at),
                 cells.text(c.quarter),
                 cells.text(c.persona),
-                cells.text(c.role),
+                cells.text(role_label(c.role)),
                 cells.text(f"{c.author_name} ({c.author_id})"),
-                cells.text(COMMENT_KINDS.get(c.kind, c.kind)),
+                cells.text(comment_kind_label(c.kind)),
                 cells.text(c.text),
                 cells.text(c.link),
             ]
@@ -350,8 +642,10 @@ RESPONSE_HEADERS = {
 def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anonymous: bool) -> int:
     """One row per record. With anonymous ratings: no names, and no free text (it is on Comments, attributed)."""
     headers = [RESPONSE_HEADERS[c] for c in RESPONSE_COLUMNS]
-    cells = _setup(ws, [w for _, w in headers], freeze="C2")
-    ws.append([cells.header(h) for h, _ in headers])
+    widths = _table_widths(headers)
+    # Too wide to fit a page's width legibly: it prints across pages, each with the header row.
+    cells = _setup(ws, widths, freeze="C2", title_rows="1:1", fit_width=False)
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     text = cells.text
     # Names repeat on every row: clean each once. Codes (role, source, stage, Slack ids) come from the app itself.
     names: dict[str, Any] = {}
@@ -404,11 +698,11 @@ def _write_responses(ws: WriteOnlyWorksheet, rows: Iterable[Sequence[Any]], anon
                 revision,
                 ANONYMOUS if anonymous else name(author_name or author_id),
                 ANONYMOUS if anonymous else author_id,
-                role,
-                source,
+                role_label(role),
+                source_label(source),
                 fit,
                 "yes" if not_met else None,
-                stage,
+                stage_label(stage) or None,
                 matches,
                 partly,
                 doesnt,
@@ -450,14 +744,17 @@ def _write_participation(ws: WriteOnlyWorksheet, data: ReportData) -> None:
         ("Unreachable", 11),
         ("Unreachable reason", 22),
     ]
-    cells = _setup(ws, [w for _, w in headers], freeze="A2")
-    ws.append([cells.header(h) for h, _ in headers])
+    rates = ("Role", "Assigned", "Answered", "Skipped", "Unreachable", "Response rate")
+    # One set of widths serves both tables: each column fits the longest header word of either.
+    widths = [max(w, header_width(rates[i]) if i < len(rates) else 0) for i, w in enumerate(_table_widths(headers))]
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1")
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     for rep in data.reps:
         ws.append(
             [
                 cells.text(rep.name),
                 cells.text(rep.slack_user_id),
-                cells.text(rep.role),
+                cells.text(role_label(rep.role)),
                 cells.number(rep.assigned),
                 cells.number(rep.sent),
                 cells.number(rep.answered),
@@ -472,11 +769,11 @@ def _write_participation(ws: WriteOnlyWorksheet, data: ReportData) -> None:
         ws.append([cells.text(f"No check-in round in {data.period.label}.")])
     ws.append([])
     ws.append([cells.title("Response rate by role")])
-    ws.append([cells.header(h) for h in ("Role", "Assigned", "Answered", "Skipped", "Unreachable", "Response rate")])
-    for role in data.roles:
+    _header_row(ws, cells, 1 + max(len(data.reps), 1) + 3, rates, widths[: len(rates)])
+    for role in sorted(data.roles, key=lambda r: _role_sort_key(r.role)):
         ws.append(
             [
-                cells.text(ROLE_TITLES.get(role.role, role.role)),
+                cells.text(role_label(role.role)),
                 cells.number(role.assigned),
                 cells.number(role.answered),
                 cells.number(role.skipped),
@@ -505,13 +802,19 @@ def write_report(
     *,
     anonymous: bool = False,
     on_sheet: Callable[[str], None] | None = None,
+    themes: Sequence[PersonaThemes] = (),
 ) -> bytes:
-    """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once."""
+    """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once.
+
+    `themes` (persona_store.themes.themes_for_period) fill the Themes sheet and the Summary's "What to change".
+    """
     wb = Workbook(write_only=True)
     sheets = {name: wb.create_sheet(name) for name in SHEETS}
+    missing = {g.persona_id: g.themes for g in themes if g.kind == "missing"}
     writers: list[tuple[str, Callable[[WriteOnlyWorksheet], object]]] = [
-        ("Summary", lambda ws: _write_summary(ws, data, text)),
+        ("Summary", lambda ws: _write_summary(ws, data, text, missing)),
         ("Attributes", lambda ws: _write_attributes(ws, data)),
+        ("Themes", lambda ws: _write_themes(ws, data, themes)),
         ("Trend", lambda ws: _write_trend(ws, data)),
         ("Comments", lambda ws: _write_comments(ws, comments, anonymous)),
         ("Responses", lambda ws: _write_responses(ws, responses, anonymous)),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.render import render_part
 from bot.spreadsheet import WorkbookText, write_report
-from persona_store import aggregates
+from persona_store import aggregates, themes
 from persona_store.aggregates import Comment, ReportData, Verdict
 from persona_store.models import utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_period
@@ -110,6 +110,7 @@ class ReportService:
             workspace_id = ensure_workspace(s, team_id).id
             summary = aggregates.load_report(s, workspace_id, resolved, now, self._settings.review_after_days)
             record = aggregates.quarters_on_record(s, workspace_id)
+            grouped = themes.themes_for_period(s, workspace_id, resolved)
         latest = next((q.label for q in reversed(record) if q not in resolved.quarters), None)
         filename = f"persona-report-{resolved.slug}.xlsx"
         if summary.empty:
@@ -135,6 +136,7 @@ class ReportService:
             self._comments(workspace_id, resolved),
             text,
             anonymous=anonymous,
+            themes=grouped,
         )
         return Report(resolved, data, filename, headline(summary), False, summary, latest)
 
