@@ -33,6 +33,7 @@ from bot.render import render_part
 from persona_store.aggregates import (
     FRONT_LINE_ROLES,
     RESPONSE_COLUMNS,
+    VALIDATED_MIN_AGREEMENT,
     VALIDATED_MIN_MEAN,
     VERDICT_KEYS,
     AttributeRow,
@@ -279,9 +280,14 @@ def _attribute_sort_key(attr: AttributeRow) -> tuple[float, int, str, int]:
 
 
 def most_disputed(attributes: Iterable[AttributeRow], persona_id: int) -> AttributeRow | None:
-    """The persona's statement people agreed with least, if anyone disagreed with any (partly or doesn't)."""
+    """The persona's statement people agreed with least, among those someone said doesn't match or that fall
+    short of the validated agreement (a few "partly" on a well-agreed statement is no dispute)."""
     candidates = [
-        a for a in attributes if a.persona_id == persona_id and a.total.agreement is not None and a.total.agreement < 1
+        a
+        for a in attributes
+        if a.persona_id == persona_id
+        and a.total.agreement is not None
+        and (a.total.doesnt > 0 or a.total.agreement < VALIDATED_MIN_AGREEMENT)
     ]
     return min(candidates, key=_attribute_sort_key, default=None)
 
