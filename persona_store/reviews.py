@@ -24,10 +24,12 @@ from persona_store.checkins import (
 )
 from persona_store.models import AttributeCheck, Effect, Feedback, Persona, PersonaStatus
 from persona_store.quarters import quarter_of
+from persona_store.themes import Theme, group_themes, latest_texts_between
 
 # How much of a digest a DM can show; the rest is in the spreadsheet.
 TOP_MISMATCHES = 5
 LATEST_MISSING = 3
+TOP_THEMES = 3
 EFFECT_PENDING = "pending"
 EFFECT_DONE = "done"
 EFFECT_FAILED = "failed"
@@ -65,6 +67,7 @@ class ReviewDigest:
     fit_by_role: tuple[RoleFit, ...]
     mismatches: tuple[Mismatch, ...]
     missing: tuple[MissingNote, ...]
+    themes: tuple[Theme, ...] = ()  # "what's missing" grouped by shared wording, most people first
 
 
 @dataclass(frozen=True)
@@ -224,4 +227,7 @@ def review_digest(session: Session, workspace_id: int, persona_id: int, now: dat
             MissingNote(text.strip(), role, created if created.tzinfo else created.replace(tzinfo=UTC))
             for text, role, created in missing
         ),
+        themes=tuple(group_themes(latest_texts_between(session, workspace_id, persona_id, "missing", since, now)))[
+            :TOP_THEMES
+        ],
     )

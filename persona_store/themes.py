@@ -14,10 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from persona_store.aggregates import _feedback_in  # the period rule (round label, else the date) lives there
@@ -216,15 +217,34 @@ def latest_texts(
     ).where(column != "", column.is_not(None))
     if persona_id is not None:
         query = query.where(Feedback.persona_id == persona_id)
+    return _latest_per_person(session, query)
+
+
+def latest_texts_between(
+    session: Session, workspace_id: int, persona_id: int, kind: TextKind, since: datetime, until: datetime
+) -> list[ThemeText]:
+    """Each person's latest non-empty text of `kind` about one persona given in [since, until] (the review window)."""
+    column = _COLUMNS[kind]
+    query = select(Feedback.persona_id, Feedback.author_id, Feedback.author_role, column).where(
+        Feedback.workspace_id == workspace_id,
+        Feedback.persona_id == persona_id,
+        Feedback.created_at >= since,
+        Feedback.created_at <= until,
+        column != "",
+    )
+    return _latest_per_person(session, query).get(persona_id, [])
+
+
+def _latest_per_person(session: Session, query: Select) -> dict[int, list[ThemeText]]:
+    """Runs a (persona_id, author_id, author_role, text) query; keeps each person's latest text per persona."""
     query = query.order_by(Feedback.persona_id, Feedback.author_id, Feedback.created_at.desc(), Feedback.id.desc())
     found: dict[int, list[ThemeText]] = {}
     last: tuple[int, str] | None = None
     for pid, author, role, text in session.execute(query):
-        if (pid, author) == last:
-            continue  # an older text from the same person
+        if not (text or "").strip() or (pid, author) == last:
+            continue  # blank, or an older text from the same person
         last = (pid, author)
-        if text.strip():
-            found.setdefault(pid, []).append(ThemeText(author, role, text))
+        found.setdefault(pid, []).append(ThemeText(author, role, text))
     return found
 
 
@@ -256,6 +276,7 @@ __all__ = [
     "content_words",
     "group_themes",
     "latest_texts",
+    "latest_texts_between",
     "split_points",
     "themes_for_period",
 ]
