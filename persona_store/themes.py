@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -31,6 +31,7 @@ TEXT_KINDS: tuple[TextKind, ...] = ("missing", "objection")
 # Two points belong to one theme when their content words overlap this much (rapidfuzz token_set_ratio, 0–100).
 SIMILARITY = 55.0
 MAX_LABEL_WORDS = 4
+LINKAGE_SAMPLE = 8
 MAX_LABEL_CHARS = 60
 MAX_QUOTE_CHARS = 280
 
@@ -114,6 +115,22 @@ class _Point:
     words: tuple[str, ...]
     written: dict[str, str]  # stem -> the word as written, for labels
     key: str  # the words joined: what rapidfuzz compares
+    stems: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stems = frozenset(self.words)
+
+
+def similarity(a: _Point, b: _Point) -> float:
+    """rapidfuzz's token-set ratio (0–100), once the two share at least two words or all of the shorter's words.
+
+    The gate keeps one common word from making a theme: "pricing for teams" and "SSO for teams" share "teams",
+    which token-set similarity alone scores high because one small set sits inside the other.
+    """
+    shared = len(a.stems & b.stems)
+    if shared < 2 and shared < min(len(a.stems), len(b.stems)):
+        return 0.0
+    return float(fuzz.token_set_ratio(a.key, b.key))
 
 
 @dataclass
@@ -121,8 +138,13 @@ class _Group:
     members: list[_Point]
 
     def score(self, point: _Point) -> float:
-        """Average linkage: a point joins the group it resembles on average, so one loose member can't chain."""
-        return sum(fuzz.token_set_ratio(point.key, m.key) for m in self.members) / len(self.members)
+        """Average linkage: a point joins the group it resembles on average, so one loose member can't chain.
+
+        Against the group's first LINKAGE_SAMPLE members only (the fixed order makes them the same every run):
+        a theme is set by its first few texts, and the cost stays linear in the number of people.
+        """
+        sample = self.members[:LINKAGE_SAMPLE]
+        return sum(similarity(point, m) for m in sample) / len(sample)
 
 
 def _points(texts: Iterable[ThemeText]) -> list[_Point]:
@@ -144,7 +166,8 @@ def _points(texts: Iterable[ThemeText]) -> list[_Point]:
 
 def _label(group: _Group, quote: _Point) -> str:
     if len(group.members) == 1:
-        return _trim(quote.text, MAX_LABEL_CHARS)
+        label = _trim(quote.text, MAX_LABEL_CHARS)
+        return label[:1].upper() + label[1:]
     counts: Counter[str] = Counter(w for m in group.members for w in set(m.words))
     need = max(2, (len(group.members) + 1) // 2)
     shared = [w for w in quote.words if counts[w] >= need]
@@ -164,11 +187,13 @@ def _typical(group: _Group) -> _Point:
     if len(group.members) == 1:
         return group.members[0]
 
+    sample = group.members[: LINKAGE_SAMPLE * 2]
+
     def closeness(point: _Point) -> tuple[float, int]:
-        total = sum(fuzz.token_set_ratio(point.key, m.key) for m in group.members if m is not point)
+        total = sum(similarity(point, m) for m in sample if m is not point)
         return (-total, len(point.text))
 
-    return min(group.members, key=closeness)
+    return min(sample, key=closeness)
 
 
 def group_themes(texts: Iterable[ThemeText], *, similarity: float = SIMILARITY) -> list[Theme]:

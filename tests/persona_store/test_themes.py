@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import CheckinRound, Feedback, Persona
@@ -36,13 +37,14 @@ def test_texts_group_into_themes_by_shared_wording() -> None:
         "Integration Salesforce",
         "Security review",
         "They read G2 reviews before anything else",
+        "No SSO on the basic plan",
     }
     price = by_label["Price small teams"]
     assert price.people == 3 and price.roles == ("sales", "success")
     assert price.quote == "Price for small teams", "the most typical point, as written"
     sso = by_label["SSO SAML"]
-    assert sso.people == 3, "U03's second point (no SSO) joins the SSO theme"
-    assert sso.roles == ("success", "onboarding")
+    assert sso.people == 2 and sso.roles == ("success", "onboarding")
+    assert by_label["No SSO on the basic plan"].people == 1, "U03's second point is split off: its own theme"
     assert by_label["Security review"].roles == ("sales",)
     assert by_label["They read G2 reviews before anything else"].people == 1, "a lone text is its own theme"
 
@@ -64,6 +66,15 @@ def test_counts_are_people_not_records() -> None:
     ]
     (theme,) = group_themes(texts)
     assert theme.people == 2 and theme.label == "SSO"
+
+
+def test_one_common_word_does_not_make_a_theme() -> None:
+    texts = [
+        ThemeText("U01", "sales", "Pricing for teams"),
+        ThemeText("U02", "sales", "SSO for teams"),
+        ThemeText("U03", "success", "Pricing for teams, please"),
+    ]
+    assert sorted((t.label, t.people) for t in group_themes(texts)) == [("Pricing teams", 2), ("SSO for teams", 1)]
 
 
 def test_unrelated_texts_stay_apart() -> None:
@@ -190,3 +201,26 @@ def test_a_rounds_texts_count_in_the_rounds_quarter(sessions: sessionmaker[Sessi
             "Too expensive"
         ]
         assert latest_texts(s, workspace_id, parse_period("2026-Q4"), "objection") == {}
+
+
+def test_the_work_grows_linearly_with_the_number_of_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each text is compared with a bounded sample of each theme, never with every text before it."""
+    from persona_store import themes as module
+
+    calls = 0
+    real = module.fuzz.token_set_ratio
+
+    class Counting:
+        @staticmethod
+        def token_set_ratio(a: str, b: str) -> float:
+            nonlocal calls
+            calls += 1
+            return float(real(a, b))
+
+    monkeypatch.setattr(module, "fuzz", Counting)
+    words = ["pricing", "sso", "security review", "salesforce", "mobile app", "training"]
+    texts = [ThemeText(f"U{i}", "sales", f"{words[i % 6]} please") for i in range(600)]
+    found = group_themes(texts)
+    assert sum(t.people for t in found) == 600 and len(found) == 6
+    sample = module.LINKAGE_SAMPLE
+    assert calls <= 600 * len(found) * sample + len(found) * (2 * sample) ** 2
