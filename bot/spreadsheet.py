@@ -528,8 +528,9 @@ def _write_themes(ws: WriteOnlyWorksheet, data: ReportData, themes: Sequence[Per
         for theme in group.themes:
             roles = ", ".join(role_label(r) for r in theme.roles)
             count += 1
-            ws.row_dimensions[count + 1].height = row_height(
-                [(name, widths[0]), (theme.label, widths[2]), (roles, widths[4]), (theme.quote, widths[5])]
+            ws.row_dimensions[count + 1].height = max(
+                row_height([(name, widths[0])], bold=True),  # the persona is bold: wider letters
+                row_height([(theme.label, widths[2]), (roles, widths[4]), (theme.quote, widths[5])]),
             )
             ws.append(
                 [
