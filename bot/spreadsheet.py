@@ -82,6 +82,8 @@ _ROLE_ORDER = {role: i for i, role in enumerate(FEEDBACK_ROLES)}
 _LINE_POINTS = 15.0  # one line of 11 pt text, in row-height points
 # Bold headers and fonts that stand in for Calibri (DejaVu, Liberation) are wider than the width unit (a "0").
 _CHAR_FACTOR = 1.1
+# Regular text fits a little more than a character per unit, even in DejaVu (measured: 57 in a 50-wide column).
+_TEXT_FACTOR = 0.95
 
 
 # --- hygiene ------------------------------------------------------------------------------------------------------
@@ -167,22 +169,49 @@ class _Cells:
 # --- layout: widths, wrapping, print setup ------------------------------------------------------------------------
 
 
+_DASHES = ("-", "–")
+
+
+def _dash_split_risk(words: Sequence[str], width: float) -> bool:
+    """Whether a spreadsheet app could break a hyphenated header word after its dash in a column `width` wide.
+
+    Lines are packed the way a spreadsheet app packs them (greedily, at spaces). A hyphenated word that has to
+    start a new line is safe only when the line before can't take its first part ("(1–") either: the app may fit
+    a little more than our careful estimate, so that check assumes it can fit a character or so over `width`
+    (measured in LibreOffice with DejaVu Sans Bold: "Mean fit (1–" fits in 12, "Previous mean (2026-" not in 18).
+    """
+    careful = (width - 2) / _CHAR_FACTOR
+    line = ""
+    for word in words:
+        joined = f"{line} {word}" if line else word
+        if len(joined) <= careful or not line:
+            line = joined
+            continue
+        dash = min((word.index(d) for d in _DASHES if d in word), default=-1)
+        if dash >= 0 and len(f"{line} {word[: dash + 1]}") <= width * 1.05 + 1:
+            return True
+        line = word
+    return False
+
+
 def header_width(header: str, minimum: float = 0) -> float:
     """A column wide enough for its header's longest word, so a wrapped header never breaks inside a word.
 
-    Spreadsheet apps may also break after a hyphen, so a hyphenated word ("(2026-Q2)") is measured together
-    with the word before it: then the whole of it fits on that line.
+    Spreadsheet apps also break after a hyphen or dash ("(2026-Q2)", "(1–5)"), so a header with one widens
+    until that word either shares a line whole or starts a line the dash can't be pulled back onto.
     """
     words = header.split()
-    runs = [
-        len(word) + (len(words[i - 1]) + 1 if i and ("-" in word or "–" in word) else 0) for i, word in enumerate(words)
-    ]
-    return max(minimum, math.ceil(max(runs, default=0) * _CHAR_FACTOR) + 2)
+    longest = max((len(word) for word in words), default=0)
+    width = max(minimum, math.ceil(longest * _CHAR_FACTOR) + 2)
+    if any(d in header for d in _DASHES):
+        while _dash_split_risk(words, width) and width < minimum + 4 * len(header):
+            width += 1
+    return width
 
 
 def wrapped_lines(text: str, width: float, *, bold: bool = False) -> int:
     """How many lines `text` takes when wrapped at word boundaries in a column `width` wide (an estimate)."""
-    per_line = max(1, int((width - 1) / (_CHAR_FACTOR if bold else 1.0)))
+    per_line = max(1, int((width - 1) / (_CHAR_FACTOR if bold else _TEXT_FACTOR)))
     total = 0
     for paragraph in str(text).split("\n"):
         lines, used = 1, 0

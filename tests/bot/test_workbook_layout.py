@@ -215,6 +215,7 @@ def test_charts_have_an_overall_series_the_validated_line_markers_and_one_scale(
 def test_header_width_and_wrapping_rules() -> None:
     assert header_width("Onboarding respondents") >= len("respondents") + 2
     assert header_width("Previous mean (2026-Q2)") >= len("mean (2026-Q2)") + 2, "no break after the hyphen"
+    assert header_width("Mean fit (1–5)") >= len("Mean fit (1–5)"), "else “(1–” ends the first line"
     assert header_width("ID", 8) == 8
     assert wrapped_lines("one two three", 40) == 1
     assert wrapped_lines("one two three", 6) == 3
