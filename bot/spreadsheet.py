@@ -3,6 +3,10 @@
 Every figure comes from the evidence model (`persona_store.evidence`); this module only lays it out. A figure the
 minimum group withholds (anonymous ratings) is written as the words "fewer than N people", never as a number.
 
+Layout: every sheet prints landscape, tables repeat their header row and fit the page's width (the Summary its whole
+page, up to ONE_PAGE_PERSONAS personas); a column is as wide as its header's longest word, and rows are as tall as
+their wrapped text. Codes never show: roles, sources, stages and kinds read as in Slack (`bot.labels`).
+
 Hygiene for every piece of user text: control characters stripped, capped at Excel's 32,767 characters, and
 stored as a text cell (never a formula or an error value: openpyxl turns "=…" into a live formula). Datetimes
 are written as naive UTC values and every date header says "(UTC)".
@@ -11,6 +15,7 @@ are written as naive UTC values and every date header says "(UTC)".
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,24 +23,36 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.series import Series
+from openpyxl.chart.series_factory import SeriesFactory
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 
+from bot.labels import comment_kind_label, kind_label, role_label, source_label, stage_label, status_label
+from bot.render import render_part
 from persona_store.evidence import (
     FRONT_LINE_ROLES,
+    VALIDATED_MIN_MEAN,
     VERDICT_KEYS,
     Evidence,
     Fit,
     PersonaEvidence,
     ResponseRate,
+    StatementAgreement,
     Verdict,
     VerdictCounts,
 )
+from persona_store.models import FEEDBACK_ROLES
 from persona_store.quarters import quarter_of
 from persona_store.report_rows import RESPONSE_COLUMNS, Comment, RepParticipation
+from persona_store.themes import PersonaThemes, Theme
 
 MAX_CELL_CHARS = 32_767
 # A text starting with one of these is a formula (or a DDE trick) to a spreadsheet app; "#" starts error values.
@@ -48,22 +65,33 @@ FMT_DELTA = "+0.00;-0.00;0.00"
 FMT_SHARE = "0%"
 FMT_COUNT = "#,##0"
 
-SHEETS = ("Summary", "Attributes", "Trend", "Comments", "Responses", "Participation")
-ROLE_TITLES = {"sales": "Sales", "success": "Success", "onboarding": "Onboarding", "marketing": "Marketing"}
+SHEETS = ("Summary", "Attributes", "Themes", "Trend", "Comments", "Responses", "Participation")
 VERDICT_TITLES = {"matches": "Matches", "partly": "Partly", "doesnt": "Doesn't", "not_seen": "Not seen"}
-COMMENT_KINDS = {"missing": "What's missing", "objection": "Objection heard", "evidence": "Evidence"}
 ANONYMOUS = "anonymous"
+WITHHELD = "withheld"
+ONE_PAGE_PERSONAS = 20  # the Summary prints on one landscape page up to this many personas
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_VERDICT_FILLS = {
-    Verdict.VALIDATED: PatternFill("solid", fgColor="C6EFCE"),
-    Verdict.CONTESTED: PatternFill("solid", fgColor="FFC7CE"),
-    Verdict.NEEDS_REVIEW: PatternFill("solid", fgColor="FFEB9C"),
-    Verdict.NOT_ENOUGH_DATA: PatternFill("solid", fgColor="EDEDED"),
+_TOP = Alignment(vertical="top")
+# The colours of Home's verdict emoji (prompts/evidence.j2 verdict_word): 🟢 validated, 🟠 contested, 🔴 needs review,
+# ⚪ not enough data. (fill, text) pairs, applied by conditional formatting so an edited cell recolours itself.
+VERDICT_COLOURS = {
+    Verdict.VALIDATED: ("C6EFCE", "006100"),
+    Verdict.CONTESTED: ("FFD8B1", "8A4500"),
+    Verdict.NEEDS_REVIEW: ("FFC7CE", "9C0006"),
+    Verdict.NOT_ENOUGH_DATA: ("EDEDED", "404040"),
 }
+# Worst first, in Home's order: what needs a decision before what merely lacks data, before what is fine.
+WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
+_ROLE_ORDER = {role: i for i, role in enumerate(FEEDBACK_ROLES)}
+_LINE_POINTS = 15.0  # one line of 11 pt text, in row-height points
+# Bold headers and fonts that stand in for Calibri (DejaVu, Liberation) are wider than the width unit (a "0").
+_CHAR_FACTOR = 1.1
+# Regular text fits a little more than a character per unit, even in DejaVu (measured: 57 in a 50-wide column).
+_TEXT_FACTOR = 0.95
 
 
 # --- hygiene ------------------------------------------------------------------------------------------------------
@@ -85,12 +113,13 @@ def naive_utc(value: datetime) -> datetime:
 class _Cells:
     """Makes write-only cells for one sheet: text always as text, numbers and dates with formats."""
 
-    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+    def __init__(self, ws: WriteOnlyWorksheet, *, top: bool = False) -> None:
         self.ws = ws
+        self.top = top  # rows taller than a line (wrapped text): every value starts at the top
 
     def text(self, value: object, *, bold: bool = False, wrap: bool = False) -> Any:
         text = clean_text(value)
-        if not bold and not wrap and not text.startswith(_RISKY_START):
+        if not bold and not wrap and not self.top and not text.startswith(_RISKY_START):
             return text  # a plain safe string: openpyxl stores it as text, no per-cell object needed
         cell = WriteOnlyCell(self.ws, text)
         cell.data_type = "s"  # after assigning: openpyxl has already decided "=…" is a formula
@@ -100,6 +129,8 @@ class _Cells:
             cell.font = _BOLD
         if wrap:
             cell.alignment = _WRAP
+        elif self.top:
+            cell.alignment = _TOP
         return cell
 
     def number(self, value: float | int | None, fmt: str = FMT_COUNT) -> Any:
@@ -107,6 +138,8 @@ class _Cells:
             return None
         cell = WriteOnlyCell(self.ws, value)
         cell.number_format = fmt
+        if self.top:
+            cell.alignment = _TOP
         return cell
 
     def when(self, value: datetime | None, fmt: str = FMT_DATETIME) -> Any:
@@ -114,6 +147,8 @@ class _Cells:
             return None
         cell = WriteOnlyCell(self.ws, naive_utc(value))
         cell.number_format = fmt
+        if self.top:
+            cell.alignment = _TOP
         return cell
 
     def header(self, value: str) -> Any:
@@ -131,20 +166,170 @@ class _Cells:
         return cell
 
     def verdict(self, verdict: Verdict) -> Any:
+        """Its colour comes from the sheet's conditional formatting (`_colour_verdicts`), the same as Home's."""
         cell = WriteOnlyCell(self.ws, verdict.value)
         cell.data_type = "s"
-        cell.fill = _VERDICT_FILLS[verdict]
         cell.font = _BOLD
+        cell.alignment = _TOP
         return cell
 
 
-def _setup(ws: WriteOnlyWorksheet, widths: Sequence[float], freeze: str | None) -> _Cells:
-    """Widths and frozen panes must be set before the first append in write-only mode."""
+# --- layout: widths, wrapping, print setup ------------------------------------------------------------------------
+
+
+_DASHES = ("-", "–")
+
+
+def _dash_split_risk(words: Sequence[str], width: float) -> bool:
+    """Whether a spreadsheet app could break a hyphenated header word after its dash in a column `width` wide.
+
+    Lines are packed the way a spreadsheet app packs them (greedily, at spaces). A hyphenated word that has to
+    start a new line is safe only when the line before can't take its first part ("(1–") either: the app may fit
+    a little more than our careful estimate, so that check assumes it can fit a character or so over `width`
+    (measured in LibreOffice with DejaVu Sans Bold: "Mean fit (1–" fits in 12, "Previous mean (2026-" not in 18).
+    """
+    careful = (width - 2) / _CHAR_FACTOR
+    line = ""
+    for word in words:
+        joined = f"{line} {word}" if line else word
+        if len(joined) <= careful or not line:
+            line = joined
+            continue
+        dash = min((word.index(d) for d in _DASHES if d in word), default=-1)
+        if dash >= 0 and len(f"{line} {word[: dash + 1]}") <= width * 1.05 + 1:
+            return True
+        line = word
+    return False
+
+
+def header_width(header: str, minimum: float = 0) -> float:
+    """A column wide enough for its header's longest word, so a wrapped header never breaks inside a word.
+
+    Spreadsheet apps also break after a hyphen or dash ("(2026-Q2)", "(1–5)"), so a header with one widens
+    until that word either shares a line whole or starts a line the dash can't be pulled back onto.
+    """
+    words = header.split()
+    longest = max((len(word) for word in words), default=0)
+    width = max(minimum, math.ceil(longest * _CHAR_FACTOR) + 2)
+    if any(d in header for d in _DASHES):
+        while _dash_split_risk(words, width) and width < minimum + 4 * len(header):
+            width += 1
+    return width
+
+
+def wrapped_lines(text: str, width: float, *, bold: bool = False) -> int:
+    """How many lines `text` takes when wrapped at word boundaries in a column `width` wide (an estimate)."""
+    per_line = max(1, int((width - 1) / (_CHAR_FACTOR if bold else _TEXT_FACTOR)))
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+                continue
+            if used:
+                lines += 1
+            # A word longer than a line is broken by the spreadsheet app over as many lines as it needs.
+            full, rest = divmod(len(word), per_line)
+            lines += full - 1 if rest == 0 else full
+            used = rest or per_line
+        total += lines
+    return total
+
+
+def row_height(cells: Iterable[tuple[str, float]], *, bold: bool = False) -> float:
+    """The height (points) that shows every (text, column width) pair in full when wrapped."""
+    lines = max((wrapped_lines(text, width, bold=bold) for text, width in cells if text), default=1)
+    return lines * _LINE_POINTS + 3
+
+
+def _setup(
+    ws: WriteOnlyWorksheet,
+    widths: Sequence[float],
+    freeze: str | None,
+    *,
+    title_rows: str | None = None,
+    fit_width: bool = True,
+    one_page: bool = False,
+    top: bool = False,
+) -> _Cells:
+    """Widths, frozen panes and the fit-to-page flag must be set before the first append in write-only mode.
+
+    Every sheet prints landscape with narrow margins; tables repeat their header row on each page, and fit the
+    page's width (the Summary its whole page too, up to ONE_PAGE_PERSONAS personas).
+    """
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     if freeze:
         ws.freeze_panes = freeze
-    return _Cells(ws)
+    ws.page_setup.orientation = "landscape"
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.25, footer=0.25)
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages tall as needed
+    if title_rows:
+        ws.print_title_rows = title_rows
+    return _Cells(ws, top=top)
+
+
+def _table_widths(headers: Sequence[tuple[str, float]]) -> list[float]:
+    return [header_width(h, w) for h, w in headers]
+
+
+def _header_row(
+    ws: WriteOnlyWorksheet, cells: _Cells, row: int, headers: Sequence[str], widths: Sequence[float]
+) -> None:
+    """The header row, tall enough for its wrapped headers (row heights go before the row in write-only mode)."""
+    ws.row_dimensions[row].height = row_height(zip(headers, widths, strict=True), bold=True)
+    ws.append([cells.header(h) for h in headers])
+
+
+def _colour_verdicts(ws: WriteOnlyWorksheet, ref: str) -> None:
+    for verdict, (fill, text) in VERDICT_COLOURS.items():
+        ws.conditional_formatting.add(
+            ref,
+            CellIsRule(
+                operator="equal",
+                formula=[f'"{verdict.value}"'],
+                # Solid fills in conditional formats take their colour from bgColor in Excel, fgColor in others.
+                fill=PatternFill("solid", start_color=fill, end_color=fill),
+                font=Font(bold=True, color=text),
+            ),
+        )
+
+
+def _role_sort_key(role: str) -> tuple[int, str]:
+    return (_ROLE_ORDER.get(role, len(_ROLE_ORDER)), role)
+
+
+def _worst_first(p: PersonaEvidence) -> tuple[int, float, str]:
+    """Verdict severity, then the lower fit, then the name; no fit shown (none, or withheld) sorts last."""
+    fit = p.fit.mean if p.fit.mean is not None and not p.fit.suppressed else math.inf
+    return (WORST_FIRST.index(p.verdict), fit, p.name.casefold())
+
+
+def _statement_sort_key(persona: PersonaEvidence, st: StatementAgreement) -> tuple[float, int, str, int]:
+    """Least agreement first (nobody judged it, or withheld: last), then the most "doesn't match", then persona."""
+    shown = not st.suppressed and st.agreement is not None
+    agreement = st.agreement if shown and st.agreement is not None else math.inf
+    return (agreement, -st.counts.doesnt if shown else 0, persona.name.casefold(), st.position)
+
+
+def most_disputed(persona: PersonaEvidence) -> StatementAgreement | None:
+    """The persona's statement people agreed with least among those someone said doesn't match (people's latest
+    verdicts, from the evidence model; a withheld group is left out). A few "partly" alone is no dispute."""
+    candidates = [s for s in persona.statements if not s.suppressed and s.counts.doesnt > 0 and s.agreement is not None]
+    return min(candidates, key=lambda s: _statement_sort_key(persona, s), default=None)
+
+
+def _wrapped_row_height(row: Sequence[Any], widths: Sequence[float]) -> float:
+    """The height that shows every wrapped cell of a row in full (bold cells have wider letters)."""
+    height = row_height([])
+    for value, width in zip(row, widths, strict=False):
+        if isinstance(value, Cell) and value.alignment.wrap_text and isinstance(value.value, str) and value.value:
+            height = max(height, row_height([(value.value, width)], bold=bool(value.font.b)))
+    return height
 
 
 # --- the sheets ---------------------------------------------------------------------------------------------------
@@ -159,165 +344,316 @@ class WorkbookText:
     rule_lines: Sequence[str]
 
 
-SUMMARY_HEADERS = (
-    ("Persona", 30),
-    ("Status", 9),
+SUMMARY_HEADERS = (  # (header, the width its values need): headers wrap, and widen a column to their longest word
+    ("Persona", 24),
+    ("Status", 8),
     ("Verdict", 15),
-    ("People", 9),
-    ("People who rated (n)", 10),
-    ("Mean fit (1–5)", 10),  # an en dash reads better in a header
-    ("± (90 % interval)", 10),
-    ("Sales n", 8),
-    ("Sales fit", 9),
-    ("Success n", 8),
-    ("Success fit", 9),
-    ("Onboarding n", 10),
-    ("Onboarding fit", 11),
-    ("Other people", 9),
-    ("Previous mean", 10),
-    ("Change", 9),
-    ("Haven't met", 9),
-    ("Statement agreement", 11),
-    ("Role gap", 9),
-    ("Roles disagree", 10),
-    ("Last reviewed (UTC)", 12),
-    ("Review due", 10),
-    ("Last validated", 12),
+    ("What to change", 60),
+    ("People", 7),
+    ("People who rated (n)", 7),
+    ("Mean fit (1–5)", 7),  # an en dash reads better in a header
+    ("± (90 % interval)", 7),
+    ("Sales n", 7),
+    ("Sales fit", 7),
+    ("Success n", 7),
+    ("Success fit", 7),
+    ("Onboarding n", 7),
+    ("Onboarding fit", 7),
+    ("Other people", 7),
+    ("Previous mean", 7),
+    ("Change", 7),
+    ("Haven't met", 7),
+    ("Statement agreement", 7),
+    ("Role gap", 7),
+    ("Roles disagree", 7),
+    ("Last reviewed (UTC)", 11),
+    ("Review due", 7),
+    ("Last validated", 11),
 )
+
+
+def _summary_headers(data: Evidence) -> list[tuple[str, float]]:
+    titles = {
+        f"{role.capitalize()} {what}": f"{role_label(role)} {what}"
+        for role in FRONT_LINE_ROLES
+        for what in ("n", "fit")
+    }
+    headers: list[tuple[str, float]] = []
+    for h, w in SUMMARY_HEADERS:
+        if h == "Previous mean":
+            h = f"Previous mean ({data.previous_period.label})"
+        headers.append((titles.get(h, h), w))
+    return headers
+
+
+def what_to_change(persona: PersonaEvidence, themes: Mapping[int, Sequence[Theme]]) -> str:
+    """The most disputed statement and the "what's missing" theme most people raised, in one sentence."""
+    disputed = most_disputed(persona)
+    found = themes.get(persona.persona_id) or ()
+    top = found[0] if found else None
+    return render_part(
+        "reports",
+        "what_to_change",
+        disputed.text if disputed else None,
+        disputed.agreement if disputed else None,
+        top.label if top else None,
+        top.people if top else 0,
+    )
+
+
+def _fewer(cells: _Cells, min_group: int, people: bool = True) -> Any:
+    """A withheld figure, in words (wrapped: it is longer than the numbers its column is sized for)."""
+    return cells.text(f"fewer than {min_group} people" if people else f"fewer than {min_group}", wrap=True)
 
 
 def _fit_cells(cells: _Cells, fit: Fit, min_group: int) -> list[Any]:
     """n and the mean; a withheld group reads "fewer than N people" in the mean's place."""
     if fit.suppressed:
-        return [cells.text(f"fewer than {min_group}"), cells.text(f"fewer than {min_group} people")]
+        return [_fewer(cells, min_group, people=False), _fewer(cells, min_group)]
     return [cells.number(fit.n), cells.number(fit.mean, FMT_MEAN)]
 
 
-def _write_summary(ws: WriteOnlyWorksheet, data: Evidence, text: WorkbookText) -> None:
-    headers = [
-        (f"Previous mean ({data.previous_period.label})", w) if h == "Previous mean" else (h, w)
-        for h, w in SUMMARY_HEADERS
-    ]
-    intro = 3 + len(text.rule_lines)
-    header_row = intro + 1
-    cells = _setup(ws, [w for _, w in headers], freeze=f"B{header_row + 1}")
-    ws.append([cells.title(text.title)])
-    ws.append([cells.text(text.subtitle)])
-    for line in text.rule_lines:
-        ws.append([cells.text(line)])
-    ws.append([])
-    ws.append([cells.header(h) for h, _ in headers])
-    for p in data.personas:
-        ws.append(_summary_row(cells, p))
-    if data.personas:
-        first, last = header_row + 1, header_row + len(data.personas)
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = "Mean fit by role"
-        chart.y_axis.title = "fit (1–5)"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 5
-        names = [h for h, _ in headers]
-        for role_header in ("Sales fit", "Success fit", "Onboarding fit"):
-            col = names.index(role_header) + 1
-            chart.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        chart.width = max(16.0, 2.5 * len(data.personas))
-        chart.height = 8.0
-        ws.add_chart(chart, f"A{last + 3}")
-
-
-def _summary_row(cells: _Cells, p: PersonaEvidence) -> list[Any]:
+def _summary_row(cells: _Cells, p: PersonaEvidence, change: str) -> list[Any]:
     group = p.min_group
     other = sum(r.people for role, r in p.by_role.items() if role not in FRONT_LINE_ROLES)
     roles: list[Any] = []
     for role in FRONT_LINE_ROLES:
         roles += _fit_cells(cells, p.role_fit(role), group)
-    hidden = cells.text(f"fewer than {group} people")
     return [
-        cells.text(p.name, bold=True),
-        cells.text(p.status),
+        cells.text(p.name, bold=True, wrap=True),
+        cells.text(status_label(p.status)),
         cells.verdict(p.verdict),
-        cells.number(p.people) if p.people == 0 or p.people >= group else cells.text(f"fewer than {group}"),
+        cells.text(change, wrap=True),
+        cells.number(p.people) if p.people == 0 or p.people >= group else _fewer(cells, group, people=False),
         *_fit_cells(cells, p.fit, group),
         cells.number(p.fit.margin, FMT_MEAN),
         *roles,
-        cells.number(other) if other == 0 or other >= group else cells.text(f"fewer than {group}"),
-        hidden if p.previous.suppressed else cells.number(p.previous.mean, FMT_MEAN),
+        cells.number(other) if other == 0 or other >= group else _fewer(cells, group, people=False),
+        _fewer(cells, group) if p.previous.suppressed else cells.number(p.previous.mean, FMT_MEAN),
         cells.number(p.delta, FMT_DELTA),
-        cells.number(p.not_met_share, FMT_SHARE) if not (0 < p.people < group) else hidden,
+        cells.number(p.not_met_share, FMT_SHARE) if not (0 < p.people < group) else _fewer(cells, group),
         cells.number(p.agreement, FMT_SHARE),
         cells.number(p.role_gap, FMT_MEAN),
         cells.text("yes" if p.disagreement else ""),
         cells.when(p.last_reviewed_at, FMT_DATE),
         cells.text("due" if p.review_due else ""),
         cells.when(datetime.combine(p.last_validated, datetime.min.time()), FMT_DATE) if p.last_validated else None,
+        cells.number(VALIDATED_MIN_MEAN, FMT_MEAN),  # the hidden column the chart's "validated" line reads
     ]
 
 
+def _write_summary(
+    ws: WriteOnlyWorksheet, data: Evidence, text: WorkbookText, missing: Mapping[int, Sequence[Theme]]
+) -> None:
+    headers = _summary_headers(data)
+    names = [h for h, _ in headers]
+    widths = _table_widths(headers)
+    intro = 3 + len(text.rule_lines)
+    header_row = intro + 1
+    personas = sorted(data.personas, key=_worst_first)
+    one_page = len(personas) <= ONE_PAGE_PERSONAS
+    # The validated threshold, once per persona, in a hidden column: the chart's "validated" line reads it.
+    threshold_col = len(headers) + 1
+    cells = _setup(
+        ws,
+        [*widths, 12],
+        freeze=f"B{header_row + 1}",
+        title_rows=f"{header_row}:{header_row}",
+        one_page=one_page,
+        top=True,
+    )
+    ws.column_dimensions[get_column_letter(threshold_col)].hidden = True
+    last_col = get_column_letter(len(headers))
+    total_width = sum(widths)
+    row = 0
+
+    def intro_line(cell: Any, line: str, height: float | None = None) -> None:
+        nonlocal row
+        row += 1
+        ws.row_dimensions[row].height = height or row_height([(line, total_width)])
+        ws.merged_cells.add(f"A{row}:{last_col}{row}")
+        ws.append([cell])
+
+    intro_line(cells.title(text.title), text.title, 24)
+    intro_line(cells.text(text.subtitle, wrap=True), text.subtitle)
+    for line in text.rule_lines:
+        intro_line(cells.text(line, wrap=True), line)
+    ws.append([])
+    _header_row(ws, cells, header_row, [*names, "Validated at"], [*widths, 12])
+    for index, p in enumerate(personas, header_row + 1):
+        values = _summary_row(cells, p, what_to_change(p, missing))
+        ws.row_dimensions[index].height = _wrapped_row_height(values, widths)
+        ws.append(values)
+    last = header_row + len(personas)
+    print_last = last
+    if personas:
+        verdict_col = get_column_letter(names.index("Verdict") + 1)
+        _colour_verdicts(ws, f"{verdict_col}{header_row + 1}:{verdict_col}{last}")
+        series = [("Overall", names.index("Mean fit (1–5)") + 1)]
+        series += [(role_label(r), names.index(f"{role_label(r)} fit") + 1) for r in FRONT_LINE_ROLES]
+        chart = _fit_chart(ws, header_row, last, series, threshold_col)
+        chart.width = max(16.0, min(2.5 * len(personas), 0.15 * total_width))  # cm: about the table's width
+        ws.add_chart(chart, f"A{last + 3}")
+        print_last = last + 3 + math.ceil(chart.height / 0.53) + 1  # a 15-point row is 0.53 cm
+    ws.print_area = f"A1:{last_col}{print_last}"
+
+
+def _fit_axes(chart: BarChart | LineChart) -> None:
+    """One scale for every chart: 0 to 5, a line per point, axes shown."""
+    chart.y_axis.title = "fit (1–5)"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 5
+    chart.y_axis.majorUnit = 1
+    chart.y_axis.number_format = "0"
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+
+
+def _threshold_series(values: Reference) -> Series:
+    line = SeriesFactory(values, title=f"Validated ({VALIDATED_MIN_MEAN:.1f})")
+    line.marker.symbol = "none"
+    line.smooth = False
+    line.graphicalProperties.line.solidFill = "C00000"
+    line.graphicalProperties.line.dashStyle = "dash"
+    line.graphicalProperties.line.width = 22_000  # EMU: about 1.75 pt
+    return line
+
+
+def _fit_chart(
+    ws: WriteOnlyWorksheet, header_row: int, last: int, series: Sequence[tuple[str, int]], threshold_col: int
+) -> BarChart:
+    """Bars: overall fit and each front-line role's, per persona; a dashed line at the validated threshold.
+
+    A withheld figure is words in its cell, so its bar is simply missing."""
+    first = header_row + 1
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Mean fit by role"
+    _fit_axes(chart)
+    for title, col in series:
+        chart.series.append(SeriesFactory(Reference(ws, min_col=col, min_row=first, max_row=last), title=title))
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    line = LineChart()
+    line.series.append(_threshold_series(Reference(ws, min_col=threshold_col, min_row=first, max_row=last)))
+    chart += line
+    chart.visible_cells_only = False  # the threshold's column is hidden, and hidden cells are skipped by default
+    chart.height = 11.0  # long persona names take the lower part
+    return chart
+
+
 def _write_attributes(ws: WriteOnlyWorksheet, data: Evidence) -> None:
-    headers = [("Persona", 28), ("Kind", 11), ("Statement", 50), ("Role", 12)]
+    """Least agreed statements first; under each, its split by role. Long statements wrap in a tall row."""
+    headers = [("Persona", 24), ("Kind", 11), ("Statement", 50), ("Role", 17)]
     headers += [(VERDICT_TITLES[k], 9) for k in VERDICT_KEYS] + [("Agreement", 11)]
-    cells = _setup(ws, [w for _, w in headers], freeze="A2")
-    ws.append([cells.header(h) for h, _ in headers])
-    kinds = {"goal": "goal", "pain_point": "pain point", "objection": "objection"}
+    widths = _table_widths(headers)
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1", top=True)
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     group = data.rules.min_group
 
     def row(persona: str, kind: str, text: str, role: str, counts: VerdictCounts, hidden: bool) -> list[Any]:
         figures = (
-            [None] * len(VERDICT_KEYS) + [cells.text(f"fewer than {group} people")]
+            [None] * len(VERDICT_KEYS) + [_fewer(cells, group)]
             if hidden
             else [*(cells.number(getattr(counts, k)) for k in VERDICT_KEYS), cells.number(counts.agreement, FMT_SHARE)]
         )
         return [
-            cells.text(persona),
-            cells.text(kinds.get(kind, kind)),
+            cells.text(persona, wrap=True),
+            cells.text(kind_label(kind), wrap=True),
             cells.text(text, wrap=True),
-            cells.text(role, bold=role == "all roles"),
+            cells.text(role, bold=role == "All roles", wrap=True),
             *figures,
         ]
 
+    statements = [(p, st) for p in data.personas for st in p.statements]
+    statements.sort(key=lambda pair: _statement_sort_key(*pair))
     count = 0
-    for persona in data.personas:
-        for st in persona.statements:
-            ws.append(row(persona.name, st.kind, st.text, "all roles", st.counts, st.suppressed))
+    for persona, st in statements:
+        lines = [
+            ("All roles", st.counts, st.suppressed),
+            *((role_label(r), st.by_role[r], r in st.suppressed_roles) for r in sorted(st.by_role, key=_role_sort_key)),
+        ]
+        for role, counts, hidden in lines:
+            values = row(persona.name, st.kind, st.text, role, counts, hidden)
             count += 1
-            for role, counts in st.by_role.items():
-                ws.append(row(persona.name, st.kind, st.text, role, counts, role in st.suppressed_roles))
-                count += 1
+            ws.row_dimensions[count + 1].height = _wrapped_row_height(values, widths)
+            ws.append(values)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
 
 
+def _write_themes(ws: WriteOnlyWorksheet, data: Evidence, themes: Sequence[PersonaThemes]) -> int:
+    """The free text grouped into themes (each person's latest text): per persona, worst first, what's missing,
+    then objections heard."""
+    headers = [("Persona", 24), ("Kind", 15), ("Theme", 30), ("People", 8), ("Roles", 24), ("Example", 60)]
+    widths = _table_widths(headers)
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1", top=True)
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
+    order = {p.persona_id: i for i, p in enumerate(sorted(data.personas, key=_worst_first))}
+    names = {p.persona_id: p.name for p in data.personas}
+    kinds = {"missing": 0, "objection": 1}
+    count = 0
+    for group in sorted(themes, key=lambda g: (order.get(g.persona_id, len(order)), kinds.get(g.kind, 2))):
+        name = names.get(group.persona_id)
+        if name is None:
+            continue  # a persona outside the report (retired with no feedback in the period)
+        for theme in group.themes:
+            values = [
+                cells.text(name, bold=True, wrap=True),
+                cells.text(comment_kind_label(group.kind), wrap=True),
+                cells.text(theme.label, wrap=True),
+                cells.number(theme.people),
+                cells.text(", ".join(role_label(r) for r in theme.roles), wrap=True),
+                cells.text(theme.quote, wrap=True),
+            ]
+            count += 1
+            ws.row_dimensions[count + 1].height = _wrapped_row_height(values, widths)
+            ws.append(values)
+    if count:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    else:
+        ws.append([cells.text(render_part("reports", "no_themes", data.period.label))])
+    return count
+
+
 def _write_trend(ws: WriteOnlyWorksheet, data: Evidence) -> None:
+    """A line per persona with a marker on every quarter (one quarter of data is a dot, not nothing)."""
     labels = list(data.trend_quarters)
     rows = [p for p in data.personas if any(p.trend.get(q) and p.trend[q].n for q in labels)]
     group = data.rules.min_group
-    cells = _setup(ws, [30] + [10] * len(labels), freeze="B2")
+    cells = _setup(ws, [30] + [10] * len(labels), freeze="B2", title_rows="1:1")
     ws.append([cells.header("Persona: mean fit per quarter"), *(cells.header(label) for label in labels)])
     for p in rows:
         values = []
         for q in labels:
             fit = p.trend.get(q, Fit())
-            values.append(
-                cells.text(f"fewer than {group} people") if fit.suppressed else cells.number(fit.mean, FMT_MEAN)
-            )
+            values.append(_fewer(cells, group) if fit.suppressed else cells.number(fit.mean, FMT_MEAN))
         ws.append([cells.text(p.name, bold=True), *values])
     if rows and labels:
+        last_row = len(rows) + 1
+        threshold_row = last_row + 1
+        ws.append(
+            [
+                cells.text(f"Validated at ({VALIDATED_MIN_MEAN:.1f})"),
+                *(cells.number(VALIDATED_MIN_MEAN, FMT_MEAN) for _ in labels),
+            ]
+        )
         chart = LineChart()
         chart.title = "Mean fit per quarter"
-        chart.y_axis.title = "fit (1–5)"
-        chart.y_axis.scaling.min = 1
-        chart.y_axis.scaling.max = 5
-        last_row = len(rows) + 1
+        _fit_axes(chart)
         chart.add_data(
             Reference(ws, min_col=1, max_col=len(labels) + 1, min_row=2, max_row=last_row),
             from_rows=True,
             titles_from_data=True,
         )
+        for series in chart.series:
+            series.marker.symbol = "circle"
+            series.marker.size = 7
+            series.smooth = False
+        chart.series.append(_threshold_series(Reference(ws, min_col=2, max_col=len(labels) + 1, min_row=threshold_row)))
         chart.set_categories(Reference(ws, min_col=2, max_col=len(labels) + 1, min_row=1, max_row=1))
         chart.width = max(16.0, 2.0 * len(labels))
         chart.height = 9.0
-        ws.add_chart(chart, f"A{last_row + 3}")
+        ws.add_chart(chart, f"A{threshold_row + 3}")
 
 
 def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymous: bool) -> int:
@@ -332,8 +668,9 @@ def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymo
         ("Comment", 70),
         ("Link", 40),
     ]
-    cells = _setup(ws, [w for _, w in headers], freeze="A2")
-    ws.append([cells.header(h) for h, _ in headers])
+    widths = _table_widths(headers)
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1")
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     count = 0
     for c in comments:
         ws.append(
@@ -344,9 +681,9 @@ def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymo
                 else cells.when(c.created_at),
                 cells.text(c.quarter),
                 cells.text(c.persona),
-                cells.text(c.role),
+                cells.text(role_label(c.role)),
                 cells.text(f"{c.author_name} ({c.author_id})"),
-                cells.text(COMMENT_KINDS.get(c.kind, c.kind)),
+                cells.text(comment_kind_label(c.kind)),
                 cells.text(c.text),
                 cells.text(c.link),
             ]
@@ -381,9 +718,6 @@ RESPONSE_HEADERS = {
 }
 
 
-WITHHELD = "withheld"
-
-
 def _write_responses(
     ws: WriteOnlyWorksheet,
     rows: Iterable[Sequence[Any]],
@@ -397,8 +731,10 @@ def _write_responses(
     headers = [RESPONSE_HEADERS[c] for c in RESPONSE_COLUMNS]
     if anonymous:
         headers[RESPONSE_COLUMNS.index("created_at")] = ("Date (UTC)", 12)
-    cells = _setup(ws, [w for _, w in headers], freeze="C2")
-    ws.append([cells.header(h) for h, _ in headers])
+    widths = _table_widths(headers)
+    # Too wide to fit a page's width legibly: it prints across pages, each with the header row.
+    cells = _setup(ws, widths, freeze="C2", title_rows="1:1", fit_width=False)
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     text = cells.text
     # Names repeat on every row: clean each once. Codes (role, source, stage, Slack ids) come from the app itself.
     names: dict[str, Any] = {}
@@ -453,11 +789,11 @@ def _write_responses(
                 revision,
                 ANONYMOUS if anonymous else name(author_name or author_id),
                 ANONYMOUS if anonymous else author_id,
-                WITHHELD if anonymous and role in small_roles.get(persona, ()) else role,
-                source,
+                WITHHELD if anonymous and role in small_roles.get(persona, ()) else role_label(role),
+                source_label(source),
                 fit,
                 "yes" if not_met else None,
-                stage,
+                stage_label(stage) or None,
                 matches,
                 partly,
                 doesnt,
@@ -485,6 +821,9 @@ def _reasons(codes: Sequence[str]) -> str:
     return ", ".join(code.replace("_", " ") for code in codes)
 
 
+RATE_HEADERS = ("Role", "Asked", "Answered", "Skipped", "Unreachable", "Silent", "Not sent yet", "Response rate")
+
+
 def _write_participation(ws: WriteOnlyWorksheet, data: Evidence, reps: Sequence[RepParticipation]) -> None:
     headers = [
         ("Rep", 24),
@@ -499,14 +838,19 @@ def _write_participation(ws: WriteOnlyWorksheet, data: Evidence, reps: Sequence[
         ("Unreachable", 11),
         ("Unreachable reason", 22),
     ]
-    cells = _setup(ws, [w for _, w in headers], freeze="A2")
-    ws.append([cells.header(h) for h, _ in headers])
+    # One set of widths serves both tables: each column fits the longest header word of either.
+    widths = [
+        max(w, header_width(RATE_HEADERS[i]) if i < len(RATE_HEADERS) else 0)
+        for i, w in enumerate(_table_widths(headers))
+    ]
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1")
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     for rep in reps:
         ws.append(
             [
                 cells.text(rep.name),
                 cells.text(rep.slack_user_id),
-                cells.text(rep.role),
+                cells.text(role_label(rep.role)),
                 cells.number(rep.assigned),
                 cells.number(rep.sent),
                 cells.number(rep.answered),
@@ -521,12 +865,7 @@ def _write_participation(ws: WriteOnlyWorksheet, data: Evidence, reps: Sequence[
         ws.append([cells.text(f"No check-in round in {data.period.label}.")])
     ws.append([])
     ws.append([cells.title("Response rate by role: answered ÷ (asked − skipped)")])
-    ws.append(
-        [
-            cells.header(h)
-            for h in ("Role", "Asked", "Answered", "Skipped", "Unreachable", "Silent", "Not sent yet", "Response rate")
-        ]
-    )
+    _header_row(ws, cells, 1 + max(len(reps), 1) + 3, RATE_HEADERS, widths[: len(RATE_HEADERS)])
 
     def rate_row(title: str, r: ResponseRate, bold: bool = False) -> list[Any]:
         return [
@@ -536,8 +875,8 @@ def _write_participation(ws: WriteOnlyWorksheet, data: Evidence, reps: Sequence[
         ]
 
     part = data.participation
-    for role, rate in part.by_role.items():
-        ws.append(rate_row(ROLE_TITLES.get(role, role), rate))
+    for role in sorted(part.by_role, key=_role_sort_key):
+        ws.append(rate_row(role_label(role), part.by_role[role]))
     if part.by_role:
         ws.append(rate_row("All roles", part.total, bold=True))
 
@@ -552,15 +891,21 @@ def write_report(
     anonymous: bool = False,
     on_sheet: Callable[[str], None] | None = None,
     outcomes: Any = None,  # a bot.outcomes_sheet.OutcomesSheet: adds the Outcomes sheet
+    themes: Sequence[PersonaThemes] = (),
 ) -> bytes:
-    """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once."""
+    """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once.
+
+    `themes` (persona_store.themes.themes_for_period) fill the Themes sheet and the Summary's "What to change".
+    """
     wb = Workbook(write_only=True)
     sheets = {name: wb.create_sheet(name) for name in SHEETS}
     group = data.rules.min_group
     small_roles = {p.name: frozenset(role for role, r in p.by_role.items() if r.people < group) for p in data.personas}
+    missing = {g.persona_id: g.themes for g in themes if g.kind == "missing"}
     writers: list[tuple[str, Callable[[WriteOnlyWorksheet], object]]] = [
-        ("Summary", lambda ws: _write_summary(ws, data, text)),
+        ("Summary", lambda ws: _write_summary(ws, data, text, missing)),
         ("Attributes", lambda ws: _write_attributes(ws, data)),
+        ("Themes", lambda ws: _write_themes(ws, data, themes)),
         ("Trend", lambda ws: _write_trend(ws, data)),
         ("Comments", lambda ws: _write_comments(ws, comments, anonymous)),
         ("Responses", lambda ws: _write_responses(ws, responses, anonymous, small_roles)),

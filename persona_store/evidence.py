@@ -25,8 +25,8 @@ rendered here with the default thresholds; tests/bot/test_evidence_words.py chec
 * RULE_VERDICT: Verdict, in this order: not enough data when fewer than 3 people rated; contested when roles
   disagree; validated when the mean fit is 4.0 or more and statement agreement 70 % or more (the mean alone
   decides when no statement was checked); needs review otherwise.
-* RULE_DISAGREEMENT: Roles disagree when the mean fit of two of sales, success and onboarding differs by 1.0 or
-  more, counting only roles with at least 2 people (with anonymous ratings, at least the minimum group).
+* RULE_DISAGREEMENT: Roles disagree when the mean fit of two of Sales, Customer success and Onboarding differs by
+  1.0 or more, counting only roles with at least 2 people (with anonymous ratings, at least the minimum group).
 * RULE_CHANGE: Change is the period's mean fit minus the mean fit of the period of the same length just before
   it.
 * RULE_REVIEW_DUE: Review due: an active persona with no review (Still accurate) and no revision for 182 days.

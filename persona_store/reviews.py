@@ -35,10 +35,12 @@ from persona_store.evidence import (
 )
 from persona_store.models import Effect, Feedback, Persona
 from persona_store.quarters import Period, quarter_of
+from persona_store.themes import Theme, group_themes, latest_texts_between
 
 # How much of a digest a DM can show; the rest is in the spreadsheet.
 TOP_MISMATCHES = 5
 LATEST_MISSING = 3
+TOP_THEMES = 3
 EFFECT_PENDING = "pending"
 EFFECT_DONE = "done"
 EFFECT_FAILED = "failed"
@@ -61,6 +63,7 @@ class ReviewDigest:
     period: Period  # the figures' period: the current quarter, as on the card and on Home
     evidence: PersonaEvidence | None
     missing: tuple[MissingNote, ...]
+    themes: tuple[Theme, ...] = ()  # "what's missing" grouped by shared wording, most people first
 
     @property
     def mismatches(self) -> tuple[StatementAgreement, ...]:
@@ -226,4 +229,7 @@ def review_digest(
             MissingNote(text.strip(), role, created if created.tzinfo else created.replace(tzinfo=UTC))
             for text, role, created in missing
         ),
+        themes=tuple(group_themes(latest_texts_between(session, workspace_id, persona_id, "missing", since, now)))[
+            :TOP_THEMES
+        ],
     )

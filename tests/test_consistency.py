@@ -88,8 +88,8 @@ def figures_in(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if m := re.search(r"Fit " + _FIT, text):
         found["fit"], found["margin"], found["n"] = m.groups()
-    for role in ("sales", "success"):
-        if m := re.search(role.capitalize() + " " + _FIT, text):
+    for role, label in (("sales", "Sales"), ("success", "Customer success")):  # bot/labels.py's names
+        if m := re.search(label + " " + _FIT, text):
             found[role] = (m.group(1), m.group(3))
     if m := re.search(r"haven't met (\d+) %", text):
         found["not_met"] = m.group(1)
@@ -155,12 +155,12 @@ def workbook_figures(data: bytes) -> dict[str, dict[str, Any]]:
         "margin": _one(s["± (90 % interval)"]),
         "n": str(s["People who rated (n)"]),
         "sales": (_one(s["Sales fit"]), str(s["Sales n"])),
-        "success": (_one(s["Success fit"]), str(s["Success n"])),
+        "success": (_one(s["Customer success fit"]), str(s["Customer success n"])),
         "not_met": str(round(s["Haven't met"] * 100)),
         "change": _one(s["Change"], "{:+.1f}"),
         "last_validated": validated.strftime("%d %b %Y") if isinstance(validated, datetime) else None,
     }
-    attribute = next(r for r in table("Attributes", "Persona") if r["Persona"] == MARY and r["Role"] == "all roles")
+    attribute = next(r for r in table("Attributes", "Persona") if r["Persona"] == MARY and r["Role"] == "All roles")
     trend = next(
         r for r in table("Trend", "Persona: mean fit per quarter") if r["Persona: mean fit per quarter"] == MARY
     )
@@ -296,7 +296,7 @@ def test_with_anonymous_ratings_no_surface_shows_a_figure_for_fewer_than_three_p
         if surface == "home":
             text = text[text.index("response rate") :]  # the manager's glance, not their own feedback
         mary = text if surface == "digest" else mary_section(text)
-        assert "Success fewer than 3 people" in mary, surface
+        assert "Customer success fewer than 3 people" in mary, surface
         assert "1.5/5" not in mary, f"{surface}: the two success people's mean is withheld"
         assert "Fit 3.2/5 ± 1.6 from 5 people" in mary and "Sales 4.3/5 ± 1.0 from 3 people" in mary, surface
     sid_card = mrkdwn(build_card(card.card))

@@ -46,6 +46,11 @@ def build_review_dm(request: ReviewRequest, after_days: int) -> list[dict[str, A
         divider(),
         mrkdwn_section(render_part("reviews", "fit", digest)),
         mrkdwn_section(render_part("reviews", "mismatches", digest)),
+        *(
+            [mrkdwn_section(render_part("reviews", "themes", digest))]
+            if any(t.people > 1 for t in digest.themes)  # lone themes would only repeat the comments below
+            else []
+        ),
         mrkdwn_section(render_part("reviews", "missing", digest)),
         *(
             [mrkdwn_section(render_part("outcomes", "digest_signals", request.signals, request.signals_period))]

@@ -23,7 +23,7 @@ from bot.render import plural, render_part
 from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.spreadsheet import WorkbookText, write_report
-from persona_store import evidence, report_rows
+from persona_store import evidence, report_rows, themes
 from persona_store.evidence import Evidence, EvidenceRules, Verdict
 from persona_store.models import utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_period
@@ -109,6 +109,7 @@ class ReportService:
             reps = report_rows.rep_participation(s, workspace_id, resolved)
             responses = report_rows.count_responses(s, workspace_id, resolved)
             record = evidence.quarters_on_record(s, workspace_id)
+            grouped = themes.themes_for_period(s, workspace_id, resolved)
         latest = next((q.label for q in reversed(record) if q not in resolved.quarters), None)
         filename = f"persona-report-{resolved.slug}.xlsx"
         if responses == 0 and not reps:
@@ -136,6 +137,7 @@ class ReportService:
             text,
             anonymous=anonymous,
             outcomes=OutcomesService(self._sessions, self._settings).sheet(workspace_id, resolved, data, now),
+            themes=grouped,
         )
         return Report(resolved, workbook, filename, headline(data), False, data, responses, latest)
 

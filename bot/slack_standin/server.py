@@ -18,10 +18,11 @@ Answers chosen to match Slack's documentation (or, where it is silent, observed 
   `include_all_metadata`; `channel_not_found` for a channel the token's workspace has no part in (not one of its
   users' DMs, never opened or posted to), `invalid_cursor`, `invalid_limit`, `invalid_ts_oldest`/`invalid_ts_latest`;
 - files.completeUploadExternal with an unknown or never-uploaded file -> `file_not_found`, a bad channel ->
-  `invalid_channel`; files.info for a file of another workspace or none -> `file_not_found`; a file's
-  `url_private` answers its bytes to the workspace's bot token (Bearer) and, like Slack, an HTML sign-in page to
-  anyone else; oauth.v2.access -> `invalid_client_id`, `bad_client_secret`, `invalid_code` (codes are
-  single-use), `bad_redirect_uri`;
+  `invalid_channel`; its file objects carry `filetype`/`mimetype`/`pretty_type` detected from the bytes (PNG,
+  JPEG, GIF, PDF, else the file name's extension) and, for a PNG, `original_w`/`original_h`; files.info for a
+  file of another workspace or none -> `file_not_found`; a file's `url_private` answers its bytes to the
+  workspace's bot token (Bearer) and, like Slack, an HTML sign-in page to anyone else; oauth.v2.access ->
+  `invalid_client_id`, `bad_client_secret`, `invalid_code` (codes are single-use), `bad_redirect_uri`;
 - users.lookupByEmail: `users_not_found` for an address no user of the workspace has (deactivated users are found,
   with `deleted: true`), `invalid_email` for text without an `@`; usergroups.list lists the groups added with
   `add_usergroup`; usergroups.users.list: `no_such_subteam`
@@ -130,6 +131,49 @@ class Upload:
     channel_id: str | None
     initial_comment: str | None
     thread_ts: str | None
+    filetype: str = "binary"  # what Slack detected: "png", "csv", "xlsx", …
+    mimetype: str = "application/octet-stream"
+    alt_text: str | None = None  # files_upload_v2's alt_txt, read by screen readers
+    image_size: tuple[int, int] | None = None  # (width, height) in pixels, for images
+
+    @property
+    def is_image(self) -> bool:
+        return self.mimetype.startswith("image/")
+
+
+# Magic numbers Slack's type detection goes by before it looks at the name: (prefix, filetype, mimetype, name).
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png", "PNG"),
+    (b"\xff\xd8\xff", "jpg", "image/jpeg", "JPEG"),
+    (b"GIF87a", "gif", "image/gif", "GIF"),
+    (b"GIF89a", "gif", "image/gif", "GIF"),
+    (b"%PDF-", "pdf", "application/pdf", "PDF"),
+)
+_BY_EXTENSION = {
+    "csv": ("csv", "text/csv", "CSV"),
+    "txt": ("text", "text/plain", "Plain Text"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel Spreadsheet"),
+    "json": ("json", "application/json", "JSON"),
+    "yaml": ("yaml", "text/yaml", "YAML"),
+    "yml": ("yaml", "text/yaml", "YAML"),
+    "md": ("markdown", "text/markdown", "Markdown (raw)"),
+}
+
+
+def detect_file_type(content: bytes, filename: str) -> tuple[str, str, str]:
+    """(filetype, mimetype, pretty_type) as Slack reports them: by the bytes first, then the name."""
+    for prefix, filetype, mimetype, pretty in _MAGIC:
+        if content.startswith(prefix):
+            return filetype, mimetype, pretty
+    extension = filename.rsplit(".", 1)[-1].casefold() if "." in filename else ""
+    return _BY_EXTENSION.get(extension, ("binary", "application/octet-stream", "Binary"))
+
+
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """A PNG's (width, height) from its IHDR chunk, or None when it isn't a well-formed PNG."""
+    if len(content) < 24 or not content.startswith(b"\x89PNG\r\n\x1a\n") or content[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
 
 
 @dataclass(frozen=True)
@@ -225,6 +269,7 @@ class _PendingFile:
     filename: str
     length: int
     content: bytes | None = None
+    alt_text: str | None = None
 
 
 @dataclass
@@ -1539,7 +1584,9 @@ class SlackStandin:
         if length < 0:
             raise _Refusal("invalid_arguments", ["[ERROR] length must not be negative"])
         file_id = self._new_id("F")
-        self._pending_files[file_id] = _PendingFile(file_id, ctx.team.team_id, filename, length)
+        self._pending_files[file_id] = _PendingFile(
+            file_id, ctx.team.team_id, filename, length, alt_text=ctx.text("alt_txt")
+        )
         return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def _files_complete_upload_external(self, ctx: _Context) -> dict[str, Any]:
@@ -1561,6 +1608,8 @@ class SlackStandin:
             del self._pending_files[found.file_id]
             title = entry.get("title") or found.filename
             assert found.content is not None
+            filetype, mimetype, pretty = detect_file_type(found.content, found.filename)
+            size = png_size(found.content) if filetype == "png" else None
             self._uploads.append(
                 Upload(
                     file_id=found.file_id,
@@ -1571,9 +1620,24 @@ class SlackStandin:
                     channel_id=channel_id,
                     initial_comment=ctx.text("initial_comment"),
                     thread_ts=ctx.text("thread_ts"),
+                    filetype=filetype,
+                    mimetype=mimetype,
+                    alt_text=found.alt_text,
+                    image_size=size,
                 )
             )
-            answer.append({"id": found.file_id, "title": title, "name": found.filename, "size": len(found.content)})
+            described: dict[str, Any] = {
+                "id": found.file_id,
+                "title": title,
+                "name": found.filename,
+                "size": len(found.content),
+                "filetype": filetype,
+                "mimetype": mimetype,
+                "pretty_type": pretty,
+            }
+            if size is not None:
+                described["original_w"], described["original_h"] = size
+            answer.append(described)
         return {"files": answer}
 
     def _files_info(self, ctx: _Context) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def test_a_manager_sees_fit_role_split_verdict_response_rate_and_download(sessio
     assert "2026-Q4 at a glance" in text
     assert "50 % (2 answered of 4: 4 asked − 0 skipped) · 2 not sent yet" in text
     assert "*Finance Fiona*: 🟢 validated" in text and "Fit 4.5/5 ± 0.7 from 4 people" in text
-    assert "Sales 4.5/5 ± 3.2 from 2 people" in text and "Success 4.5/5 ± 3.2 from 2 people" in text
+    assert "Sales 4.5/5 ± 3.2 from 2 people" in text and "Customer success 4.5/5 ± 3.2 from 2 people" in text
     assert "*RevOps Rick*: 🔴 needs review" in text
     assert "Fit 1.7/5 ± 1.0 from 3 people" in text, "last quarter's 5 is out"
     assert "*Quiet Quinn*: ⚪ not enough data" in text
@@ -223,4 +223,4 @@ def test_roles_that_disagree_make_a_persona_contested(sessions: sessionmaker[Ses
             add_feedback(s, ws, pid, author, role, fit)
     text = texts(build_home(service(sessions, admins=frozenset({"U0BOSS"})).build_for(TEAM, "U0BOSS", NOW)))
     assert "*Split Sally*: 🟠 contested" in text
-    assert "Sales 5.0/5 ± 0.0 from 2 people · Success 2.0/5 ± 0.0 from 2 people" in text
+    assert "Sales 5.0/5 ± 0.0 from 2 people · Customer success 2.0/5 ± 0.0 from 2 people" in text

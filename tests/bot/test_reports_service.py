@@ -79,14 +79,14 @@ def test_summary_sheet(sessions: sessionmaker[Session], world: Seeded) -> None:
     header_row, rows = table(ws, "Persona")
     assert ws.freeze_panes == f"B{header_row + 1}"
     p = {r["Persona"]: r for r in rows}
-    assert [r["Persona"] for r in rows] == ["Alpha", "Bravo", "Charlie", "Delta"]
+    assert [r["Persona"] for r in rows] == ["Charlie", "Bravo", "Delta", "Alpha"], "worst first, Home's order"
     alpha = p["Alpha"]
     assert alpha["Verdict"] == "validated"
-    assert (alpha["People"], alpha["Sales n"], alpha["Success n"]) == (4, 2, 1)
+    assert (alpha["People"], alpha["Sales n"], alpha["Customer success n"]) == (4, 2, 1)
     assert alpha["Onboarding n"] == 1 and alpha["People who rated (n)"] == 4
     assert alpha["± (90 % interval)"] == pytest.approx(2.353 * (1 / 3) ** 0.5 / 2, abs=1e-3)
     assert alpha["Mean fit (1–5)"] == pytest.approx(4.5)
-    assert (alpha["Sales fit"], alpha["Success fit"], alpha["Onboarding fit"]) == (4.5, 4.0, 5.0)
+    assert (alpha["Sales fit"], alpha["Customer success fit"], alpha["Onboarding fit"]) == (4.5, 4.0, 5.0)
     assert alpha["Previous mean (2026-Q2)"] == pytest.approx(3.0)
     assert alpha["Change"] == pytest.approx(1.5)
     assert alpha["Statement agreement"] == pytest.approx(0.875)
@@ -98,14 +98,15 @@ def test_summary_sheet(sessions: sessionmaker[Session], world: Seeded) -> None:
     assert p["Charlie"]["Verdict"] == "needs review" and p["Charlie"]["Haven't met"] == pytest.approx(0.25)
     assert p["Delta"]["Verdict"] == "not enough data" and p["Delta"]["Review due"] == "due"
     # Number formats a manager sees.
+    alpha_row = header_row + 1 + [r["Persona"] for r in rows].index("Alpha")
     mean_col = next(c for c in ws[header_row] if c.value == "Mean fit (1–5)").column
-    assert ws.cell(row=header_row + 1, column=mean_col).number_format == "0.00"
+    assert ws.cell(row=alpha_row, column=mean_col).number_format == "0.00"
     change_col = next(c for c in ws[header_row] if c.value == "Change").column
-    assert ws.cell(row=header_row + 1, column=change_col).number_format.startswith("+0.00")
+    assert ws.cell(row=alpha_row, column=change_col).number_format.startswith("+0.00")
     assert ws.column_dimensions["A"].width >= 20
     charts = ws._charts
     assert len(charts) == 1 and charts[0].tagname == "barChart"
-    assert len(charts[0].series) == 3, "one bar per role: sales, success, onboarding"
+    assert len(charts[0].series) == 4, "an overall bar, then one bar per role: sales, success, onboarding"
 
 
 def test_attributes_sheet(sessions: sessionmaker[Session], world: Seeded) -> None:
@@ -113,12 +114,12 @@ def test_attributes_sheet(sessions: sessionmaker[Session], world: Seeded) -> Non
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I7"
     _, rows = table(ws, "Persona")
     alpha = [r for r in rows if r["Persona"] == "Alpha"]
-    assert [r["Role"] for r in alpha] == ["all roles", "onboarding", "sales", "success"]
-    assert alpha[0]["Statement"] == "Too many tools" and alpha[0]["Kind"] == "pain point"
+    assert [r["Role"] for r in alpha] == ["All roles", "Sales", "Customer success", "Onboarding"]
+    assert alpha[0]["Statement"] == "Too many tools" and alpha[0]["Kind"] == "Pain point"
     assert (alpha[0]["Matches"], alpha[0]["Partly"], alpha[0]["Doesn't"], alpha[0]["Not seen"]) == (3, 1, 0, 0)
     assert alpha[0]["Agreement"] == pytest.approx(0.875)
-    assert next(r for r in alpha if r["Role"] == "success")["Agreement"] == pytest.approx(0.5)
-    bravo = next(r for r in rows if r["Persona"] == "Bravo" and r["Role"] == "all roles")
+    assert next(r for r in alpha if r["Role"] == "Customer success")["Agreement"] == pytest.approx(0.5)
+    bravo = next(r for r in rows if r["Persona"] == "Bravo" and r["Role"] == "All roles")
     assert (bravo["Doesn't"], bravo["Not seen"], bravo["Agreement"]) == (1, 1, 0)
 
 
@@ -130,7 +131,7 @@ def test_trend_sheet(sessions: sessionmaker[Session], world: Seeded) -> None:
     assert values["Alpha"] == (3, 4.5)
     assert values["Bravo"] == (None, 3.75)
     assert len(ws._charts) == 1 and ws._charts[0].tagname == "lineChart"
-    assert len(ws._charts[0].series) == 4, "one line per persona"
+    assert len(ws._charts[0].series) == 5, "one line per persona, and the validated line"
 
 
 def test_comments_sheet_keeps_hostile_text_as_text(sessions: sessionmaker[Session], world: Seeded) -> None:
@@ -146,7 +147,7 @@ def test_comments_sheet_keeps_hostile_text_as_text(sessions: sessionmaker[Sessio
     first = rows[0]
     assert (first["Persona"], first["Role"], first["Author"], first["Kind"]) == (
         "Charlie",
-        "sales",
+        "Sales",
         "Sam Sales (U0SALES1)",
         "What's missing",
     )
@@ -171,9 +172,9 @@ def test_responses_sheet(sessions: sessionmaker[Session], world: Seeded) -> None
     assert ws.auto_filter.ref == "A1:U14"
     _, rows = table(ws, "ID")
     assert len(rows) == 13
-    late = next(r for r in rows if r["Role"] == "onboarding" and r["Persona"] == "Alpha")
+    late = next(r for r in rows if r["Role"] == "Onboarding" and r["Persona"] == "Alpha")
     assert late["Quarter"] == "2026-Q3" and late["Created (UTC)"] == datetime(2026, 10, 2, 8, 0)
-    assert late["Source"] == "checkin" and late["Fit (1–5)"] == 5 and late["Matches"] == 1
+    assert late["Source"] == "Check-in" and late["Fit (1–5)"] == 5 and late["Matches"] == 1
     assert late["Author"] == "Olga Onboarding" and late["Author ID"] == "U0ONB1"
     not_met = next(r for r in rows if r["Haven't met"] == "yes")
     assert not_met["Fit (1–5)"] is None and not_met["Persona"] == "Charlie"
@@ -194,7 +195,7 @@ def test_participation_sheet(sessions: sessionmaker[Session], world: Seeded) -> 
     _, roles = table(ws, "Role")
     rates = {r["Role"]: r["Response rate"] for r in roles}
     # answered ÷ (asked − skipped): the old sheet said 2 ÷ 5 = 40 % for all roles.
-    assert rates == {"Onboarding": 0, "Sales": 1, "Success": 0, "All roles": pytest.approx(0.5)}
+    assert rates == {"Onboarding": 0, "Sales": 1, "Customer success": 0, "All roles": pytest.approx(0.5)}
 
 
 def test_anonymous_ratings_hide_who_rated_what(sessions: sessionmaker[Session], world: Seeded) -> None:
