@@ -131,6 +131,12 @@ def answered_while_held(world: E2E, send: Callable[[], Response], *then: str) ->
     return reply
 
 
+def opened_modals(world: E2E) -> int:
+    """views.open calls the stand-in has answered (and recorded as answered) so far."""
+    standin: HeldSlack = world.standin  # type: ignore[assignment]
+    return standin.recorded().count("slack answered views.open")
+
+
 def mary_id(world: E2E) -> str:
     with world.sessions.begin() as s:
         persona = get_persona_by_key(s, ensure_workspace(s, world.team_id).id, "marketing-director-mary")
@@ -186,7 +192,9 @@ def case_feedback_command(world: E2E) -> None:
 
 def case_edit_command(world: E2E) -> None:
     # Whether the owner is also a Slack admin is asked once (users.info), then remembered: ask it before holding.
+    done = opened_modals(world)
     assert world.client.command("edit mary", user_id=OWNER).status == 200
+    world.wait_for(lambda: opened_modals(world) > done)  # that modal is open before anything is held
     answered_while_held(world, lambda: world.client.command("edit mary", user_id=OWNER), "views.open")
     answered_while_held(world, lambda: world.client.command("new", user_id=ADMIN), "views.open")
 
@@ -327,7 +335,9 @@ def case_review_buttons(world: E2E) -> None:
 
 
 def admin_form(world: E2E, words: str) -> dict[str, Any]:
+    done = opened_modals(world)
     assert world.client.command(words, user_id=ADMIN).status == 200
+    world.wait_for(lambda: opened_modals(world) > done)  # that modal is open before anything is held
     view: dict[str, Any] = world.wait_for(lambda: world.standin.last_view(ADMIN))
     return view
 
