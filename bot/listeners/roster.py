@@ -19,6 +19,7 @@ from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology
+from bot.listeners.requests import Interaction
 from bot.render import render_part
 from bot.roster_directory import DirectoryError, SlackDirectory, resolve_rows
 from bot.roster_sync import sync_link
@@ -49,12 +50,6 @@ def handle_roster(req: CommandRequest, services: Services, ack: Ack, client: Web
     after_ack(modal_or_apology, opening, respond, build_text("roster", "form_failed"))
 
 
-def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
-
-
 def _changes(form: RosterForm, services: Services, directory: SlackDirectory, team_id: str) -> list[RosterChange]:
     """People and emails -> roster changes (emails and newcomers' profiles looked up in Slack)."""
     rows = [RosterRow(i, slack_user_id=u) for i, u in enumerate(form.people, start=1)]
@@ -70,7 +65,8 @@ def _problems(error: FileError) -> str:
 
 
 def handle_roster_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, user_id = _team_and_user(body)
+    request = Interaction.of(body)
+    team_id, user_id = request.team_id, request.user_id
     if not services.roster.may_manage(team_id, user_id):
         ack(response_action="errors", errors={ids.ROSTER_BLOCK_PEOPLE: render_part("roster", "admins_only")})
         return
@@ -151,11 +147,12 @@ def _sync_now(services: Services, client: WebClient, team_id: str, link: LinkInf
 
 def handle_home_roster(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    team_id, user_id = _team_and_user(body)
+    request = Interaction.of(body)
+    team_id, user_id = request.team_id, request.user_id
     if not services.roster.may_manage(team_id, user_id):
         return  # the button is only drawn for admins; a replayed click from anyone else does nothing
     try:
-        open_roster_modal(services, client, team_id, str(body.get("trigger_id") or ""))
+        open_roster_modal(services, client, team_id, request.trigger_id or "")
     except SlackApiError as error:
         log.warning("could not open the roster modal (%s)", error.response.get("error"))
 

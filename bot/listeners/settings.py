@@ -18,6 +18,7 @@ from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.settings import block_id, build_settings_modal, build_settings_saved, parse_settings_submission
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology
+from bot.listeners.requests import Interaction
 from bot.render import render_part
 from bot.services import Services
 from bot.services.settings import SettingsInvalid
@@ -44,14 +45,9 @@ def handle_settings(req: CommandRequest, services: Services, ack: Ack, client: W
     after_ack(modal_or_apology, opening, respond, build_text("roster", "form_failed"))
 
 
-def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
-
-
 def handle_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, user_id = _team_and_user(body)
+    request = Interaction.of(body)
+    team_id, user_id = request.team_id, request.user_id
     if not services.workspace_settings.may_change(team_id, user_id):
         ack(response_action="errors", errors={block_id("cadence"): render_part("settings", "admins_only")})
         return
@@ -69,11 +65,12 @@ def handle_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient
 
 def handle_home_settings(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    team_id, user_id = _team_and_user(body)
+    request = Interaction.of(body)
+    team_id, user_id = request.team_id, request.user_id
     if not services.workspace_settings.may_change(team_id, user_id):
         return  # the button is only drawn for admins
     try:
-        open_settings_modal(services, client, team_id, str(body.get("trigger_id") or ""))
+        open_settings_modal(services, client, team_id, request.trigger_id or "")
     except SlackApiError as error:
         log.warning("could not open the settings modal (%s)", error.response.get("error"))
 
