@@ -515,6 +515,24 @@ def period_end_day(quarter: Quarter, now: datetime) -> date:
 # --- periods in SQL -----------------------------------------------------------------------------------------------
 
 
+def _latest_first(labelled: Any, person: list[Any], bucket: str | None, quarters: Sequence[Quarter]) -> Any:
+    """RULE_VIEW in SQL: rank each person's answers (per `person` key, and per quarter unless the period is one
+    bucket) newest first, so `rn = 1` is the view that counts. Used for fit views and for statement verdicts."""
+    partition = list(person)
+    if bucket is None:
+        partition.append(labelled.c.quarter)
+    return (
+        select(
+            labelled,
+            func.row_number()
+            .over(partition_by=partition, order_by=[labelled.c.updated_at.desc(), labelled.c.id.desc()])
+            .label("rn"),
+        )
+        .where(labelled.c.quarter.in_([q.label for q in quarters]))
+        .subquery()
+    )
+
+
 def round_quarter() -> ColumnElement[str]:
     """A round's quarter: its label's first 7 characters (rounds more often than quarterly are `2026-Q4.02` …)."""
     return func.substr(CheckinRound.quarter, 1, 7)
@@ -615,19 +633,7 @@ def _view_sums(
         .where(*scope)
         .subquery()
     )
-    partition = [labelled.c.persona_id, labelled.c.author_id]
-    if bucket is None:
-        partition.append(labelled.c.quarter)
-    ranked = (
-        select(
-            labelled,
-            func.row_number()
-            .over(partition_by=partition, order_by=[labelled.c.updated_at.desc(), labelled.c.id.desc()])
-            .label("rn"),
-        )
-        .where(labelled.c.quarter.in_([q.label for q in quarters]))
-        .subquery()
-    )
+    ranked = _latest_first(labelled, [labelled.c.persona_id, labelled.c.author_id], bucket, quarters)
     group = [ranked.c.persona_id, ranked.c.role, ranked.c.source]
     if bucket is None:
         group.insert(1, ranked.c.quarter)
@@ -704,19 +710,8 @@ def _statement_sums(
         .where(*scope)
         .subquery()
     )
-    partition = [labelled.c.persona_id, labelled.c.kind, labelled.c.text, labelled.c.author_id]
-    if bucket is None:
-        partition.append(labelled.c.quarter)
-    ranked = (
-        select(
-            labelled,
-            func.row_number()
-            .over(partition_by=partition, order_by=[labelled.c.updated_at.desc(), labelled.c.id.desc()])
-            .label("rn"),
-        )
-        .where(labelled.c.quarter.in_([q.label for q in quarters]))
-        .subquery()
-    )
+    person = [labelled.c.persona_id, labelled.c.kind, labelled.c.text, labelled.c.author_id]
+    ranked = _latest_first(labelled, person, bucket, quarters)
     group = [ranked.c.persona_id, ranked.c.kind, ranked.c.text, ranked.c.role, ranked.c.verdict]
     if bucket is None:
         group.insert(1, ranked.c.quarter)
