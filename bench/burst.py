@@ -38,9 +38,9 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot import ids  # noqa: E402
-from bot.slack_standin import SignedSlackClient, SlackStandin  # noqa: E402
 from persona_store.db import make_engine  # noqa: E402
 from persona_store.models import Feedback  # noqa: E402
+from slack_standin import SignedSlackClient, SlackStandin  # noqa: E402
 from tests.e2e.harness import BotProcess  # noqa: E402
 
 TEAM = "T0BURST"

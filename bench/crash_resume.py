@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.slack_standin import SlackStandin  # noqa: E402
 from persona_store.schedule import quarter_of  # noqa: E402
+from slack_standin import SlackStandin  # noqa: E402
 from tests.e2e.clocks import clock_env, duplicates_and_misses, fresh_database, seed_workspaces, sent_dms  # noqa: E402
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.slack_standin import SignedSlackClient, SlackStandin  # noqa: E402
+from slack_standin import SignedSlackClient, SlackStandin  # noqa: E402
 from tests.e2e.harness import BotProcess, free_port  # noqa: E402
 
 QUERIES = ["mary", "fionna", "revops", "it admin", "marketing director mary", "persona 7", "cfo"]

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.slack_standin import SlackStandin  # noqa: E402
+from slack_standin import SlackStandin  # noqa: E402
 from tests.e2e.clocks import all_sent, clock_env, duplicates_and_misses, fresh_database, seed_workspaces, start_clock  # noqa: E402
 
 

@@ -30,12 +30,12 @@ from bot.demo_reports import HISTORY_SCENES, REPORT_SCENES
 from bot.demo_setup import SETUP_SCENES
 from bot.server import PersonaBotWSGI
 from bot.services import Services
-from bot.slack_standin import SignedSlackClient, SlackStandin
 from persona_store import db
 from persona_store.files import parse_persona_file, parse_roster_csv
 from persona_store.personas import import_personas
 from persona_store.roster import import_roster
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SignedSlackClient, SlackStandin
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
 TEAM_ID = "T0DEMO"

@@ -10,8 +10,8 @@ from bot import ids, jobs
 from bot.render import plural
 from bot.services.checkins import CheckinService
 from bot.slack_clients import SlackClients
-from bot.slack_standin import SlackStandin
 from persona_store.schedule import quarter_of
+from slack_standin import SlackStandin
 
 if TYPE_CHECKING:
     from bot.demo import DemoWorld

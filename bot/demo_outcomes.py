@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.render import render_part
-from bot.slack_standin import SlackStandin
 from persona_store.models import utcnow
 from persona_store.quarters import current_quarter
+from slack_standin import SlackStandin
 
 if TYPE_CHECKING:
     from bot.demo import DemoWorld

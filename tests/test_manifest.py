@@ -22,7 +22,7 @@ from bot import ids
 from bot.app import create_app
 from bot.config import Settings
 from bot.services import Services
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))

@@ -18,11 +18,11 @@ from bot.config import Settings
 from bot.jobs import JobContext
 from bot.services.checkins import CheckinService
 from bot.slack_clients import SlackClients
-from bot.slack_standin import SlackStandin
 from persona_store.files import RosterEntry, parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.roster import import_roster
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 
 TEAM = "T0CHECK"
 TOKEN = "xoxb-checkins"

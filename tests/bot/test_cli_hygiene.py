@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import cli
-from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory, upgrade
 from persona_store.models import Workspace
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 
 PERSONAS = "personas:\n  - name: Mary\n    owner: U0OWNER\n"
 

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory, upgrade
 from persona_store.personas import list_personas
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 
 TEAM = "T0DOCS"
 TOKEN = "xoxb-docs"

@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory, upgrade
 from persona_store.files import PersonaSpec
 from persona_store.models import utcnow
 from persona_store.personas import apply_persona
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 
 TEAM = "T0CLIREV"
 TOKEN = "xoxb-cli-reviews"

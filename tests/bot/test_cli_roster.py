@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import cli
-from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory, upgrade
 from persona_store.models import Persona, RosterMember
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 
 TEAM = "T0ROSTER"
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "roster.csv"

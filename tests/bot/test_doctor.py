@@ -16,13 +16,13 @@ from bot.cli import cli
 from bot.config import Settings
 from bot.jobs import record_clock_tick
 from bot.oauth import BOT_SCOPES, installation_store
-from bot.slack_standin import SlackStandin
 from persona_store.clock import record_tick
 from persona_store.db import make_engine, make_session_factory, upgrade
 from persona_store.files import PersonaSpec
 from persona_store.models import RosterMember, utcnow
 from persona_store.personas import apply_persona
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 
 TEAM = "T0DOCTOR"
 TOKEN = "xoxb-doctor"

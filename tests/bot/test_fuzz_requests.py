@@ -48,7 +48,6 @@ from bot.config import Settings
 from bot.server import PersonaBotWSGI
 from bot.services import Services
 from bot.services.report_builds import ReportBuilds
-from bot.slack_standin import SlackStandin
 from persona_store.checkins import Assignment, assign, close_round, open_round, update_participation
 from persona_store.db import ensure_schema, make_engine, make_session_factory
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
@@ -57,6 +56,7 @@ from persona_store.models import Base, Effect, Persona, RosterMember, Workspace,
 from persona_store.personas import import_personas
 from persona_store.reviews import review_cycle, review_key
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "personas.yaml"
 SECRET = "fuzz-signing-secret"

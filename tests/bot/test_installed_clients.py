@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.oauth import InstalledSlackClients, installation_store
 from bot.services import Services
 from bot.slack_clients import SlackClients, SlackUnavailable
-from bot.slack_standin import SlackStandin
 from persona_store.workspaces import list_workspaces
+from slack_standin import SlackStandin
 
 TEAMS = {"T0ALPHA": "xoxb-alpha", "T0BRAVO": "xoxb-bravo"}
 

@@ -14,7 +14,7 @@ from bot import jobs
 from bot.config import Settings
 from bot.oauth import InstalledSlackClients
 from bot.services.checkins import CheckinService
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 from tests.e2e.clocks import Workspace, duplicates_and_misses, seed_workspaces, sent_dms
 
 

@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.listeners.requests import BadRequest, check_body, too_deep
 from bot.services import Services
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 from tests.bot.test_fuzz_requests import InlineExecutor
 
 

@@ -19,11 +19,11 @@ from bot.review_jobs import reconcile_reviews, run_due_reviews, send_due_reviews
 from bot.services import Services
 from bot.services.reviews import ReviewRequest, ReviewService, ReviewStatus
 from bot.slack_clients import SlackClients
-from bot.slack_standin import SlackStandin
 from persona_store.files import PersonaSpec
 from persona_store.models import Effect
 from persona_store.personas import apply_persona, get_persona
 from persona_store.reviews import overdue_reviews
+from slack_standin import SlackStandin
 
 TEAM = "T0TEST"
 TOKEN = "xoxb-review-test"

@@ -7,7 +7,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.app import make_web_client
 from bot.config import Settings
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 
 def test_clients_carry_the_retry_handlers() -> None:

@@ -21,13 +21,13 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.oauth import installation_store
 from bot.services.checkins import CheckinService
-from bot.slack_standin import SlackStandin
 from persona_store.db import ensure_schema, make_engine, make_session_factory
 from persona_store.files import RosterEntry, parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.roster import import_roster
 from persona_store.schedule import quarter_of
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 from tests.e2e.harness import REPO_ROOT, BotProcess
 
 PERSONAS = REPO_ROOT / "bot" / "demo_data" / "personas.yaml"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bot.slack_standin import SignedSlackClient, SlackStandin
+from slack_standin import SignedSlackClient, SlackStandin
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot, run_bot
 
 

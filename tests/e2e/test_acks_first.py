@@ -27,12 +27,12 @@ from bot.blocks.settings import action_id as settings_action
 from bot.config import Settings
 from bot.listeners.commands import routes
 from bot.services import Services
-from bot.slack_standin import SignedSlackClient, SlackStandin
-from bot.slack_standin.client import Response
 from persona_store.db import make_engine, make_session_factory
 from persona_store.models import Feedback
 from persona_store.personas import get_persona_by_key
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SignedSlackClient, SlackStandin
+from slack_standin.client import Response
 from tests.e2e.conftest import BOT_TOKEN, E2E, SIGNING_SECRET, STANDIN_TEAM, RunningBot, run_bot
 
 pytestmark = pytest.mark.e2e

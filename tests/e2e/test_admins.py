@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 from tests.e2e.conftest import RunningBot
 from tests.e2e.oauth_helpers import client_for, install, oauth_bot
 

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import ids
-from bot.slack_standin import SignedSlackClient, SlackStandin
 from persona_store.files import RosterEntry
 from persona_store.models import Feedback
 from persona_store.roster import import_roster
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SignedSlackClient, SlackStandin
 from tests.conftest import BACKENDS
 from tests.e2e.conftest import E2E, SIGNING_SECRET, STANDIN_TEAM, RunningBot, make_e2e, run_bot
 

@@ -22,13 +22,13 @@ from sqlalchemy import func, select
 
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory
 from persona_store.files import RosterEntry
 from persona_store.models import Effect, Feedback, Participation
 from persona_store.roster import import_roster
 from persona_store.schedule import quarter_of
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.conftest import E2E, STANDIN_TEAM
 from tests.e2e.harness import REPO_ROOT, BotProcess

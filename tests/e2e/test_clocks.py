@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.slack_standin import SlackStandin
 from persona_store.db import make_engine, make_session_factory
 from persona_store.files import RosterEntry
 from persona_store.roster import import_roster
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.clocks import (
     Workspace,

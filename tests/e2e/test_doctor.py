@@ -10,7 +10,7 @@ import pytest
 
 from bot.jobs import record_clock_tick
 from bot.oauth import BOT_SCOPES
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 from tests.e2e.conftest import BOT_TOKEN, E2E, RunningBot, make_e2e, run_bot
 
 pytestmark = pytest.mark.e2e

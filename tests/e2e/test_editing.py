@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.blocks.edit import action_id, block_id
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.slack_standin import SlackStandin
 from persona_store.models import Feedback, Persona
 from persona_store.personas import get_persona_by_key
+from slack_standin import SlackStandin
 from tests.e2e.conftest import E2E, STANDIN_TEAM, RunningBot, make_e2e, run_bot
 
 pytestmark = pytest.mark.e2e

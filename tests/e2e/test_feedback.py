@@ -17,12 +17,12 @@ from sqlalchemy.engine import make_url
 
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.slack_standin import SignedSlackClient, SlackStandin
-from bot.slack_standin.client import state_values
 from persona_store.db import make_engine
 from persona_store.models import AttributeCheck, Feedback
 from persona_store.personas import set_status
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SignedSlackClient, SlackStandin
+from slack_standin.client import state_values
 from tests.e2e.conftest import BOT_TOKEN, E2E, SIGNING_SECRET, make_e2e, run_bot
 from tests.e2e.dbproxy import DatabaseProxy
 

@@ -22,13 +22,13 @@ from bot.config import Settings
 from bot.review_jobs import run_due_reviews
 from bot.services import Services
 from bot.slack_clients import SlackClients
-from bot.slack_standin import SlackStandin
 from persona_store.checkins import Assignment, assign, close_round, open_round
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
 from persona_store.files import parse_persona_file
 from persona_store.models import Feedback, Participation, Persona, RosterMember, utcnow
 from persona_store.personas import import_personas
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 from tests.conftest import BACKENDS
 from tests.db_fingerprint import changed_tables, fingerprint
 from tests.e2e.conftest import BOT_TOKEN, DEMO_DATA, E2E, SIGNING_SECRET, STANDIN_TEAM, RunningBot, make_e2e, run_bot

@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.cli import cli as root_cli
-from bot.slack_standin import SlackStandin
 from persona_store.models import CheckinRound, Feedback, Persona, utcnow
 from persona_store.quarters import current_quarter
+from slack_standin import SlackStandin
 from tests.e2e.conftest import E2E, RunningBot
 from tests.e2e.oauth_helpers import client_for, install, oauth_bot
 

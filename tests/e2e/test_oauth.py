@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.oauth import InstalledSlackClients
 from bot.slack_clients import SlackUnavailable
-from bot.slack_standin import SlackStandin
 from persona_store.models import Workspace, slack_bots
 from persona_store.workspaces import find_workspace
+from slack_standin import SlackStandin
 from tests.e2e.conftest import RunningBot
 from tests.e2e.oauth_helpers import client_for, get, install, oauth_bot
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.slack_standin import SlackStandin
 from persona_store.models import CampaignResult, Deal
+from slack_standin import SlackStandin
 from tests.e2e.conftest import E2E, STANDIN_TEAM, run_bot
 from tests.outcomes_seed import MANAGER, MARY, REP, seed_personas, write_campaigns, write_hubspot
 
@@ -145,7 +145,7 @@ def test_a_spreadsheet_is_not_read(e2e: E2E) -> None:
 
 
 def test_a_file_over_the_size_cap_is_not_downloaded(standin: SlackStandin, tmp_path: Path) -> None:
-    from bot.slack_standin import SignedSlackClient
+    from slack_standin import SignedSlackClient
     from tests.e2e.conftest import SIGNING_SECRET
 
     with run_bot(standin, tmp_path, OUTCOMES_MAX_FILE_MB="1") as bot:

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from bot import ids
-from bot.slack_standin import SignedSlackClient, SlackStandin
 from persona_store.models import RosterMember
+from slack_standin import SignedSlackClient, SlackStandin
 from tests.e2e.conftest import E2E, SIGNING_SECRET, STANDIN_TEAM
 from tests.reports_seed import MANAGER, REPS, seed_world
 

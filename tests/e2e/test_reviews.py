@@ -18,11 +18,11 @@ from bot.config import Settings
 from bot.review_jobs import run_due_reviews
 from bot.services import Services
 from bot.slack_clients import SlackClients
-from bot.slack_standin import SlackStandin
 from persona_store.files import parse_persona_file
 from persona_store.models import PersonaReview, utcnow
 from persona_store.personas import get_persona_by_key, import_personas
 from persona_store.workspaces import ensure_workspace
+from slack_standin import SlackStandin
 from tests.e2e.conftest import BOT_TOKEN, DEMO_DATA, E2E, STANDIN_TEAM, RunningBot, make_e2e, run_bot
 
 pytestmark = pytest.mark.e2e

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.slack_standin import SlackStandin
 from persona_store.models import RosterLink, RosterMember
+from slack_standin import SlackStandin
 from tests.e2e.conftest import E2E, STANDIN_TEAM, RunningBot, make_e2e, run_bot
 from tests.e2e.harness import REPO_ROOT, BotProcess
 

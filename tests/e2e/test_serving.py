@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from bot.slack_standin import SlackStandin
 from persona_store.models import Workspace
+from slack_standin import SlackStandin
 from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.conftest import BOT_TOKEN, E2E, SIGNING_SECRET, run_bot
 from tests.e2e.dbproxy import DatabaseProxy

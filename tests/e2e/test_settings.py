@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bot import ids
 from bot.blocks.limits import assert_valid_view
 from bot.blocks.settings import action_id, block_id
-from bot.slack_standin import SlackStandin
 from persona_store.models import SettingsChange
+from slack_standin import SlackStandin
 from tests.e2e.conftest import E2E, STANDIN_TEAM, RunningBot, make_e2e, run_bot
 from tests.e2e.harness import REPO_ROOT, BotProcess
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 from tests.e2e.harness import REPO_ROOT, BotProcess
 
 pytestmark = pytest.mark.e2e

@@ -24,8 +24,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_standin import SignedSlackClient, SlackStandin
-from bot.slack_standin.client import state_values
+from slack_standin import SignedSlackClient, SlackStandin
+from slack_standin.client import state_values
 from tests.e2e.harness import BotProcess, BotProcessError, free_port
 
 SECRET = "standin-signing-secret"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 from tests.slack_standin.test_server import call_json, request
 
 
@@ -54,7 +54,7 @@ def test_the_control_endpoint_sets_a_limit_from_another_process(two_teams: Slack
 
 def test_the_command_line_takes_limits() -> None:
     bad = subprocess.run(
-        [sys.executable, "-m", "bot.slack_standin", "--port", "0", "--rate-limit", "chat.postMessage=fast"],
+        [sys.executable, "-m", "slack_standin", "--port", "0", "--rate-limit", "chat.postMessage=fast"],
         capture_output=True,
         text=True,
         timeout=20,

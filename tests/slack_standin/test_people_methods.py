@@ -9,7 +9,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 TEAM = "T0TEST"
 

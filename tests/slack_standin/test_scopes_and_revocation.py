@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.oauth import BOT_SCOPES
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 TOKEN = "xoxb-test"
 Json = dict[str, Any]
@@ -919,7 +919,7 @@ def test_module_runs_standalone() -> None:
         [
             sys.executable,
             "-m",
-            "bot.slack_standin",
+            "slack_standin",
             "--port",
             "0",
             "--team",

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack_files import FileRefused, download, file_info
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from PIL import Image
 from slack_sdk import WebClient
 
 from bot.report.charts import PersonaFit, RoleFit, render_fit_chart
-from bot.slack_standin import SlackStandin
-from bot.slack_standin.server import detect_file_type, png_size
+from slack_standin import SlackStandin
+from slack_standin.files import detect_file_type, png_size
 
 TOKEN = "xoxb-test"
 

@@ -22,11 +22,11 @@ from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.blocks.reviews import build_overdue, build_review_dm, build_review_done, parse_review_value
 from bot.services.personas_admin import EditForm, HistoryAnswer, HistoryEntry, Outcome, PersonaRef
 from bot.services.reviews import ReviewAnswer, ReviewRequest, ReviewStatus
-from bot.slack_standin.client import state_values
 from persona_store.files import LIST_FIELDS, PersonaSpec
 from persona_store.personas import describe_changes
 from persona_store.quarters import parse_period
 from persona_store.reviews import MissingNote, OverdueReview, ReviewDigest
+from slack_standin.client import state_values
 from tests.evidence_seed import sample_evidence
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

@@ -28,8 +28,8 @@ from bot.blocks.feedback import (
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.services.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt, PersonaChoice
 from bot.services.lookup import PersonaCard
-from bot.slack_standin.client import state_values
 from bot.untrusted import seal
+from slack_standin.client import state_values
 
 HOSTILE = [
     "<!channel> please look",

@@ -1,4 +1,4 @@
-"""Run the Slack stand-in on its own: `python -m bot.slack_standin --port 8765 --team T0DEMO --token xoxb-demo`.
+"""Run the Slack stand-in on its own: `python -m slack_standin --port 8765 --team T0DEMO --token xoxb-demo`.
 
 Prints the API URL (the value for SLACK_API_URL) on the first line of stdout, then serves until interrupted.
 """
@@ -12,11 +12,11 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from bot.slack_standin.server import SlackStandin
+from slack_standin.server import SlackStandin
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot.slack_standin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m slack_standin", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
     parser.add_argument("--team", default="T0DEMO", help="team id of the workspace to register")

@@ -23,7 +23,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bot.slack_standin.server import DEFAULT_APP_ID, SlackStandin
+from slack_standin.blocks import elements_of
+from slack_standin.server import DEFAULT_APP_ID, SlackStandin
+from slack_standin.state import dm_channel_id
 
 __all__ = ["Response", "SignedSlackClient", "state_values"]
 
@@ -503,7 +505,7 @@ class SignedSlackClient:
     def app_home_opened(
         self, user_id: str = DEFAULT_USER, *, tab: str = "home", team_id: str | None = None
     ) -> Response:
-        event = {"type": "app_home_opened", "user": user_id, "channel": SlackStandin.dm_channel_id(user_id), "tab": tab}
+        event = {"type": "app_home_opened", "user": user_id, "channel": dm_channel_id(user_id), "tab": tab}
         return self.event(event, team_id=team_id)
 
     def url_verification(self, challenge: str) -> Response:
@@ -537,16 +539,7 @@ def state_values(view: Mapping[str, Any], answers: Mapping[str | tuple[str, str]
 
 
 def _stateful_elements(block: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    kind = block.get("type")
-    if kind == "input":
-        candidates = [block.get("element")]
-    elif kind == "actions":
-        candidates = list(block.get("elements") or [])
-    elif kind == "section":
-        candidates = [block.get("accessory")]
-    else:
-        candidates = []
-    return [e for e in candidates if isinstance(e, Mapping) and e.get("type") in _STATE_KEYS]
+    return [e for e in elements_of(block) if isinstance(e, Mapping) and e.get("type") in _STATE_KEYS]
 
 
 def _value_object(element: Mapping[str, Any], answer: Any) -> dict[str, Any]:
@@ -603,14 +596,7 @@ def _find_element(blocks: Sequence[Any], action_id: str, block_id: str | None) -
     for block in blocks:
         if not isinstance(block, Mapping) or (block_id is not None and block.get("block_id") != block_id):
             continue
-        candidates: list[Any] = []
-        if block.get("type") == "actions":
-            candidates = list(block.get("elements") or [])
-        elif block.get("type") == "input":
-            candidates = [block.get("element")]
-        elif block.get("type") == "section":
-            candidates = [block.get("accessory")]
-        for element in candidates:
+        for element in elements_of(block):
             if isinstance(element, Mapping) and element.get("action_id") == action_id:
                 return str(block.get("block_id") or block_id or "standin_block"), element
     return None
