@@ -30,10 +30,22 @@ INHERITED_SLACK_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on right now (another process could still take it before we do)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
+    """A port nobody listens on, kept for us for a minute: only a server that sets SO_REUSEADDR (waitress and
+    Python's HTTP servers do) can bind it.
+
+    A port that is merely free can be taken before the app binds it, by another suite's `bind(0)` or by any
+    outgoing connection (they draw from the same ephemeral range), which made startup flaky on a busy machine.
+    So we connect to it once and close the accepted side first: its TIME_WAIT holds the port, and the kernel
+    hands a port held that way neither to `bind(0)` nor to `connect()`.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, 0))
+        listener.listen(1)
+        port: int = listener.getsockname()[1]
+        with socket.create_connection((host, port), timeout=5):
+            accepted, _ = listener.accept()
+            accepted.close()
         return port
 
 
