@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import pytest
 
 from slack_standin import SlackStandin
-from tests.slack_standin.test_server import call_json, request
+from tests.slack_standin.test_server import ManualClock, call_json, request
 
 
 @pytest.fixture
 def two_teams() -> Iterator[SlackStandin]:
-    with SlackStandin("T0ONE", "xoxb-one") as s:
+    """Two workspaces on a clock that stands still: a bucket refills only when a test says so."""
+    with SlackStandin("T0ONE", "xoxb-one", clock=ManualClock()) as s:
         s.add_workspace("T0TWO", "xoxb-two")
         yield s
 

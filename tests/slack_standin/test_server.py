@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import statistics
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import FrozenInstanceError
 from typing import Any
@@ -19,7 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
+from bot.blocks.limits import Problem, find_block_problems
 from slack_standin import SlackStandin
+from slack_standin import http as standin_http
 
 TOKEN = "xoxb-test"
 Json = dict[str, Any]
@@ -31,6 +31,38 @@ def standin() -> Iterator[SlackStandin]:
         s.add_user("T0TEST", "U0REP", "rep", "Rita Rep", tz="Europe/Paris")
         s.add_user("T0TEST", "U0GONE", "gone", deleted=True)
         s.add_user("T0TEST", "W0GRID", "grid")
+        yield s
+
+
+class ManualClock:
+    """The stand-in's clock, moved by hand; its `sleep` moves it too and keeps each nap, so a test counts
+    instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.naps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.naps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def timed(clock: ManualClock) -> Iterator[SlackStandin]:
+    """A stand-in whose triggers, response_urls, rate limits and latency run on `clock`."""
+    with SlackStandin(clock=clock, sleep=clock.sleep) as s:
+        s.add_user("T0TEST", "U0REP", "rep", "Rita Rep", tz="Europe/Paris")
         yield s
 
 
@@ -158,22 +190,29 @@ def test_keep_alive_serves_many_requests_on_one_connection(standin: SlackStandin
         conn.close()
 
 
-def test_own_overhead_stays_small(standin: SlackStandin) -> None:
-    """The stand-in serves latency benchmarks: on a kept-alive connection a post takes well under a millisecond
-    of its own work (the bound here is loose so a busy CI machine passes)."""
+def test_own_overhead_stays_small(standin: SlackStandin, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in serves latency benchmarks: posts on a kept-alive connection share one TCP connection, and
+    each post's Block Kit (its slowest work) is checked once, before the lock, so concurrent calls don't queue
+    behind it. (bench/lookup_latency.py measures the time itself.)"""
+    checked_under_lock = []
+
+    def counting(blocks: list[Any], surface: str) -> list[Problem]:
+        checked_under_lock.append(standin._lock.locked())  # nothing else runs: only a check inside would see it
+        return find_block_problems(blocks, surface)
+
+    monkeypatch.setattr(standin_http, "find_block_problems", counting)
     body = json.dumps({"channel": "C0GENERAL", "text": "hi", "blocks": [section("*hello*")] * 5}).encode()
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     conn = http.client.HTTPConnection("127.0.0.1", standin.port, timeout=5)
-    timings = []
     try:
         for _ in range(200):
-            started = time.perf_counter()
             conn.request("POST", "/api/chat.postMessage", body=body, headers=headers)
-            conn.getresponse().read()
-            timings.append(time.perf_counter() - started)
+            assert json.loads(conn.getresponse().read())["ok"] is True
     finally:
         conn.close()
-    assert statistics.median(timings) < 0.005
+    assert standin.connections_opened() == 1
+    assert len(standin.calls("chat.postMessage")) == 200
+    assert checked_under_lock == [False] * 200
 
 
 def test_unknown_paths_and_methods(standin: SlackStandin) -> None:
@@ -540,18 +579,21 @@ def test_views_open_and_last_view(web: WebClient, standin: SlackStandin) -> None
     assert standin.view(view["id"]) == view
 
 
-def test_triggers_are_single_use_and_expire(web: WebClient, standin: SlackStandin) -> None:
+def test_triggers_are_single_use_and_expire(timed: SlackStandin, clock: ManualClock) -> None:
+    web = WebClient(token=TOKEN, base_url=timed.api_url)
     with pytest.raises(SlackApiError) as unknown:
         web.views_open(trigger_id="123.456.abc", view=modal())
     assert refusal(unknown)["error"] == "invalid_trigger_id"
-    trigger = standin.new_trigger_id()
+    trigger = timed.new_trigger_id()
     web.views_open(trigger_id=trigger, view=modal())
     with pytest.raises(SlackApiError) as reused:
         web.views_open(trigger_id=trigger, view=modal())
     assert refusal(reused)["error"] == "exchanged_trigger_id"
-    standin.trigger_ttl = 0.05
-    late = standin.new_trigger_id()
-    time.sleep(0.1)
+    timed.trigger_ttl = 0.05
+    fresh, late = timed.new_trigger_id(), timed.new_trigger_id()
+    clock.advance(0.05)
+    assert web.views_open(trigger_id=fresh, view=modal())["ok"] is True  # at its ttl, still good
+    clock.advance(0.01)
     with pytest.raises(SlackApiError) as expired:
         web.views_open(trigger_id=late, view=modal())
     assert refusal(expired)["error"] == "expired_trigger_id"
@@ -753,13 +795,13 @@ def test_response_url_records_posts_and_allows_five(standin: SlackStandin) -> No
     assert len(standin.response_posts(other.rsplit("/", 1)[1])) == 1
 
 
-def test_response_url_expires(standin: SlackStandin) -> None:
-    standin.response_url_ttl = 0.05
-    url = standin.new_response_url()
-    time.sleep(0.1)
+def test_response_url_expires(timed: SlackStandin, clock: ManualClock) -> None:
+    timed.response_url_ttl = 0.05
+    url = timed.new_response_url()
+    clock.advance(0.1)
     answer = post_json(url, {"text": "late"})
     assert (answer.status, answer.body) == (404, b"expired_url")
-    assert request(f"{standin.base_url}/response/nope", b"{}").status == 404
+    assert request(f"{timed.base_url}/response/nope", b"{}").status == 404
 
 
 def test_response_url_refusals_do_not_use_it_up(standin: SlackStandin) -> None:
@@ -841,57 +883,58 @@ def test_web_client_without_retries_sees_the_429(standin: SlackStandin) -> None:
     assert limited.value.response.headers["Retry-After"] == "1"
 
 
-def test_rate_limit_is_a_token_bucket(standin: SlackStandin) -> None:
-    standin.rate_limit("chat.postMessage", per_second=20, burst=2)
-    answers = [call_json(standin, "chat.postMessage", {"channel": "C1", "text": "x"}) for _ in range(3)]
+def test_rate_limit_is_a_token_bucket(timed: SlackStandin, clock: ManualClock) -> None:
+    timed.rate_limit("chat.postMessage", per_second=20, burst=2)
+    answers = [call_json(timed, "chat.postMessage", {"channel": "C1", "text": "x"}) for _ in range(3)]
     assert [a.status for a in answers] == [200, 200, 429]
     assert answers[2].headers["retry-after"] == "1"  # whole seconds, at least one, like Slack
-    time.sleep(0.06)
-    assert call_json(standin, "chat.postMessage", {"channel": "C1", "text": "x"}).status == 200
-    assert call_json(standin, "auth.test", {}).status == 200  # other methods are not limited
-    standin.rate_limit("chat.postMessage", None)
-    assert all(call_json(standin, "chat.postMessage", {"channel": "C1", "text": "x"}).status == 200 for _ in range(5))
+    clock.advance(0.06)
+    assert call_json(timed, "chat.postMessage", {"channel": "C1", "text": "x"}).status == 200
+    assert call_json(timed, "auth.test", {}).status == 200  # other methods are not limited
+    timed.rate_limit("chat.postMessage", None)
+    assert all(call_json(timed, "chat.postMessage", {"channel": "C1", "text": "x"}).status == 200 for _ in range(5))
 
 
-def test_rate_limit_with_fractional_retry_after(standin: SlackStandin) -> None:
-    standin.rate_limit("users.info", per_second=10, retry_after_precision=0.01)
-    assert call_form(standin, "users.info", {"user": "U0REP"}).status == 200
-    limited = call_form(standin, "users.info", {"user": "U0REP"})
+def test_rate_limit_with_fractional_retry_after(timed: SlackStandin, clock: ManualClock) -> None:
+    timed.rate_limit("users.info", per_second=10, retry_after_precision=0.01)
+    assert call_form(timed, "users.info", {"user": "U0REP"}).status == 200
+    limited = call_form(timed, "users.info", {"user": "U0REP"})
     assert limited.status == 429
     wait = float(limited.headers["retry-after"])
     assert 0 < wait <= 0.1
-    time.sleep(wait + 0.01)
-    assert call_form(standin, "users.info", {"user": "U0REP"}).status == 200
+    clock.advance(wait + 0.01)
+    assert call_form(timed, "users.info", {"user": "U0REP"}).status == 200
 
 
-def test_latency(standin: SlackStandin) -> None:
-    standin.latency("auth.test", 0.2)
-    started = time.perf_counter()
-    assert call_form(standin, "auth.test", {}).status == 200
-    assert time.perf_counter() - started >= 0.2
-    standin.latency("auth.test", 0)
-    started = time.perf_counter()
-    call_form(standin, "auth.test", {})
-    assert time.perf_counter() - started < 0.2
-    standin.latency("*", 0.1)
-    standin.clear_faults()
-    started = time.perf_counter()
-    call_form(standin, "users.info", {"user": "U0REP"})
-    assert time.perf_counter() - started < 0.1
+def test_latency(timed: SlackStandin, clock: ManualClock) -> None:
+    timed.latency("auth.test", 0.2)
+    assert call_form(timed, "auth.test", {}).status == 200
+    assert clock.naps == [0.2]
+    timed.latency("auth.test", 0)
+    call_form(timed, "auth.test", {})
+    assert clock.naps == [0.2]
+    timed.latency("*", 0.1)
+    timed.latency("users.info", 0.05, team_id="T0TEST")
+    call_form(timed, "users.info", {"user": "U0REP"})
+    assert clock.naps == [0.2, pytest.approx(0.15)]  # everyone's delay plus the workspace's own
+    timed.clear_faults()
+    call_form(timed, "users.info", {"user": "U0REP"})
+    assert clock.naps == [0.2, pytest.approx(0.15)]
 
 
 # -- recording -------------------------------------------------------------------------------------------------
 
 
-def test_calls_are_frozen_records(web: WebClient, standin: SlackStandin) -> None:
-    before = time.monotonic()
+def test_calls_are_frozen_records(timed: SlackStandin, clock: ManualClock) -> None:
+    web = WebClient(token=TOKEN, base_url=timed.api_url)
     web.chat_postMessage(channel="C1", text="hello", blocks=[section("hello")])
+    clock.advance(1)
     web.users_info(user="U0REP")
-    first, second = standin.calls()
+    first, second = timed.calls()
     assert (first.method, first.team_id, first.ok) == ("chat.postMessage", "T0TEST", True)
     assert first.params["blocks"] == [section("hello")]
-    assert before <= first.at <= second.at <= time.monotonic()
-    assert standin.calls("users.info")[0].params == {"user": "U0REP"}
+    assert (first.at, second.at) == (1000.0, 1001.0)  # the stand-in's clock when each request arrived
+    assert timed.calls("users.info")[0].params == {"user": "U0REP"}
     with pytest.raises(FrozenInstanceError):
         first.method = "other"  # type: ignore[misc]
 
