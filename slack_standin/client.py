@@ -228,6 +228,17 @@ class SignedSlackClient:
     def _team_obj(self, team_id: str) -> dict[str, Any]:
         return {"id": team_id, "domain": team_id.lower()}
 
+    def _envelope(self, kind: str, team_id: str, user_id: str) -> dict[str, Any]:
+        """The fields every interactivity payload carries: its type, who, where, and the verification token."""
+        return {
+            "type": kind,
+            "token": VERIFICATION_TOKEN,
+            "team": self._team_obj(team_id),
+            "user": self._user(user_id, team_id),
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
     def _trigger_id(self, user_id: str, team_id: str) -> str:
         if self.standin is not None:
             return self.standin.new_trigger_id(user_id=user_id, team_id=team_id)
@@ -261,7 +272,7 @@ class SignedSlackClient:
             "team_id": team,
             "team_domain": team.lower(),
             "channel_id": channel_id,
-            "channel_name": channel_name or ("directmessage" if channel_id.startswith("D") else "general"),
+            "channel_name": channel_name or _channel_obj(channel_id)["name"],
             "user_id": user_id,
             "user_name": user["name"],
             "command": command,
@@ -319,14 +330,9 @@ class SignedSlackClient:
         action["action_ts"] = self._action_ts()
 
         payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": self._user(user_id, team),
+            **self._envelope("block_actions", team, user_id),
             "api_app_id": self.api_app_id,
-            "token": VERIFICATION_TOKEN,
             "trigger_id": self._trigger_id(user_id, team),
-            "team": self._team_obj(team),
-            "enterprise": None,
-            "is_enterprise_install": False,
             "actions": [action],
         }
         channel = channel_id or (str(message["channel"]) if message and message.get("channel") else None)
@@ -349,7 +355,7 @@ class SignedSlackClient:
         if message is not None:
             payload["message"] = {k: v for k, v in copy.deepcopy(dict(message)).items() if k != "channel"}
         if channel is not None:
-            payload["channel"] = {"id": channel, "name": "directmessage" if channel.startswith("D") else "general"}
+            payload["channel"] = _channel_obj(channel)
         if view is None and response_url:
             message_ts = str(message["ts"]) if message and message.get("ts") else None
             payload["response_url"] = (
@@ -372,16 +378,11 @@ class SignedSlackClient:
         submitted = copy.deepcopy(dict(view))
         submitted["state"] = {"values": copy.deepcopy(dict(values))}
         payload = {
-            "type": "view_submission",
-            "team": self._team_obj(team),
-            "user": self._user(user_id, team),
+            **self._envelope("view_submission", team, user_id),
             "api_app_id": self.api_app_id,
-            "token": VERIFICATION_TOKEN,
             "trigger_id": self._trigger_id(user_id, team),
             "view": submitted,
             "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
         }
         return self.interaction(payload)
 
@@ -408,15 +409,10 @@ class SignedSlackClient:
     ) -> Response:
         team = self._team(team_id)
         payload = {
-            "type": "view_closed",
-            "team": self._team_obj(team),
-            "user": self._user(user_id, team),
+            **self._envelope("view_closed", team, user_id),
             "api_app_id": self.api_app_id,
-            "token": VERIFICATION_TOKEN,
             "view": copy.deepcopy(dict(view)),
             "is_cleared": is_cleared,
-            "is_enterprise_install": False,
-            "enterprise": None,
         }
         return self.interaction(payload)
 
@@ -431,14 +427,9 @@ class SignedSlackClient:
     ) -> Response:
         team = self._team(team_id)
         payload = {
-            "type": "message_action",
-            "token": VERIFICATION_TOKEN,
+            **self._envelope("message_action", team, user_id),
             "action_ts": self._action_ts(),
-            "team": self._team_obj(team),
-            "user": self._user(user_id, team),
-            "channel": {"id": channel_id, "name": "directmessage" if channel_id.startswith("D") else "general"},
-            "is_enterprise_install": False,
-            "enterprise": None,
+            "channel": _channel_obj(channel_id),
             "callback_id": callback_id,
             "trigger_id": self._trigger_id(user_id, team),
             "response_url": self._response_url(team, channel_id, user_id),
@@ -450,13 +441,8 @@ class SignedSlackClient:
     def global_shortcut(self, callback_id: str, user_id: str = DEFAULT_USER, *, team_id: str | None = None) -> Response:
         team = self._team(team_id)
         payload = {
-            "type": "shortcut",
-            "token": VERIFICATION_TOKEN,
+            **self._envelope("shortcut", team, user_id),
             "action_ts": self._action_ts(),
-            "team": self._team_obj(team),
-            "user": self._user(user_id, team),
-            "is_enterprise_install": False,
-            "enterprise": None,
             "callback_id": callback_id,
             "trigger_id": self._trigger_id(user_id, team),
         }
@@ -510,6 +496,11 @@ class SignedSlackClient:
 
     def url_verification(self, challenge: str) -> Response:
         return self.send_json({"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"})
+
+
+def _channel_obj(channel_id: str) -> dict[str, str]:
+    """A conversation as payloads name it: a DM is `directmessage`; any channel the stand-in's is `general`."""
+    return {"id": channel_id, "name": "directmessage" if channel_id.startswith("D") else "general"}
 
 
 def state_values(view: Mapping[str, Any], answers: Mapping[str | tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
