@@ -48,10 +48,24 @@ _BLOCK_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
 _VIEW_METHODS = {"views.open", "views.push", "views.update", "views.publish"}
 
 
-class Endpoint:
-    """Serves `world` over HTTP with `faults` applied; `settings` is what a test may change while it runs."""
+Router = Callable[[str, str, Message, bytes], Reply]  # (verb, target, headers, body) -> answer
 
-    def __init__(self, world: World, faults: Faults, settings: Settings, sleep: Callable[[float], None]) -> None:
+
+class Endpoint:
+    """Serves `world` over HTTP with `faults` applied; `settings` is what a test may change while it runs.
+
+    Each request goes to `router` (default `route`); a test that holds Slack passes its own, which calls `route`.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        faults: Faults,
+        settings: Settings,
+        sleep: Callable[[float], None],
+        router: Router | None = None,
+    ) -> None:
+        self.router: Router = router or self.route
         self._world = world
         self._faults = faults
         self._settings = settings
@@ -263,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length > 0 else b""
         try:
-            reply = self.server.endpoint.route(verb, self.path, self.headers, body)
+            reply = self.server.endpoint.router(verb, self.path, self.headers, body)
         except Exception:
             log.exception("the Slack stand-in failed on %s %s", verb, self.path)
             reply = json_reply({"ok": False, "error": "fatal_error"}, status=500)

@@ -43,11 +43,13 @@ import copy
 import secrets
 import time
 from collections.abc import Callable
+from email.message import Message
 from types import TracebackType
 from typing import Any, TypeVar
 
 from slack_standin.faults import Faults
 from slack_standin.http import Endpoint
+from slack_standin.replies import Reply
 from slack_standin.state import (
     DEFAULT_APP_ID,
     Call,
@@ -114,7 +116,7 @@ class SlackStandin(Faults):
         self._world = World(clock)
         self._lock = self._world.lock
         super().__init__(self._lock, clock)
-        self._endpoint = Endpoint(self._world, self, self, sleep)
+        self._endpoint = Endpoint(self._world, self, self, sleep, router=self._route)
         if team_id is not None:
             self.add_workspace(team_id, bot_token, bot_user_id, team_name=team_name)
 
@@ -145,6 +147,11 @@ class SlackStandin(Faults):
     @property
     def api_url(self) -> str:
         return f"{self.base_url}/api/"
+
+    def _route(self, verb: str, target: str, headers: Message, body: bytes) -> Reply:
+        """Every request the stand-in serves passes here: a subclass may hold or observe them (see
+        tests/e2e/test_acks_first.py) and call `super()._route`."""
+        return self._endpoint.route(verb, target, headers, body)
 
     # -- setup ---------------------------------------------------------------------------------------------
 
