@@ -20,10 +20,24 @@ others have answered.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from persona_store.evidence import DISPUTED_MIN_VIEWS, VALIDATED_MIN_AGREEMENT, StatementAgreement
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from persona_store.db import insert_ignore
+from persona_store.evidence import (
+    DISPUTED_MIN_VIEWS,
+    VALIDATED_MIN_AGREEMENT,
+    EvidenceRules,
+    StatementAgreement,
+    load_evidence,
+    wording_since,
+)
+from persona_store.models import AttributeCheck, CheckinQuestions, CheckinRound, Feedback, Persona
+from persona_store.quarters import Period, parse_quarter
 
 DEFAULT_CAP = 4  # statements per persona per rep per round
 TIER_UNDER_COVERED = 0
@@ -144,3 +158,147 @@ def _since(
 def question_count(statements: int, cap: int = DEFAULT_CAP) -> int:
     """How many questions one persona's page asks: fit, plus up to `cap` statements (the time estimate's unit)."""
     return 1 + min(max(0, statements), max(0, cap))
+
+
+# --- the time estimate ----------------------------------------------------------------------------------------------
+
+SECONDS_PER_QUESTION = 10  # a radio button or a drop-down; the free-text "what's missing" is optional
+
+
+@dataclass(frozen=True)
+class CheckinEstimate:
+    """How long a rep's check-in takes: the real number of questions over their personas (the DM and Home say the
+    same thing because both read this)."""
+
+    personas: int
+    questions: int
+
+    @property
+    def minutes(self) -> int:
+        return max(1, -(-self.questions * SECONDS_PER_QUESTION // 60))
+
+
+NO_ESTIMATE = CheckinEstimate(0, 0)
+
+
+def estimate(statement_counts: Sequence[int], cap: int = DEFAULT_CAP) -> CheckinEstimate:
+    """The estimate for personas with these numbers of statements."""
+    return CheckinEstimate(len(statement_counts), sum(question_count(n, cap) for n in statement_counts))
+
+
+def estimate_for(personas: Sequence[Persona], cap: int = DEFAULT_CAP) -> CheckinEstimate:
+    return estimate([len(p.attributes()) for p in personas], cap)
+
+
+# --- the stored plan --------------------------------------------------------------------------------------------
+
+
+def rep_history(
+    session: Session, workspace_id: int, user_id: str, persona_ids: Collection[int]
+) -> dict[int, RepHistory]:
+    """Per persona, the latest revision this rep gave each statement (kind, text) a verdict against."""
+    if not persona_ids:
+        return {}
+    query = (
+        select(Feedback.persona_id, AttributeCheck.kind, AttributeCheck.text, func.max(Feedback.revision_number))
+        .join(AttributeCheck, AttributeCheck.feedback_id == Feedback.id)
+        .where(
+            Feedback.workspace_id == workspace_id,
+            Feedback.author_id == user_id,
+            Feedback.persona_id.in_(sorted(persona_ids)),
+        )
+        .group_by(Feedback.persona_id, AttributeCheck.kind, AttributeCheck.text)
+    )
+    found: dict[int, dict[tuple[str, str], int]] = {}
+    for pid, kind, text, revision in session.execute(query):
+        found.setdefault(int(pid), {})[(str(kind), str(text))] = int(revision or 0)
+    return {pid: RepHistory(answered) for pid, answered in found.items()}
+
+
+def question_plan(
+    session: Session,
+    workspace_id: int,
+    checkin_round: CheckinRound,
+    user_id: str,
+    role: str,
+    personas: Sequence[Persona],
+    *,
+    now: datetime,
+    rules: EvidenceRules,
+    cap: int = DEFAULT_CAP,
+) -> dict[int, tuple[int, ...]]:
+    """The statement positions (of each persona's current revision) this rep is asked about in this round.
+
+    Chosen once per (round, rep, persona) and stored; a persona revised since is chosen again (its positions name
+    other statements now). Two requests choosing at once store one plan: the unique key decides, and both read it.
+    """
+    wanted = {p.id: p for p in personas}
+    if not wanted:
+        return {}
+    stored = {
+        row.persona_id: row
+        for row in session.scalars(
+            select(CheckinQuestions).where(
+                CheckinQuestions.round_id == checkin_round.id,
+                CheckinQuestions.slack_user_id == user_id,
+                CheckinQuestions.persona_id.in_(sorted(wanted)),
+            )
+        )
+    }
+    plan = {
+        pid: tuple(int(x) for x in row.positions)
+        for pid, row in stored.items()
+        if row.revision_number == wanted[pid].revision_number
+    }
+    missing = [p for p in personas if p.id not in plan]
+    if not missing:
+        return plan
+    quarter = parse_quarter(checkin_round.quarter[:7])
+    current = load_evidence(session, workspace_id, Period.single(quarter), now=now, rules=rules)
+    recent = load_evidence(session, workspace_id, Period(quarter.previous(), quarter), now=now, rules=rules)
+    since = wording_since(session, workspace_id, [p.id for p in missing])
+    histories = rep_history(session, workspace_id, user_id, [p.id for p in missing])
+    for persona in missing:
+        texts = [(kind, str(text)) for kind, text in persona.attributes()]
+        now_found, recent_found = current.persona(persona.id), recent.persona(persona.id)
+        wording = {(kind, text): since.get((persona.id, kind, text), 0) for kind, text in texts}
+        states = statement_states(
+            texts,
+            now_found.statements if now_found else (),
+            recent_found.statements if recent_found else (),
+            role,
+            wording,
+        )
+        positions = select_statements(
+            checkin_round.quarter,
+            user_id,
+            persona.id,
+            states,
+            history=histories.get(persona.id, NO_HISTORY),
+            minimum=rules.coverage_min,
+            cap=cap,
+        )
+        row = stored.get(persona.id)
+        if row is not None:  # revised since it was chosen
+            row.revision_number, row.positions, row.created_at = persona.revision_number, list(positions), now
+            plan[persona.id] = positions
+            continue
+        session.execute(
+            insert_ignore(session, CheckinQuestions).values(
+                round_id=checkin_round.id,
+                slack_user_id=user_id,
+                persona_id=persona.id,
+                revision_number=persona.revision_number,
+                positions=list(positions),
+                created_at=now,
+            )
+        )
+        kept = session.scalar(
+            select(CheckinQuestions.positions).where(
+                CheckinQuestions.round_id == checkin_round.id,
+                CheckinQuestions.slack_user_id == user_id,
+                CheckinQuestions.persona_id == persona.id,
+            )
+        )
+        plan[persona.id] = tuple(int(x) for x in (kept or positions))
+    return plan
