@@ -22,6 +22,7 @@ import click
 from bot.app import create_app
 from bot.config import Settings
 from bot.demo_checkins import CHECKIN_SCENES
+from bot.demo_drafts import DRAFT_SCENES
 from bot.demo_feedback import FEEDBACK_SCENES
 from bot.demo_home import HOME_SCENES
 from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
@@ -206,6 +207,7 @@ SCENES: list[Scene] = [
     scene_admin_edits_a_persona,
     scene_owner_reviews_a_persona,
     *HISTORY_SCENES,  # before the round, Home and the report: every figure they show describes answers that exist
+    *DRAFT_SCENES,  # Mary's owner accepts what the evidence proposes; the round then asks the new wording
     *CHECKIN_SCENES,
     *HOME_SCENES,
     *SETUP_SCENES,  # week one: an admin adds a rep by @mention and moves the open hour

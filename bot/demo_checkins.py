@@ -52,7 +52,11 @@ def _answer(world: DemoWorld, rep: str, fits: list[str]) -> None:
         if page == 0:
             world.show("the modal's first page", view)
         fit = fits[page % len(fits)]
-        reply = world.client.view_submission_from(view, {ids.ACTION_FEEDBACK_FIT: fit}, user_id=rep).json()
+        answers: dict[str | tuple[str, str], Any] = {ids.ACTION_FEEDBACK_FIT: fit}
+        for block in view["blocks"]:  # the few statements picked for this rep (the adaptive selection)
+            if str(block.get("block_id", "")).startswith(ids.BLOCK_FEEDBACK_ATTRIBUTE):
+                answers[(block["block_id"], ids.ACTION_FEEDBACK_VERDICT)] = "matches" if int(fit) >= 3 else "partly"
+        reply = world.client.view_submission_from(view, answers, user_id=rep).json()
         view = {**reply["view"], "id": view["id"]}
         page += 1
     world.echo(f"  … answered {plural(page, 'page')}")

@@ -19,6 +19,8 @@ def rule_sentences(review_after_days: int, min_group: int, anonymous: bool) -> d
         evidence.RULE_DISAGREEMENT: (evidence.DISAGREEMENT_GAP, evidence.MIN_PEOPLE_PER_ROLE),
         evidence.RULE_REVIEW_DUE: (review_after_days,),
         evidence.RULE_MIN_GROUP: (min_group, anonymous),
+        evidence.RULE_DISPUTED: (evidence.VALIDATED_MIN_AGREEMENT, evidence.DISPUTED_MIN_VIEWS),
+        evidence.RULE_COVERAGE: (evidence.DEFAULT_MIN_GROUP_SIZE,),
     }
     return {name: render_part("evidence", name, *args.get(name, ())) for name in evidence.RULES}
 

@@ -52,6 +52,9 @@ ACTION_REVIEW_ACCURATE = "review_accurate"  # review DM buttons; value = "<perso
 ACTION_REVIEW_EDIT = "review_edit"
 ACTION_REVIEW_RETIRE = "review_retire"
 BLOCK_REVIEW_ACTIONS = "review_actions"
+ACTION_DRAFT_ACCEPT = "draft_accept"  # a revision draft (review DM, Home); value = "<persona id>:<statement key>"
+ACTION_DRAFT_DISMISS = "draft_dismiss"
+BLOCK_DRAFT_ACTIONS = "draft_actions"  # + ".<n>": one per draft in a message
 
 # App Home
 EVENT_APP_HOME_OPENED = "app_home_opened"

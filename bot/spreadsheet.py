@@ -46,10 +46,11 @@ from persona_store.evidence import (
     PersonaEvidence,
     ResponseRate,
     StatementAgreement,
+    StatementCoverage,
     Verdict,
     VerdictCounts,
 )
-from persona_store.models import FEEDBACK_ROLES
+from persona_store.models import FEEDBACK_ROLES, ROLES
 from persona_store.quarters import quarter_of
 from persona_store.report_rows import RESPONSE_COLUMNS, Comment, RepParticipation
 from persona_store.themes import PersonaThemes, Theme
@@ -65,7 +66,7 @@ FMT_DELTA = "+0.00;-0.00;0.00"
 FMT_SHARE = "0%"
 FMT_COUNT = "#,##0"
 
-SHEETS = ("Summary", "Attributes", "Themes", "Trend", "Comments", "Responses", "Participation")
+SHEETS = ("Summary", "Attributes", "Themes", "Trend", "Comments", "Responses", "Participation", "Coverage")
 VERDICT_TITLES = {"matches": "Matches", "partly": "Partly", "doesnt": "Doesn't", "not_seen": "Not seen"}
 ANONYMOUS = "anonymous"
 WITHHELD = "withheld"
@@ -881,6 +882,33 @@ def _write_participation(ws: WriteOnlyWorksheet, data: Evidence, reps: Sequence[
         ws.append(rate_row("All roles", part.total, bold=True))
 
 
+def _write_coverage(ws: WriteOnlyWorksheet, data: Evidence, coverage: Sequence[StatementCoverage]) -> None:
+    """RULE_COVERAGE: per statement, its views in the period in total and per role, and the roles below the minimum
+    (a role that doesn't check the persona reads "–")."""
+    headers = [("Persona", 24), ("Kind", 11), ("Statement", 50), ("Views", 8)]
+    headers += [(role_label(role), 11) for role in ROLES] + [("Roles below the minimum", 26)]
+    widths = _table_widths(headers)
+    cells = _setup(ws, widths, freeze="A2", title_rows="1:1", top=True)
+    _header_row(ws, cells, 1, [h for h, _ in headers], widths)
+    for row, item in enumerate(coverage, start=2):
+        values = [
+            cells.text(item.persona_name, wrap=True),
+            cells.text(kind_label(item.kind), wrap=True),
+            cells.text(item.text, wrap=True),
+            cells.number(item.views),
+            *(cells.number(item.role_views(role)) if role in item.roles else cells.text("–") for role in ROLES),
+            cells.text(", ".join(role_label(r) for r in item.missing_roles) or "none", wrap=True),
+        ]
+        ws.row_dimensions[row].height = _wrapped_row_height(values, widths)
+        ws.append(values)
+    if not coverage:
+        ws.append([cells.text(f"No active persona has statements to check in {data.period.label}.")])
+        return
+    ws.append([])
+    minimum = coverage[0].minimum
+    ws.append([cells.text(f"Covered: at least {minimum} people in a role gave the statement a verdict in the period.")])
+
+
 def write_report(
     data: Evidence,
     reps: Sequence[RepParticipation],
@@ -892,6 +920,7 @@ def write_report(
     on_sheet: Callable[[str], None] | None = None,
     outcomes: Any = None,  # a bot.outcomes_sheet.OutcomesSheet: adds the Outcomes sheet
     themes: Sequence[PersonaThemes] = (),
+    coverage: Sequence[StatementCoverage] = (),
 ) -> bytes:
     """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once.
 
@@ -910,6 +939,7 @@ def write_report(
         ("Comments", lambda ws: _write_comments(ws, comments, anonymous)),
         ("Responses", lambda ws: _write_responses(ws, responses, anonymous, small_roles)),
         ("Participation", lambda ws: _write_participation(ws, data, reps)),
+        ("Coverage", lambda ws: _write_coverage(ws, data, coverage)),
     ]
     for name, write in writers:
         if on_sheet is not None:

@@ -34,6 +34,12 @@ rendered here with the default thresholds; tests/bot/test_evidence_words.py chec
   while that quarter is still running).
 * RULE_MIN_GROUP: Minimum group: ratings are anonymous, so no figure is shown for a group of fewer than 3 people;
   it reads “fewer than 3 people”.
+* RULE_FRESH_START: Fresh start: a reworded statement collects new evidence; verdicts given to its earlier wording
+  stay in the history but no longer count towards its agreement.
+* RULE_DISPUTED: Disputed: a statement whose agreement is below 70 % once at least 3 people have seen it; its
+  owner is offered a revision.
+* RULE_COVERAGE: Coverage: a statement is covered in a role when at least 3 people in that role gave it a verdict in
+  the period.
 
 A person's "latest" answer is the one they saved last (`updated_at`, ties broken by the later record).
 
@@ -60,11 +66,13 @@ from sqlalchemy.orm import Session
 
 from persona_store.models import (
     ATTRIBUTE_KINDS,
+    ROLES,
     AttributeCheck,
     CheckinRound,
     Feedback,
     Participation,
     Persona,
+    PersonaRevision,
     PersonaStatus,
 )
 from persona_store.quarters import Period, Quarter, current_quarter, parse_quarter, quarter_of, quarters_between
@@ -80,6 +88,7 @@ PARTLY_WEIGHT = 0.5  # "partly" counts as half a match in the agreement share
 DEFAULT_REVIEW_AFTER_DAYS = 182  # about six months without a review or a revision: review due
 DEFAULT_MIN_GROUP_SIZE = 3  # with anonymous ratings, no figure for fewer people than this
 INTERVAL_LEVEL = 0.90
+DISPUTED_MIN_VIEWS = 3  # a statement is disputed (agreement below VALIDATED_MIN_AGREEMENT) once this many judged it
 
 # --- the rules, by name (their words for people are macros of the same name in prompts/evidence.j2) ------------
 RULE_VIEW = "rule_view"
@@ -93,6 +102,9 @@ RULE_NOT_MET = "rule_not_met"
 RULE_REVIEW_DUE = "rule_review_due"
 RULE_LAST_VALIDATED = "rule_last_validated"
 RULE_MIN_GROUP = "rule_min_group"
+RULE_FRESH_START = "rule_fresh_start"
+RULE_DISPUTED = "rule_disputed"
+RULE_COVERAGE = "rule_coverage"
 RULES = (
     RULE_VIEW,
     RULE_FIT,
@@ -105,6 +117,9 @@ RULES = (
     RULE_REVIEW_DUE,
     RULE_LAST_VALIDATED,
     RULE_MIN_GROUP,
+    RULE_FRESH_START,
+    RULE_DISPUTED,
+    RULE_COVERAGE,
 )
 
 
@@ -164,10 +179,12 @@ class EvidenceRules:
 
     review_after_days: int = DEFAULT_REVIEW_AFTER_DAYS
     min_group: int = 1
+    # RULE_COVERAGE: the views per role a statement needs in a period (MIN_GROUP_SIZE, anonymous or not)
+    coverage_min: int = DEFAULT_MIN_GROUP_SIZE
 
     @classmethod
     def of(cls, review_after_days: int, anonymous: bool, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> EvidenceRules:
-        return cls(review_after_days, max(1, min_group_size) if anonymous else 1)
+        return cls(review_after_days, max(1, min_group_size) if anonymous else 1, max(1, min_group_size))
 
 
 @dataclass(frozen=True)
@@ -264,10 +281,20 @@ class StatementAgreement:
     by_role: Mapping[str, VerdictCounts]
     suppressed: bool = False
     suppressed_roles: frozenset[str] = frozenset()
+    # RULE_FRESH_START: `current` — the persona reads this wording today; `earlier` — people whose latest verdict on
+    # this text was given before its current wording began (a rewording back to old words): history, never counted.
+    current: bool = True
+    earlier: VerdictCounts = VerdictCounts()
+    since_revision: int = 0  # the persona revision this wording first appeared in (unbroken since)
 
     @property
     def agreement(self) -> float | None:
         return None if self.suppressed else self.counts.agreement
+
+    @property
+    def disputed(self) -> bool:
+        """RULE_DISPUTED: the current wording's agreement is below the threshold once enough people judged it."""
+        return is_disputed(self)
 
     def role_agreement(self, role: str) -> float | None:
         counts = self.by_role.get(role)
@@ -339,6 +366,12 @@ class PersonaEvidence:
     @property
     def disagreement(self) -> bool:
         return self.role_gap is not None and self.role_gap >= DISAGREEMENT_GAP
+
+    @property
+    def disputed(self) -> tuple[StatementAgreement, ...]:
+        """RULE_DISPUTED: the statements to propose a revision of, most "doesn't match" first."""
+        found = [s for s in self.statements if s.disputed]
+        return tuple(sorted(found, key=lambda s: (-s.counts.doesnt, s.counts.agreement or 0.0, s.position)))
 
     @property
     def weakest(self) -> StatementAgreement | None:
@@ -452,6 +485,18 @@ def agreement_share(matches: int, partly: int, doesnt: int) -> float | None:
     if judged == 0:
         return None
     return (matches + PARTLY_WEIGHT * partly) / judged
+
+
+def is_disputed(statement: StatementAgreement) -> bool:
+    """RULE_DISPUTED: a current statement, shown (not withheld), judged by DISPUTED_MIN_VIEWS people or more, whose
+    agreement is below VALIDATED_MIN_AGREEMENT."""
+    agreement = statement.agreement
+    return (
+        statement.current
+        and agreement is not None
+        and statement.counts.judged >= DISPUTED_MIN_VIEWS
+        and agreement < VALIDATED_MIN_AGREEMENT
+    )
 
 
 def decide_verdict(rated_people: int, mean_fit: float | None, agreement: float | None, disagreement: bool) -> Verdict:
@@ -675,6 +720,65 @@ _StatementKey = tuple[str, str]  # (kind, text)
 class _StatementSums:
     position: int
     by_role: dict[str, VerdictCounts] = field(default_factory=dict)
+    earlier: VerdictCounts = field(default_factory=VerdictCounts)
+
+
+_WordingKey = tuple[int, str, str]  # (persona id, kind, text)
+
+
+def wording_since(
+    session: Session, workspace_id: int, persona_ids: Collection[int] | None = None
+) -> dict[_WordingKey, int]:
+    """RULE_FRESH_START: for each statement a persona reads today, the revision its wording first appeared in
+    (unbroken since). Verdicts answered against an older revision belong to an earlier wording of the same words.
+
+    Only personas revised more than once need their snapshots read: a persona's first revision introduced all of
+    its statements.
+    """
+    query = select(Persona.id, Persona.revision_number, Persona.goals, Persona.pain_points, Persona.objections).where(
+        Persona.workspace_id == workspace_id
+    )
+    if persona_ids is not None:
+        if not persona_ids:
+            return {}
+        query = query.where(Persona.id.in_(sorted(persona_ids)))
+    result: dict[_WordingKey, int] = {}
+    revised: dict[int, tuple[int, list[tuple[str, str]]]] = {}
+    for pid, number, goals, pains, objections in session.execute(query):
+        statements = _kinds_and_texts(goals, pains, objections)
+        for kind, text in statements:
+            result[(int(pid), kind, text)] = 0
+        if int(number or 0) > 1 and statements:
+            revised[int(pid)] = (int(number), statements)
+    if not revised:
+        return result
+    snapshots: dict[int, dict[int, set[tuple[str, str]]]] = defaultdict(dict)
+    for pid, number, snapshot in session.execute(
+        select(PersonaRevision.persona_id, PersonaRevision.number, PersonaRevision.snapshot).where(
+            PersonaRevision.persona_id.in_(sorted(revised))
+        )
+    ):
+        data = snapshot or {}
+        snapshots[int(pid)][int(number)] = set(
+            _kinds_and_texts(data.get("goals"), data.get("pain_points"), data.get("objections"))
+        )
+    for pid, (number, statements) in revised.items():
+        known = snapshots.get(pid, {})
+        for statement in statements:
+            since = number
+            while since - 1 in known and statement in known[since - 1]:
+                since -= 1
+            # an unbroken run back to the first revision (or to a snapshot we lack) counts every verdict
+            result[(pid, *statement)] = since if since - 1 in known else 0
+    return result
+
+
+def _kinds_and_texts(goals: Any, pains: Any, objections: Any) -> list[tuple[str, str]]:
+    return [
+        (kind, str(text))
+        for kind, texts in zip(ATTRIBUTE_KINDS, (goals, pains, objections), strict=True)
+        for text in texts or ()
+    ]
 
 
 def _statement_sums(
@@ -683,11 +787,14 @@ def _statement_sums(
     quarters: Sequence[Quarter],
     bucket: str | None,
     persona_ids: Collection[int] | None,
+    since: Mapping[_WordingKey, int] | None = None,
 ) -> dict[_Key, dict[_StatementKey, _StatementSums]]:
     """People's latest verdict on each statement, counted per (persona, bucket, statement, role, verdict);
-    `persona_ids` None: every persona."""
+    `persona_ids` None: every persona. A latest verdict answered against a revision older than the wording's
+    `since` (RULE_FRESH_START) is kept apart as `earlier`, never counted."""
     if not quarters or (persona_ids is not None and not persona_ids):
         return {}
+    since = since or {}
     scope = [Feedback.workspace_id == workspace_id]
     if persona_ids is not None:
         scope.append(Feedback.persona_id.in_(sorted(persona_ids)))
@@ -702,6 +809,7 @@ def _statement_sums(
             AttributeCheck.text.label("text"),
             AttributeCheck.verdict.label("verdict"),
             AttributeCheck.position.label("position"),
+            Feedback.revision_number.label("revision"),
             _quarter_label(quarters).label("quarter"),
         )
         .select_from(Feedback)
@@ -712,19 +820,22 @@ def _statement_sums(
     )
     person = [labelled.c.persona_id, labelled.c.kind, labelled.c.text, labelled.c.author_id]
     ranked = _latest_first(labelled, person, bucket, quarters)
-    group = [ranked.c.persona_id, ranked.c.kind, ranked.c.text, ranked.c.role, ranked.c.verdict]
+    group = [ranked.c.persona_id, ranked.c.kind, ranked.c.text, ranked.c.role, ranked.c.verdict, ranked.c.revision]
     if bucket is None:
         group.insert(1, ranked.c.quarter)
     query = select(*group, func.count(), func.min(ranked.c.position)).where(ranked.c.rn == 1).group_by(*group)
     result: dict[_Key, dict[_StatementKey, _StatementSums]] = defaultdict(dict)
     for row in session.execute(query):
         if bucket is None:
-            pid, quarter, kind, text, role, verdict, count, position = tuple(row)
+            pid, quarter, kind, text, role, verdict, revision, count, position = tuple(row)
         else:
-            pid, kind, text, role, verdict, count, position = tuple(row)
+            pid, kind, text, role, verdict, revision, count, position = tuple(row)
             quarter = bucket
         statements = result[(int(pid), str(quarter))]
         found = statements.setdefault((str(kind), str(text)), _StatementSums(int(position)))
+        if int(revision or 0) < since.get((int(pid), str(kind), str(text)), 0):
+            found.earlier = found.earlier.plus(str(verdict), int(count))
+            continue
         found.position = min(found.position, int(position))
         found.by_role[str(role)] = found.by_role.get(str(role), VerdictCounts()).plus(str(verdict), int(count))
     return result
@@ -816,11 +927,17 @@ def _overall(sums: Mapping[str, _RoleSums], min_group: int) -> tuple[int, Fit, i
 
 
 def _statements(
-    persona_id: int, found: Mapping[_StatementKey, _StatementSums], min_group: int
+    persona_id: int,
+    found: Mapping[_StatementKey, _StatementSums],
+    min_group: int,
+    since: Mapping[_WordingKey, int] | None = None,
 ) -> tuple[StatementAgreement, ...]:
     kind_order = {kind: i for i, kind in enumerate(ATTRIBUTE_KINDS)}
+    wordings = since if since is not None else {}
     result = []
     for (kind, text), s in found.items():
+        if not s.by_role and s.earlier.total:  # only verdicts on an earlier wording: history, not a statement
+            continue
         counts = VerdictCounts()
         for role_counts in s.by_role.values():
             counts = counts.merged(role_counts)
@@ -835,6 +952,9 @@ def _statements(
                 by_role=dict(sorted(s.by_role.items())),
                 suppressed=0 < counts.judged < min_group,
                 suppressed_roles=hidden_roles,
+                current=since is None or (persona_id, kind, text) in wordings,
+                earlier=s.earlier,
+                since_revision=wordings.get((persona_id, kind, text), 0),
             )
         )
     result.sort(key=lambda a: (kind_order.get(a.kind, 99), a.position, a.text))
@@ -879,6 +999,7 @@ def load_evidence(
     previous = period.previous()
     span = quarters_between(min([*record, previous.first]), max([*record, period.last]))
     only = None if persona_id is None else [persona_id]
+    since = wording_since(session, workspace_id, only)
     by_quarter, quarter_sources = _view_sums(session, workspace_id, span, None, persona_id)
     history = [q for q in span if q <= period.last]
     # Last validated needs a quarter's statement agreement only where the fit alone would validate it: read the
@@ -891,17 +1012,17 @@ def load_evidence(
     single = len(period.quarters) == 1
     if single:
         wanted = sorted({period.first, *(q for q in history if any(label == q.label for _, label in candidates))})
-        statements_by_quarter = _statement_sums(session, workspace_id, wanted, None, only)
+        statements_by_quarter = _statement_sums(session, workspace_id, wanted, None, only, since)
     else:
         wanted = [q for q in history if any(label == q.label for _, label in candidates)]
         ids = {pid for pid, _ in candidates} if persona_id is None else {persona_id} & {p for p, _ in candidates}
-        statements_by_quarter = _statement_sums(session, workspace_id, wanted, None, ids)
+        statements_by_quarter = _statement_sums(session, workspace_id, wanted, None, ids, since)
 
     if single:  # a single quarter is one of the per-quarter buckets already read
         period_sums, period_sources, period_statements = by_quarter, quarter_sources, statements_by_quarter
     else:
         period_sums, period_sources = _view_sums(session, workspace_id, period.quarters, period.label, persona_id)
-        period_statements = _statement_sums(session, workspace_id, period.quarters, period.label, only)
+        period_statements = _statement_sums(session, workspace_id, period.quarters, period.label, only, since)
     if len(previous.quarters) == 1:
         previous_sums: Mapping[_Key, Mapping[str, _RoleSums]] = by_quarter
     else:
@@ -924,7 +1045,7 @@ def load_evidence(
         key = (row.id, period.label)
         sums = period_sums.get(key, {})
         people, _, not_met = _overall(sums, rules.min_group)
-        statements = _statements(row.id, period_statements.get(key, {}), rules.min_group)
+        statements = _statements(row.id, period_statements.get(key, {}), rules.min_group, since)
         fit, agreement, gap, verdict = _judge(sums, statements, rules)
         _, previous_fit, _ = _overall(previous_sums.get((row.id, previous.label), {}), rules.min_group)
         validated = None
@@ -932,7 +1053,7 @@ def load_evidence(
             q_key = (row.id, quarter.label)
             if q_key not in candidates:
                 continue
-            q_statements = _statements(row.id, statements_by_quarter.get(q_key, {}), rules.min_group)
+            q_statements = _statements(row.id, statements_by_quarter.get(q_key, {}), rules.min_group, since)
             if _judge(by_quarter[q_key], q_statements, rules)[3] is Verdict.VALIDATED:
                 validated = quarter
                 break
@@ -991,3 +1112,84 @@ def persona_evidence(
 ) -> PersonaEvidence | None:
     """One persona's evidence for `period` (None: no such persona in this workspace, or retired without views)."""
     return load_evidence(session, workspace_id, period, now=now, rules=rules, persona_id=persona_id).persona(persona_id)
+
+
+# --- coverage (RULE_COVERAGE) --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementCoverage:
+    """RULE_COVERAGE for one statement a persona reads today: people's verdicts on its current wording in the period,
+    in total and per role, against the minimum each role should reach (`roles`: those that check the persona)."""
+
+    persona_id: int
+    persona_name: str
+    kind: str
+    text: str
+    position: int
+    views: int
+    by_role: Mapping[str, int]
+    roles: tuple[str, ...]
+    minimum: int
+
+    def role_views(self, role: str) -> int:
+        return self.by_role.get(role, 0)
+
+    def reached(self, role: str) -> bool:
+        return self.role_views(role) >= self.minimum
+
+    @property
+    def missing_roles(self) -> tuple[str, ...]:
+        return tuple(role for role in self.roles if not self.reached(role))
+
+    @property
+    def covered(self) -> bool:
+        return not self.missing_roles
+
+
+def coverage_roles(team_roles: Sequence[str] | None) -> tuple[str, ...]:
+    """The roles that check a persona in rounds (its `team_roles`; none named: every roster role)."""
+    named = tuple(r for r in ROLES if r in (team_roles or ()))
+    return named or ROLES
+
+
+def statement_coverage(
+    session: Session,
+    workspace_id: int,
+    period: Period,
+    *,
+    now: datetime,
+    rules: EvidenceRules | None = None,
+    persona_id: int | None = None,
+    evidence: Evidence | None = None,
+) -> tuple[StatementCoverage, ...]:
+    """RULE_COVERAGE for every statement of every active persona (or of `persona_id`), in persona and statement
+    order. The counts are the evidence model's own (`load_evidence`; pass `evidence` when it is loaded already)."""
+    rules = rules or EvidenceRules()
+    if evidence is None:
+        evidence = load_evidence(session, workspace_id, period, now=now, rules=rules, persona_id=persona_id)
+    query = select(Persona).where(Persona.workspace_id == workspace_id, Persona.status == PersonaStatus.ACTIVE.value)
+    if persona_id is not None:
+        query = query.where(Persona.id == persona_id)
+    result: list[StatementCoverage] = []
+    for persona in session.scalars(query.order_by(Persona.name_folded, Persona.id)):
+        found = evidence.persona(persona.id)
+        by_text = {(s.kind, s.text): s for s in found.statements} if found else {}
+        roles = coverage_roles(persona.team_roles)
+        for position, (kind, text) in enumerate(persona.attributes()):
+            statement = by_text.get((kind, str(text)))
+            per_role = {role: c.total for role, c in statement.by_role.items()} if statement else {}
+            result.append(
+                StatementCoverage(
+                    persona_id=persona.id,
+                    persona_name=persona.name,
+                    kind=kind,
+                    text=str(text),
+                    position=position,
+                    views=statement.counts.total if statement else 0,
+                    by_role=per_role,
+                    roles=roles,
+                    minimum=rules.coverage_min,
+                )
+            )
+    return tuple(result)

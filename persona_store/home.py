@@ -12,7 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from persona_store.checkins import personas_for_role
 from persona_store.models import CheckinRound, Feedback, Participation, Persona
+from persona_store.personas import list_personas
+from persona_store.question_selection import NO_ESTIMATE, CheckinEstimate, estimate_for
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class PendingCheckin:
     quarter: str
     due_date: date
     sent: bool
+    # the time estimate: the real number of questions (`question_selection.estimate`), as the DM says it
+    estimate: CheckinEstimate = NO_ESTIMATE
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ def pending_checkin(session: Session, workspace_id: int, user_id: str) -> Pendin
         quarter=round_.quarter,
         due_date=round_.due_date,
         sent=participation.sent_at is not None,
+        estimate=estimate_for(personas_for_role(list_personas(session, workspace_id), participation.role)),
     )
 
 

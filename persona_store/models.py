@@ -271,6 +271,45 @@ class Participation(Base):
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
 
 
+class CheckinQuestions(Base):
+    """The statements one rep is asked about one persona in one round (`persona_store.question_selection`), stored
+    the first time they are chosen so that reopening the check-in shows the same questions."""
+
+    __tablename__ = "checkin_questions"
+    __table_args__ = (UniqueConstraint("round_id", "slack_user_id", "persona_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("checkin_rounds.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    revision_number: Mapped[int] = mapped_column(Integer)  # the revision whose statements the positions name
+    positions: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RevisionDecision(Base):
+    """An owner's answer to a revision draft (a disputed statement, RULE_DISPUTED): accepted (and the revision that
+    carried it out) or dismissed, with the evidence they saw, so `/persona history` can show why a persona changed."""
+
+    __tablename__ = "revision_decisions"
+    __table_args__ = (UniqueConstraint("persona_id", "statement_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    statement_key: Mapped[str] = mapped_column(String(64))  # kind and wording, hashed (`revision_drafts.statement_key`)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(String(16))
+    doesnt: Mapped[int] = mapped_column(Integer)
+    judged: Mapped[int] = mapped_column(Integer)
+    quotes: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16))  # accepted | dismissed
+    decided_by: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision_number: Mapped[int | None] = mapped_column(Integer, default=None)  # the revision that accepted it
+
+
 class Feedback(Base):
     __tablename__ = "feedback"
     __table_args__ = (

@@ -70,7 +70,7 @@ def _dm_actions(round_id: int, *, start_label: str, with_snooze: bool = True) ->
 def build_checkin_message(item: Outgoing, *, reminder_limit: int = 2) -> dict[str, Any]:
     """chat.postMessage arguments for an invitation, a reminder or a "remind me tomorrow" (posted to the rep)."""
     if item.kind == "invite":
-        lead = _t("invite_intro", item.user_id, len(item.personas))
+        lead = _t("invite_intro", item.user_id, item.estimate)
     elif item.kind == "reminder":
         lead = _t("reminder_intro", item.user_id, item.number, reminder_limit)
     else:
@@ -182,16 +182,31 @@ def _modal(
 
 
 def build_checkin_page(page: CheckinPage, index: int, draft: FeedbackAnswers | None = None) -> dict[str, Any]:
-    """Page `index` (0-based) of the check-in: one persona, the feedback form's questions, progress "2 of 3"."""
+    """Page `index` (0-based) of the check-in: one persona, progress "2 of 3", and a light set of questions: the
+    role (first page only, from the roster, to confirm), fit, the statements chosen for this rep (at most four) and
+    an optional "what's missing"."""
     card: PersonaCard = page.personas[index]
     count = len(page.personas)
     prefill = draft or page.previous.get(card.id)
+    first = index == 0
     blocks: list[Block] = [
         context(_t("progress", index + 1, count, page.round.quarter)),
         mrkdwn_section(_t("persona_summary", card.name, card.role, card.summary)),
-        divider(),
-        *build_feedback_question_blocks(card, prefill, default_role=page.role, max_attributes=PAGE_ATTRIBUTE_LIMIT),
     ]
+    if first:
+        blocks.append(context(_t("page_estimate", page.estimate)))
+    blocks.append(divider())
+    blocks.extend(
+        build_feedback_question_blocks(
+            card,
+            prefill,
+            default_role=page.role,
+            max_attributes=PAGE_ATTRIBUTE_LIMIT,
+            with_role=first,
+            positions=page.asked(card.id),
+            light=True,
+        )
+    )
     meta = PageMeta(page.round.id, index, tuple(p.id for p in page.personas))
     last = index == count - 1
     return _modal(blocks, meta=meta.to_json(), submit=_t("submit_button") if last else _t("next_button"))

@@ -6,6 +6,7 @@ inputs ("Goals", "Goals (continued, 2)", …), each filled to leave room for new
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -144,7 +145,7 @@ def build_edit_modal(form: EditForm) -> dict[str, Any]:
         _text_input(
             "note",
             1,
-            "Created" if is_new else "",
+            "Created" if is_new else (render_part("edit", "draft_note", form.draft) if form.draft else ""),
             max_length=NOTE_MAX,
             optional=False,
             hint=render_part("edit", "note_hint", is_new),
@@ -152,6 +153,8 @@ def build_edit_modal(form: EditForm) -> dict[str, Any]:
     )
     # Sealed: which persona, which revision, which review cycle. Never a message to update (the ledger knows it).
     metadata: dict[str, Any] = {"p": form.persona_id, "r": form.revision_number, "v": form.review_cycle}
+    if form.draft is not None:
+        metadata["d"] = form.draft.key
     view = View(
         type="modal",
         callback_id=ids.VIEW_EDIT_PERSONA,
@@ -210,7 +213,12 @@ def parse_edit_submission(view: Mapping[str, Any]) -> EditSubmission | None:
         values=values,
         note=text("note"),
         review_cycle=parse_count(meta.get("v")),
+        draft_key=_draft_key(meta.get("d")),
     )
+
+
+def _draft_key(value: Any) -> str | None:
+    return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{32}", value) else None
 
 
 def edit_errors(errors: Mapping[str, str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ does not carry a selection over to another persona's statement when the view is 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -230,6 +231,9 @@ def build_feedback_question_blocks(
     with_quote: bool | None = None,
     quote_cut: bool = False,
     max_attributes: int = MAX_ATTRIBUTE_QUESTIONS,
+    with_role: bool = True,
+    positions: Sequence[int] | None = None,
+    light: bool = False,
 ) -> list[Block]:
     """Every feedback question about one persona, except the persona select.
 
@@ -239,20 +243,24 @@ def build_feedback_question_blocks(
     an evidence reference and the journey stage. `persona=None` leaves out the statements (nobody chose yet).
     All block ids start with `block_prefix`, so several personas can share one view. At most
     `max_attributes + 12` blocks come back.
+
+    The check-in's lighter page: `with_role=False` leaves the role out (asked once per round), `positions` asks
+    only those statements, and `light=True` asks nothing after them but what's missing.
     """
     p = block_prefix
     blocks: list[Block] = []
     role = (prefill.role if prefill else None) or default_role
-    blocks.append(
-        _choice_input(
-            p + ids.BLOCK_FEEDBACK_ROLE,
-            ids.ACTION_FEEDBACK_ROLE,
-            _t("role_label"),
-            [_option(r, _t("role_option", r)) for r in FEEDBACK_ROLES],
-            role,
-            hint=_t("role_hint"),
+    if with_role:
+        blocks.append(
+            _choice_input(
+                p + ids.BLOCK_FEEDBACK_ROLE,
+                ids.ACTION_FEEDBACK_ROLE,
+                _t("role_label"),
+                [_option(r, _t("role_option", r)) for r in FEEDBACK_ROLES],
+                role,
+                hint=_t("role_hint"),
+            )
         )
-    )
     fit_value = None
     if prefill is not None:
         fit_value = "not_met" if prefill.not_met else (str(prefill.fit) if prefill.fit else None)
@@ -270,7 +278,10 @@ def build_feedback_question_blocks(
     if persona is None:
         blocks.append(context(_t("pick_persona_first")))
     else:
-        blocks.extend(_attribute_blocks(persona, prefill, p, max_attributes))
+        blocks.extend(_attribute_blocks(persona, prefill, p, max_attributes, positions))
+    if light:
+        blocks.append(_missing_input(p, prefill))
+        return blocks
     show_quote = with_quote if with_quote is not None else bool(prefill and prefill.evidence_message)
     hints = {"quote": _t("quote_hint", quote_cut), "evidence": _t("evidence_hint")}
     for field, block_id, action_id, words, multiline in TEXT_FIELDS:
@@ -301,16 +312,35 @@ def build_feedback_question_blocks(
     return blocks
 
 
-def _attribute_blocks(persona: PersonaCard, prefill: FeedbackAnswers | None, p: str, limit: int) -> list[Block]:
+def _missing_input(p: str, prefill: FeedbackAnswers | None) -> InputBlock:
+    field, block_id, action_id, words, multiline = TEXT_FIELDS[0]
+    return _text_input(
+        p + block_id,
+        action_id,
+        _t(f"{words}_label"),
+        initial=getattr(prefill, field) if prefill else "",
+        placeholder=_t(f"{words}_placeholder"),
+        multiline=multiline,
+    )
+
+
+def _attribute_blocks(
+    persona: PersonaCard, prefill: FeedbackAnswers | None, p: str, limit: int, positions: Sequence[int] | None = None
+) -> list[Block]:
     attributes = feedback_attributes(persona)
     if not attributes:
         return []
+    chosen = set(range(len(attributes))) if positions is None else set(positions)
     # Verdicts given against another revision point at other statements: don't pre-fill those.
     verdicts = prefill.verdicts if prefill and prefill.revision_number == persona.revision_number else {}
     verdict_options = [_option(v, _t("verdict_option", v)) for v in VERDICTS]
     blocks: list[Block] = [mrkdwn_section(_t("attributes_intro", persona.name))]
     previous_kind = None
-    for position, (kind, text) in enumerate(attributes[:limit]):
+    # asked by position (the check-in's chosen few): any of them, however far down the list
+    shown = attributes if positions is not None else attributes[:limit]
+    for position, (kind, text) in enumerate(shown):
+        if position not in chosen:
+            continue
         if kind != previous_kind:
             blocks.append(context(_t("kind_heading", kind)))
             previous_kind = kind
@@ -325,7 +355,7 @@ def _attribute_blocks(persona: PersonaCard, prefill: FeedbackAnswers | None, p: 
                 placeholder=_t("verdict_placeholder"),
             )
         )
-    if len(attributes) > limit:
+    if len(attributes) > limit and positions is None:
         blocks.append(context(_t("attributes_not_shown", len(attributes) - limit)))
     return blocks
 
@@ -447,9 +477,13 @@ def _valid_url(candidate: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(_HOST.match(parts.netloc))
 
 
-def _read(state_values: dict[str, Any], persona: PersonaCard, p: str) -> tuple[FeedbackAnswers, FormErrors]:
+def _read(
+    state_values: dict[str, Any], persona: PersonaCard, p: str, known_role: str | None = None
+) -> tuple[FeedbackAnswers, FormErrors]:
     errors = FormErrors()
     role = _selected(state_values, p + ids.BLOCK_FEEDBACK_ROLE, ids.ACTION_FEEDBACK_ROLE)
+    if role is None and known_role is not None and p + ids.BLOCK_FEEDBACK_ROLE not in state_values:
+        role = known_role  # a page that doesn't ask the role: the one the server holds for this person
     if role is None:
         errors[p + ids.BLOCK_FEEDBACK_ROLE] = _t("error_required", "choose your role")
     elif role not in FEEDBACK_ROLES:
@@ -507,16 +541,17 @@ def _read(state_values: dict[str, Any], persona: PersonaCard, p: str) -> tuple[F
 
 
 def parse_feedback_answers(
-    state_values: dict[str, Any], persona: PersonaCard, *, block_prefix: str = ""
+    state_values: dict[str, Any], persona: PersonaCard, *, block_prefix: str = "", role: str | None = None
 ) -> FeedbackAnswers | FormErrors:
     """The answers about `persona` in a submitted view's `state.values`, or inline errors (block_id -> message).
 
     Reads the blocks `build_feedback_question_blocks` made with the same `block_prefix`. Verdicts keep the
     revision the statements were drawn from (it is in their block ids). Required: role and fit. Refused: texts over
     3,000 characters, a malformed link in the evidence, options the form never offered.
-    `evidence_permalink` is never in the state: the caller adds it (e.g. from private_metadata).
+    `evidence_permalink` is never in the state: the caller adds it (e.g. from private_metadata). `role`: the
+    person's role when the form did not ask it (the check-in asks it once per round).
     """
-    answers, errors = _read(state_values, persona, block_prefix)
+    answers, errors = _read(state_values, persona, block_prefix, role)
     return errors if errors else answers
 
 

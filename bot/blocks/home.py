@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.blocks.common import SECTION_TEXT_LIMIT, actions, button, context, divider, header, mrkdwn_section
+from bot.blocks.revision_drafts import build_draft_blocks
 from bot.blocks.roster import build_roster_home
 from bot.render import render_part, truncate
 from bot.services.home import HomeView
@@ -22,6 +23,7 @@ FEEDBACK_SHOWN = 5
 REVIEWS_SHOWN = 10
 OWNED_SHOWN = 10
 SIGNALS_SHOWN = 5
+HOME_DRAFTS_SHOWN = 3  # revision drafts: two blocks each
 
 
 def build_home(view: HomeView) -> dict[str, Any]:
@@ -36,6 +38,7 @@ def build_home(view: HomeView) -> dict[str, Any]:
     ]
     if view.owned:
         blocks += _owner(view)
+    blocks += _revision_drafts(view)
     if view.outcome_signals:
         shown = view.outcome_signals[:SIGNALS_SHOWN]
         blocks += [divider(), mrkdwn_section(render_part("outcomes", "home_signals", shown, view.outcome_period))]
@@ -107,3 +110,10 @@ def _manager(view: HomeView) -> list[Block]:
         )
     )
     return blocks
+
+
+def _revision_drafts(view: HomeView) -> list[Block]:
+    """An owner's open revision drafts (persona_store.revision_drafts), with Accept and Dismiss."""
+    if not view.revision_drafts:
+        return []
+    return [divider(), *build_draft_blocks(view.revision_drafts[:HOME_DRAFTS_SHOWN])]

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import Block, ConfirmObject, MarkdownTextObject, Pl
 
 from bot import ids
 from bot.blocks.common import actions, button, context, divider, fallback_text, header, mrkdwn_section, to_dicts
+from bot.blocks.revision_drafts import build_draft_blocks
 from bot.render import render_part
 from bot.services.reviews import ReviewAnswer, ReviewRequest
 from bot.untrusted import parse_count, parse_id
@@ -46,6 +47,7 @@ def build_review_dm(request: ReviewRequest, after_days: int) -> list[dict[str, A
         divider(),
         mrkdwn_section(render_part("reviews", "fit", digest)),
         mrkdwn_section(render_part("reviews", "mismatches", digest)),
+        *build_draft_blocks(request.drafts),
         *(
             [mrkdwn_section(render_part("reviews", "themes", digest))]
             if any(t.people > 1 for t in digest.themes)  # lone themes would only repeat the comments below

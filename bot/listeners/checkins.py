@@ -159,7 +159,8 @@ def handle_page(ack: Ack, body: dict[str, Any], client: WebClient, services: Ser
         if card is None:  # retired meanwhile: nothing to store for it
             progress = services.checkins.answer_done(team_id, meta.round_id, user_id)
         else:
-            parsed = parse_feedback_answers((view.get("state") or {}).get("values") or {}, card)
+            # the role is asked on the first page only: later pages answer in the role the server holds
+            parsed = parse_feedback_answers((view.get("state") or {}).get("values") or {}, card, role=page.role)
             if isinstance(parsed, FormErrors):
                 ack(response_action="errors", errors=dict(parsed))
                 return

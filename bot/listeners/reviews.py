@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.reviews import build_review_done, parse_review_value, review_done_fallback
+from bot.listeners import revision_drafts
 from bot.listeners.acking import ack_then
 from bot.listeners.personas_admin import open_edit_form
 from bot.listeners.requests import Interaction
@@ -109,3 +110,4 @@ def register(app: App, services: Services) -> None:
     for action_id in OUTCOMES:
         app.action(action_id)(ack_then(handle_review_button))
     app.action(ids.ACTION_REVIEW_EDIT)(ack_then(handle_review_edit_button))
+    revision_drafts.register(app, services)  # Accept / Dismiss on the drafts a review DM (and Home) proposes

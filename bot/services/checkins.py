@@ -6,8 +6,9 @@ is due, claims each message here before it calls Slack, and completes it here af
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,7 @@ from persona_store.locks import process_owner
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
 from persona_store.quarters import Period, parse_quarter
+from persona_store.question_selection import CheckinEstimate, estimate, question_plan
 from persona_store.roster import list_roster, withdraw_unasked
 from persona_store.schedule import RoundPlan, current_period, next_local_morning, quarter_of
 from persona_store.workspace_settings import WorkspaceSettings, load_settings
@@ -72,6 +74,7 @@ class PersonaRef:
     id: int
     name: str
     role: str
+    statements: int = 0  # how many statements it has (the time estimate asks at most DEFAULT_CAP of them)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,11 @@ class Outgoing:
     personas: tuple[PersonaRef, ...] = ()
     dm_channel: str | None = None
     dm_ts: str | None = None
+
+    @property
+    def estimate(self) -> CheckinEstimate:
+        """The real number of questions and the minutes they take (the same estimate Home shows)."""
+        return estimate(tuple(p.statements for p in self.personas))
 
 
 @dataclass(frozen=True)
@@ -135,13 +143,25 @@ class RoundSummary:
 
 @dataclass(frozen=True)
 class CheckinPage:
-    """What the check-in modal needs: the rep's personas and their earlier answers (for revisions)."""
+    """What the check-in modal needs: the rep's personas, the statements each page asks (`questions`: positions in
+    the persona's current revision, chosen once per round by `persona_store.question_selection`), and their earlier
+    answers (for revisions). `role` is the rep's role for this round: the one they confirmed on their first page,
+    else the roster's."""
 
     round: RoundInfo
     user_id: str
     role: str
     personas: tuple[PersonaCard, ...]
     previous: dict[int, FeedbackAnswers]
+    questions: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    role_confirmed: bool = False
+
+    def asked(self, persona_id: int) -> tuple[int, ...]:
+        return self.questions.get(persona_id, ())
+
+    @property
+    def estimate(self) -> CheckinEstimate:
+        return estimate(tuple(len(c.goals) + len(c.pain_points) + len(c.objections) for c in self.personas))
 
 
 @dataclass(frozen=True)
@@ -317,7 +337,9 @@ class CheckinService:
         kind: str,
         part: int | str | None = None,
     ) -> Outgoing:
-        refs = tuple(PersonaRef(x.id, x.name, x.role) for x in store.personas_for_role(personas, p.role))
+        refs = tuple(
+            PersonaRef(x.id, x.name, x.role, len(x.attributes())) for x in store.personas_for_role(personas, p.role)
+        )
         number = int(part) if kind == "reminder" and part is not None else 0
         return Outgoing(
             key=store.effect_key(r.id, p.slack_user_id, kind, part),
@@ -558,17 +580,22 @@ class CheckinService:
         return workspace.id, r, p
 
     def begin(self, team_id: str, round_id: int, user_id: str) -> CheckinPage:
-        """The personas a rep checks (and their earlier answers); RoundClosed / LookupError otherwise."""
+        """The personas a rep checks, the statements each asks (chosen on the first call and stored) and their
+        earlier answers; RoundClosed / LookupError otherwise."""
         with self._sessions.begin() as s:
             workspace_id, r, p = self._rep(s, team_id, round_id, user_id)
             personas = store.personas_for_role(list_personas(s, workspace_id), p.role)
-            previous = {
-                f.persona_id: FeedbackAnswers.from_record(f)
-                for f in store.round_feedback(s, workspace_id, round_id)
-                if f.author_id == user_id
-            }
+            mine = sorted(
+                (f for f in store.round_feedback(s, workspace_id, round_id) if f.author_id == user_id),
+                key=lambda f: (f.created_at, f.id),
+            )
+            previous = {f.persona_id: FeedbackAnswers.from_record(f) for f in mine}
+            rules = self._settings.rules_in(s, workspace_id)
+            plan = question_plan(s, workspace_id, r, user_id, p.role, personas, now=self._clock(), rules=rules)
             cards = tuple(PersonaCard.from_persona(x) for x in personas)
-            return CheckinPage(RoundInfo.of(r), user_id, p.role, cards, previous)
+            # the role is asked once per round: on the first page, from the roster; later pages keep that answer
+            role = mine[0].author_role if mine else p.role
+            return CheckinPage(RoundInfo.of(r), user_id, role, cards, previous, plan, bool(mine))
 
     def answer(self, team_id: str, round_id: int, user_id: str, answers: FeedbackAnswers) -> CheckinProgress:
         """Store one persona page (revisable until the round closes). The rep is marked answered once every persona
@@ -583,6 +610,17 @@ class CheckinService:
             asked = store.personas_for_role(list_personas(s, workspace_id), p.role)
             if answers.persona_id not in {x.id for x in asked}:
                 raise FeedbackError("that persona is not part of this rep's check-in")
+            persona = next(x for x in asked if x.id == answers.persona_id)
+            if answers.revision_number == persona.revision_number:
+                # only the statements this rep was asked (the stored plan), whatever else the client sent
+                rules = self._settings.rules_in(s, workspace_id)
+                r = store.get_round(s, workspace_id, round_id)
+                assert r is not None  # _rep found it
+                plan = question_plan(s, workspace_id, r, user_id, p.role, [persona], now=now, rules=rules)
+                allowed = set(plan.get(persona.id, ()))
+                answers = dataclasses.replace(
+                    answers, verdicts={k: v for k, v in answers.verdicts.items() if k in allowed}
+                )
             record_feedback(
                 s,
                 workspace_id,

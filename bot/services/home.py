@@ -19,6 +19,7 @@ from persona_store.evidence import VERDICT_ORDER, Evidence, PersonaEvidence, Res
 from persona_store.home import PendingCheckin, RecentFeedback, pending_checkin, recent_feedback
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.quarters import Period, current_quarter
+from persona_store.revision_drafts import RevisionDraft, drafts_for
 from persona_store.roster import RosterHealth, get_member, roster_health
 from persona_store.signals import Signal
 from persona_store.workspaces import ensure_workspace
@@ -49,6 +50,9 @@ class HomeView:
     outcome_signals: tuple[Signal, ...] = ()  # on the personas this person owns (bot.services.outcomes)
     outcome_period: str = ""
     roster: RosterHealth | None = None  # admins only: roster counts and problems
+    revision_drafts: tuple[
+        RevisionDraft, ...
+    ] = ()  # owners: what the evidence proposes (persona_store.revision_drafts)
 
     @property
     def is_owner(self) -> bool:
@@ -120,6 +124,8 @@ class HomeService:
                 owned=tuple(p for p in data.active if p.owner == user_id) if data else (),
                 roster=roster_health(s, workspace.id) if admin else None,
             )
+            if view.owned:
+                view = replace(view, revision_drafts=tuple(drafts_for(s, workspace.id, view.owned)))
         if not owns:
             return view
         outcome_period, signals = OutcomesService(self._sessions, self._settings).owner_signals(team_id, user_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.access import Access
+from persona_store.evidence import persona_evidence
 from persona_store.files import FileError, PersonaSpec, build_persona_spec, slugify
 from persona_store.models import Persona, PersonaStatus, utcnow
 from persona_store.personas import (
@@ -30,8 +31,17 @@ from persona_store.personas import (
     record_review,
     revisions,
 )
+from persona_store.quarters import Period, quarter_of
 from persona_store.reviews import recorded_review_message
 from persona_store.reviews import review_cycle as cycle_of
+from persona_store.revision_drafts import (
+    ACCEPTED,
+    DecisionNote,
+    RevisionDraft,
+    decision_notes,
+    find_draft,
+    record_decision,
+)
 from persona_store.search import search_personas
 from persona_store.workspaces import ensure_workspace
 
@@ -72,6 +82,7 @@ class EditForm:
     persona_id: int | None = None
     revision_number: int = 0
     review_cycle: int | None = None  # opened from a review DM for this cycle: saving also records the review
+    draft: RevisionDraft | None = None  # opened from a revision draft's Accept: the note cites its evidence
 
     @property
     def review(self) -> bool:
@@ -95,6 +106,7 @@ class EditSubmission:
     values: dict[str, Any]
     note: str
     review_cycle: int | None = None  # from sealed metadata; recorded only while the persona is still in it
+    draft_key: str | None = None  # from sealed metadata: the revision draft this edit carries out (re-derived)
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,7 @@ class HistoryEntry:
     created_at: datetime
     note: str
     changes: tuple[FieldChange, ...]
+    evidence: tuple[DecisionNote, ...] = ()  # the revision drafts (and their evidence) this revision carried out
 
 
 @dataclass(frozen=True)
@@ -230,6 +243,7 @@ class PersonaAdminService:
         if persona is not None and persona.revision_number != submission.revision_number:
             return SaveResult(errors={"note": STALE_FORM})
         cycle = cycle_of(persona) if persona is not None else None  # before the save moves it
+        draft = self._draft(s, workspace.id, persona, submission.draft_key, now)  # before the save rewords it
         values = dict(submission.values)
         values["key"] = persona.key if persona is not None else self._new_key(s, workspace.id, values)
         try:
@@ -245,6 +259,9 @@ class PersonaAdminService:
             return SaveResult(errors={"name": f"Another persona is already called “{spec.name}”."})
         if result.unchanged:
             return SaveResult(errors={"note": "Nothing has changed yet: change a field, or close the form."})
+        if draft is not None:
+            revision = result.persona.revision_number
+            record_decision(s, workspace.id, draft, ACCEPTED, user_id, now, revision_number=revision)
         outcome: str | None = None
         message: ReviewMessage | None = None
         if persona is not None and submission.review_cycle is not None and submission.review_cycle == cycle:
@@ -259,6 +276,16 @@ class PersonaAdminService:
             review_outcome=outcome,
             review_message=message,
         )
+
+    def _draft(
+        self, s: Session, workspace_id: int, persona: Persona | None, key: str | None, now: datetime
+    ) -> RevisionDraft | None:
+        """The revision draft an Accept opened this form for, as the evidence shows it now (None: no longer open)."""
+        if persona is None or not key:
+            return None
+        rules = self._settings.rules_in(s, workspace_id)
+        found = persona_evidence(s, workspace_id, Period.single(quarter_of(now)), persona.id, now=now, rules=rules)
+        return find_draft(s, workspace_id, found, key) if found is not None else None
 
     @staticmethod
     def _new_key(session: Session, workspace_id: int, values: dict[str, Any]) -> str:
@@ -284,6 +311,7 @@ class PersonaAdminService:
             if result.best is None:
                 refs = tuple(_ref(p) for p in (result.candidates or result.suggestions))
                 return HistoryAnswer(Outcome.PICK if result.candidates else Outcome.NO_MATCH, query, candidates=refs)
+            notes = decision_notes(s, workspace.id, result.best.id)
             entries = tuple(
                 HistoryEntry(
                     number=r.number,
@@ -291,6 +319,7 @@ class PersonaAdminService:
                     created_at=r.created_at,
                     note=r.note,
                     changes=tuple(describe_changes(r.changes).values()),
+                    evidence=tuple(notes.get(r.number, ())),
                 )
                 for r in revisions(s, workspace.id, result.best.id)
             )

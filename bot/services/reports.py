@@ -110,6 +110,7 @@ class ReportService:
             responses = report_rows.count_responses(s, workspace_id, resolved)
             record = evidence.quarters_on_record(s, workspace_id)
             grouped = themes.themes_for_period(s, workspace_id, resolved)
+            coverage = evidence.statement_coverage(s, workspace_id, resolved, now=now, rules=rules, evidence=data)
         latest = next((q.label for q in reversed(record) if q not in resolved.quarters), None)
         filename = f"persona-report-{resolved.slug}.xlsx"
         if responses == 0 and not reps:
@@ -138,6 +139,7 @@ class ReportService:
             anonymous=anonymous,
             outcomes=OutcomesService(self._sessions, self._settings).sheet(workspace_id, resolved, data, now),
             themes=grouped,
+            coverage=coverage,
         )
         return Report(resolved, workbook, filename, headline(data), False, data, responses, latest)
 

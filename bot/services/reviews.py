@@ -14,10 +14,11 @@ from bot.config import Settings
 from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import ReviewMessage, may_edit
-from persona_store.evidence import last_reviewed
+from persona_store.evidence import last_reviewed, persona_evidence
 from persona_store.locks import process_owner
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
+from persona_store.quarters import Period, quarter_of
 from persona_store.reviews import (
     OverdueReview,
     ReviewDigest,
@@ -32,6 +33,7 @@ from persona_store.reviews import (
     review_key,
     take_review_request,
 )
+from persona_store.revision_drafts import DISMISSED, RevisionDraft, drafts_for, find_draft, record_decision
 from persona_store.signals import Signal
 from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
@@ -53,6 +55,7 @@ class ReviewRequest:
     digest: ReviewDigest
     signals: tuple[Signal, ...] = ()  # outcome signals on this persona, beside the digest (bot.services.outcomes)
     signals_period: str = ""
+    drafts: tuple[RevisionDraft, ...] = ()  # revisions the evidence proposes (RULE_DISPUTED), not answered yet
 
 
 class ReviewStatus(StrEnum):
@@ -93,6 +96,21 @@ def with_signals(
     ]
 
 
+class DraftStatus(StrEnum):
+    OPEN = "open"  # the draft stands: Accept may open the edit form
+    DISMISSED = "dismissed"  # recorded now
+    ALREADY = "already"  # answered before (or the statement was reworded meanwhile)
+    NOT_ALLOWED = "not_allowed"
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class DraftAnswer:
+    status: DraftStatus
+    draft: RevisionDraft | None = None
+    persona_name: str = ""
+
+
 class ReviewService:
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
         self._sessions = sessions
@@ -119,6 +137,8 @@ class ReviewService:
             requests = []
             for persona in due_for_review(s, workspace.id, now, self._days(s, workspace.id)):
                 cycle = review_cycle(persona)
+                digest = review_digest(s, workspace.id, persona.id, now, self._settings.rules_in(s, workspace.id))
+                drafts = drafts_for(s, workspace.id, [digest.evidence]) if digest.evidence is not None else []
                 requests.append(
                     ReviewRequest(
                         persona_id=persona.id,
@@ -128,9 +148,8 @@ class ReviewService:
                         cycle=cycle,
                         key=review_key(persona.id, cycle),
                         reviewed_at=last_reviewed(persona.reviewed_at, persona.revised_at),
-                        digest=review_digest(
-                            s, workspace.id, persona.id, now, self._settings.rules_in(s, workspace.id)
-                        ),
+                        digest=digest,
+                        drafts=tuple(drafts),
                     )
                 )
             workspace_id = workspace.id
@@ -204,6 +223,48 @@ class ReviewService:
             record_review(s, workspace.id, persona.id, user_id, outcome, now=now)
             return ReviewAnswer(ReviewStatus.RECORDED, outcome, persona.name, user_id, now, message)
 
+    # --- revision drafts ------------------------------------------------------------------------------------
+
+    def _draft(
+        self, s: Session, workspace_id: int, user_id: str, persona_id: int, key: str, now: datetime, admin: bool
+    ) -> DraftAnswer:
+        persona = get_persona(s, workspace_id, persona_id)
+        if persona is None or not persona.active:
+            return DraftAnswer(DraftStatus.GONE)
+        if not may_edit(user_id, persona, admin=admin):
+            return DraftAnswer(DraftStatus.NOT_ALLOWED, persona_name=persona.name)
+        rules = self._settings.rules_in(s, workspace_id)
+        found = persona_evidence(s, workspace_id, Period.single(quarter_of(now)), persona.id, now=now, rules=rules)
+        draft = find_draft(s, workspace_id, found, key) if found is not None else None
+        if draft is None:
+            return DraftAnswer(DraftStatus.ALREADY, persona_name=persona.name)
+        return DraftAnswer(DraftStatus.OPEN, draft, persona.name)
+
+    def revision_draft(
+        self, team_id: str, user_id: str, persona_id: int, key: str, now: datetime | None = None
+    ) -> DraftAnswer:
+        """The draft a button names, re-derived from the evidence, for its owner (or an admin) only."""
+        now = now or utcnow()
+        admin = self._access.is_admin(team_id, user_id)  # before the transaction: it may ask Slack
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            return self._draft(s, workspace.id, user_id, persona_id, key, now, admin)
+
+    def dismiss_draft(
+        self, team_id: str, user_id: str, persona_id: int, key: str, now: datetime | None = None
+    ) -> DraftAnswer:
+        """Dismiss: the owner disagrees with the evidence; recorded once, and not proposed again for this wording."""
+        now = now or utcnow()
+        admin = self._access.is_admin(team_id, user_id)
+        with self._sessions.begin() as s:
+            workspace = ensure_workspace(s, team_id)
+            found = self._draft(s, workspace.id, user_id, persona_id, key, now, admin)
+            if found.status is not DraftStatus.OPEN or found.draft is None:
+                return found
+            if not record_decision(s, workspace.id, found.draft, DISMISSED, user_id, now):
+                return DraftAnswer(DraftStatus.ALREADY, found.draft, found.persona_name)
+            return DraftAnswer(DraftStatus.DISMISSED, found.draft, found.persona_name)
+
     def overdue(self, team_id: str, now: datetime) -> list[OverdueReview]:
         """Every active persona past its review date, most overdue first (for admins and the App Home)."""
         with self._sessions.begin() as s:
@@ -222,4 +283,12 @@ def _recorded(s: Session, workspace_id: int, persona_id: int, cycle: int) -> Rev
     return ReviewMessage(*found) if found is not None else None
 
 
-__all__ = ["ReviewAnswer", "ReviewMessage", "ReviewRequest", "ReviewService", "ReviewStatus"]
+__all__ = [
+    "DraftAnswer",
+    "DraftStatus",
+    "ReviewAnswer",
+    "ReviewMessage",
+    "ReviewRequest",
+    "ReviewService",
+    "ReviewStatus",
+]

@@ -55,7 +55,7 @@ def card(i: int, name: str | None = None, attributes: int = 3) -> PersonaCard:
 
 
 def invite(kind: str = "invite", personas: int = 3, name: str = HOSTILE) -> Outgoing:
-    refs = tuple(PersonaRef(i, name if i == 0 else f"Persona {i}", "Buyer") for i in range(personas))
+    refs = tuple(PersonaRef(i, name if i == 0 else f"Persona {i}", "Buyer", 8 if i else 2) for i in range(personas))
     return Outgoing("k", kind, 7, "2026-Q4", date(2026, 10, 14), "U0REP", number=1, personas=refs)
 
 
@@ -66,6 +66,8 @@ def test_the_dm_says_who_why_which_personas_when_and_offers_three_ways_out() -> 
     assert message["channel"] == "U0REP"
     for words in ("persona-bot", "Once a quarter", "14 Oct 2026", "Persona 1", "3 personas"):
         assert words in text
+    # the real number of questions: fit + 2 statements, then fit + 4 of 8 twice = 13 questions, about 3 minutes
+    assert "about 3 minutes: 3 personas, 13 questions in all" in text
     assert "<!channel>" not in text and "&lt;!channel&gt; Mary &amp; &lt;@U0BOSS&gt;" in text, "names are escaped"
     elements = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [e["action_id"] for e in elements] == [
@@ -99,8 +101,10 @@ def test_answered_and_skipped_dms_keep_only_the_buttons_that_still_make_sense() 
     assert "Monday 05 Oct at 10:00 (Europe/Berlin)" in notice["text"]
 
 
-def test_pages_show_progress_reuse_the_feedback_questions_and_stay_under_100_blocks() -> None:
-    page = CheckinPage(ROUND, "U0REP", "sales", (card(1), card(2, HOSTILE), card(3, attributes=120)), {})
+def test_pages_are_light_fit_the_chosen_statements_and_whats_missing_and_the_role_once() -> None:
+    questions = {1: (0, 4), 2: (1, 2, 3, 4), 3: (0, 60, 119, 121)}
+    cards = (card(1), card(2, HOSTILE), card(3, attributes=120))
+    page = CheckinPage(ROUND, "U0REP", "sales", cards, {}, questions)
     first, second, last = (build_checkin_page(page, i) for i in range(3))
     for view in (first, second, last):
         assert_valid_view(view)
@@ -111,7 +115,20 @@ def test_pages_show_progress_reuse_the_feedback_questions_and_stay_under_100_blo
     assert "&lt;!channel&gt;" in json.dumps(second["blocks"])
     block_ids = {b.get("block_id") for b in first["blocks"]}
     assert ids.BLOCK_FEEDBACK_FIT in block_ids, "the feedback form's fit scale"
-    assert any(str(b).startswith(ids.BLOCK_FEEDBACK_ATTRIBUTE) for b in block_ids), "its attribute checks"
+    assert ids.BLOCK_FEEDBACK_ROLE in block_ids, "the role, from the roster, confirmed on the first page"
+    assert ids.BLOCK_FEEDBACK_MISSING in block_ids
+    for view, persona_id in ((first, 1), (second, 2), (last, 3)):
+        asked = [
+            b["block_id"] for b in view["blocks"] if str(b.get("block_id")).startswith(ids.BLOCK_FEEDBACK_ATTRIBUTE)
+        ]
+        assert asked == [f"{ids.BLOCK_FEEDBACK_ATTRIBUTE}.{persona_id}.1.{n}" for n in questions[persona_id]]
+        inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+        assert len(inputs) == (3 if view is first else 2) + len(questions[persona_id]), "nothing else is asked"
+        for gone in (ids.BLOCK_FEEDBACK_JOURNEY, ids.BLOCK_FEEDBACK_EVIDENCE, ids.BLOCK_FEEDBACK_OBJECTIONS):
+            assert gone not in inputs
+    assert ids.BLOCK_FEEDBACK_ROLE not in {b.get("block_id") for b in second["blocks"]}, "asked once per round"
+    # fit + up to 4 statements per persona (each has 5 or more): 15 questions, as the DM and Home count them
+    assert "about 3 minutes: 3 personas, 15 questions in all" in json.dumps(first["blocks"])
     assert PageMeta.from_json(second["private_metadata"]) == PageMeta(7, 1, (1, 2, 3))
     assert PageMeta.from_json('{"r": 7, "i": 9, "p": [1]}') is None, "a tampered page index is refused"
     assert PageMeta.from_json("not json") is None

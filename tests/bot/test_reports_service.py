@@ -259,3 +259,22 @@ def test_cell_hygiene_helpers() -> None:
     assert clean_text("a\x00b\x1fc") == "abc"
     assert len(clean_text("y" * 50_000)) == MAX_CELL_CHARS
     assert naive_utc(NOW).tzinfo is None and naive_utc(NOW).hour == 12
+
+
+def test_coverage_sheet_counts_views_per_statement_and_role_from_the_evidence_model(
+    sessions: sessionmaker[Session], world: Seeded
+) -> None:
+    report = build(sessions)
+    _, rows = table(workbook(report)["Coverage"], "Persona")
+    assert rows, "every statement of every active persona has a row"
+    by_statement = {(r["Persona"], r["Statement"]): r for r in rows}
+    for persona in report.evidence.active:
+        for st in persona.statements:
+            if not st.current:
+                continue
+            row = by_statement[(persona.name, st.text)]
+            assert row["Views"] == st.counts.total, "the evidence model's own count"
+    for row in rows:
+        below = [role for role in ("Sales", "Customer success", "Onboarding", "Marketing") if row.get(role) != "–"]
+        if row["Views"] == 0:
+            assert row["Roles below the minimum"] != "none" and below

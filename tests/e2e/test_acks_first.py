@@ -334,6 +334,13 @@ def case_review_buttons(world: E2E) -> None:
         )
 
 
+def case_draft_buttons(world: E2E) -> None:
+    # Someone who does not own Mary answers a revision draft: a polite refusal, after the acknowledgement.
+    for button in (ids.ACTION_DRAFT_ACCEPT, ids.ACTION_DRAFT_DISMISS):
+        value = f"{mary_id(world)}:{'0' * 32}"
+        answered_while_held(world, lambda b=button, v=value: world.client.block_action(b, v, user_id=REP), "response")
+
+
 def admin_form(world: E2E, words: str) -> dict[str, Any]:
     done = opened_modals(world)
     assert world.client.command(words, user_id=ADMIN).status == 200
@@ -404,6 +411,7 @@ CASES: dict[str, Case] = {
     ids.ACTION_EDIT_PICK: case_edit_pick,
     ids.VIEW_EDIT_PERSONA: case_edit_submission,
     f"{ids.ACTION_REVIEW_ACCURATE},{ids.ACTION_REVIEW_RETIRE},{ids.ACTION_REVIEW_EDIT}": case_review_buttons,
+    f"{ids.ACTION_DRAFT_ACCEPT},{ids.ACTION_DRAFT_DISMISS}": case_draft_buttons,
     "tokens_revoked,app_uninstalled": case_uninstall_events,
     "command:roster+settings": case_roster_and_settings_commands,
     "command:doctor": case_doctor_command,

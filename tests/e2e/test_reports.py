@@ -48,7 +48,16 @@ def test_a_manager_gets_the_workbook_in_a_dm(e2e: E2E) -> None:
     assert upload.filename == "persona-report-2026-Q3.xlsx"
     assert HEADLINE in (upload.initial_comment or "")
     workbook = openpyxl.load_workbook(io.BytesIO(upload.content))
-    assert workbook.sheetnames == ["Summary", "Attributes", "Themes", "Trend", "Comments", "Responses", "Participation"]
+    assert workbook.sheetnames == [
+        "Summary",
+        "Attributes",
+        "Themes",
+        "Trend",
+        "Comments",
+        "Responses",
+        "Participation",
+        "Coverage",
+    ]
     assert workbook["Summary"]["A1"].value == "Persona report 2026-Q3"
     assert [c.method for c in e2e.standin.calls() if c.method.startswith("files.")] == [
         "files.getUploadURLExternal",
