@@ -19,7 +19,6 @@ from sqlalchemy import select
 from bot import ids
 from bot.blocks.edit import action_id as edit_action
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.slack_standin.client import state_values
 from persona_store.evidence import load_evidence
 from persona_store.feedback import FeedbackAnswers, record_feedback
 from persona_store.files import parse_persona_file
@@ -27,6 +26,7 @@ from persona_store.models import AttributeCheck, CheckinQuestions, Feedback, Per
 from persona_store.personas import get_persona_by_key, import_personas
 from persona_store.quarters import Period, current_quarter
 from persona_store.workspaces import ensure_workspace
+from slack_standin.client import state_values
 from tests.e2e.conftest import DEMO_DATA, E2E, STANDIN_TEAM
 from tests.e2e.test_checkins import checkin_env, cli, dm_of, element
 
