@@ -32,6 +32,9 @@ rendered here with the default thresholds; tests/bot/test_evidence_words.py chec
 * RULE_REVIEW_DUE: Review due: an active persona with no review (Still accurate) and no revision for 182 days.
 * RULE_LAST_VALIDATED: Last validated is the last day of the latest quarter whose verdict was validated (today,
   while that quarter is still running).
+* Disputed (not a row of the rules list; `PersonaEvidence.disputed`): a statement is disputed when someone said it
+  doesn't match and its agreement is below the validated share (70 %); a role disputes it when the same holds
+  for that role's people, and never for a group below the minimum group.
 * RULE_MIN_GROUP: Minimum group: ratings are anonymous, so no figure is shown for a group of fewer than 3 people;
   it reads “fewer than 3 people”.
 
@@ -77,6 +80,7 @@ MIN_PEOPLE_PER_ROLE = 2  # a role's mean counts towards disagreement only with t
 VALIDATED_MIN_MEAN = 4.0  # mean fit at least this …
 VALIDATED_MIN_AGREEMENT = 0.70  # … and statement agreement at least this (when statements were checked)
 PARTLY_WEIGHT = 0.5  # "partly" counts as half a match in the agreement share
+DISPUTED_BELOW = VALIDATED_MIN_AGREEMENT  # a statement somebody said doesn't match, agreed below this: disputed
 DEFAULT_REVIEW_AFTER_DAYS = 182  # about six months without a review or a revision: review due
 DEFAULT_MIN_GROUP_SIZE = 3  # with anonymous ratings, no figure for fewer people than this
 INTERVAL_LEVEL = 0.90
@@ -273,6 +277,18 @@ class StatementAgreement:
         counts = self.by_role.get(role)
         return None if counts is None or role in self.suppressed_roles else counts.agreement
 
+    @property
+    def disputed(self) -> bool:
+        """Somebody said it doesn't match and agreement is below DISPUTED_BELOW (never for a withheld group)."""
+        return not self.suppressed and is_disputed(self.counts)
+
+    @property
+    def disputed_by(self) -> tuple[str, ...]:
+        """The roles whose own people dispute it (front-line roles first; withheld groups never named)."""
+        found = [r for r, c in self.by_role.items() if r not in self.suppressed_roles and is_disputed(c)]
+        order = {role: i for i, role in enumerate(FRONT_LINE_ROLES)}
+        return tuple(sorted(found, key=lambda r: (order.get(r, len(order)), r)))
+
 
 @dataclass(frozen=True)
 class RoleEvidence:
@@ -317,6 +333,7 @@ class PersonaEvidence:
     last_validated_quarter: str | None
     trend: Mapping[str, Fit] = field(default_factory=dict)  # quarter label -> fit, quarters on record
     min_group: int = 1
+    previous_verdict: Verdict | None = None  # RULE_VERDICT for the previous period (None: nobody had a view)
 
     @property
     def delta(self) -> float | None:
@@ -347,6 +364,30 @@ class PersonaEvidence:
         if not shown:
             return None
         return min(shown, key=lambda s: (-s.counts.doesnt, s.counts.agreement or 0.0, s.position))
+
+    @property
+    def disputed(self) -> tuple[StatementAgreement, ...]:
+        """The disputed statements, most disputed first: least agreement, then most "doesn't match", then order."""
+        found = [s for s in self.statements if s.disputed]
+        return tuple(sorted(found, key=lambda s: (s.counts.agreement or 0.0, -s.counts.doesnt, s.position)))
+
+    @property
+    def most_disputed(self) -> StatementAgreement | None:
+        return self.disputed[0] if self.disputed else None
+
+    def disputed_by_role(self) -> dict[str, int]:
+        """Role -> how many statements that role's people dispute (roles in the order of `disputed_by`)."""
+        counts: dict[str, int] = {}
+        for statement in self.disputed:
+            for role in statement.disputed_by:
+                counts[role] = counts.get(role, 0) + 1
+        order = {role: i for i, role in enumerate(FRONT_LINE_ROLES)}
+        return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+    @property
+    def verdict_changed(self) -> bool:
+        """The previous period had a verdict on record and this period's differs from it."""
+        return self.previous_verdict is not None and self.previous_verdict is not self.verdict
 
     def role(self, role: str) -> RoleEvidence | None:
         return self.by_role.get(role)
@@ -452,6 +493,12 @@ def agreement_share(matches: int, partly: int, doesnt: int) -> float | None:
     if judged == 0:
         return None
     return (matches + PARTLY_WEIGHT * partly) / judged
+
+
+def is_disputed(counts: VerdictCounts) -> bool:
+    """Somebody said the statement doesn't match, and agreement is below DISPUTED_BELOW."""
+    agreement = counts.agreement
+    return counts.doesnt > 0 and agreement is not None and agreement < DISPUTED_BELOW
 
 
 def decide_verdict(rated_people: int, mean_fit: float | None, agreement: float | None, disagreement: bool) -> Verdict:
@@ -860,6 +907,28 @@ def _judge(
     return fit, agreement, gap, decide_verdict(fit.n, fit.mean, agreement, disagreement)
 
 
+def _previous_statements(
+    session: Session,
+    workspace_id: int,
+    previous: Period,
+    previous_sums: Mapping[_Key, Mapping[str, _RoleSums]],
+    statements_by_quarter: Mapping[_Key, Mapping[_StatementKey, _StatementSums]],
+    rules: EvidenceRules,
+) -> Mapping[_Key, Mapping[_StatementKey, _StatementSums]]:
+    """The statements the previous period's verdict needs: only where its fit alone would validate (agreement
+    can't change any other verdict). A single quarter's are among those already read for Last validated."""
+    if len(previous.quarters) == 1:
+        return statements_by_quarter
+    ids = {
+        pid
+        for (pid, bucket), sums in previous_sums.items()
+        if bucket == previous.label and _judge(sums, (), rules)[3] is Verdict.VALIDATED
+    }
+    if not ids:
+        return {}
+    return _statement_sums(session, workspace_id, previous.quarters, previous.label, ids)
+
+
 def load_evidence(
     session: Session,
     workspace_id: int,
@@ -906,6 +975,9 @@ def load_evidence(
         previous_sums: Mapping[_Key, Mapping[str, _RoleSums]] = by_quarter
     else:
         previous_sums, _ = _view_sums(session, workspace_id, previous.quarters, previous.label, persona_id)
+    previous_statements = _previous_statements(
+        session, workspace_id, previous, previous_sums, statements_by_quarter, rules
+    )
 
     with_views = {pid for (pid, bucket) in period_sums if bucket == period.label}
     persona_query = select(
@@ -926,7 +998,11 @@ def load_evidence(
         people, _, not_met = _overall(sums, rules.min_group)
         statements = _statements(row.id, period_statements.get(key, {}), rules.min_group)
         fit, agreement, gap, verdict = _judge(sums, statements, rules)
-        _, previous_fit, _ = _overall(previous_sums.get((row.id, previous.label), {}), rules.min_group)
+        previous_people, previous_fit, _ = _overall(previous_sums.get((row.id, previous.label), {}), rules.min_group)
+        previous_verdict = None
+        if previous_people:
+            found_before = _statements(row.id, previous_statements.get((row.id, previous.label), {}), rules.min_group)
+            previous_verdict = _judge(previous_sums[(row.id, previous.label)], found_before, rules)[3]
         validated = None
         for quarter in reversed(history):
             q_key = (row.id, quarter.label)
@@ -965,6 +1041,7 @@ def load_evidence(
                 last_validated_quarter=validated.label if validated else None,
                 trend=trend,
                 min_group=rules.min_group,
+                previous_verdict=previous_verdict,
             )
         )
     return Evidence(
