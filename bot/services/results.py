@@ -38,6 +38,7 @@ from persona_store.workspaces import ensure_workspace
 TOP_DISPUTED = 3
 TOP_THEMES = 3
 LIST_SHOWN = 40  # a message holds 50 blocks; the list packs several personas per section anyway
+MAX_PERSONA_ID = 2**31 - 1  # persona ids are INTEGER columns: PostgreSQL refuses a bigger one in a query
 
 # Worst first: needs review, contested, not enough data, validated; then the lower fit, then the name.
 WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
@@ -213,12 +214,16 @@ class ResultsService:
 
     def persona_key(self, team_id: str, persona_id: int) -> str | None:
         """A persona's key in this workspace (for History), or None."""
+        if persona_id > MAX_PERSONA_ID:
+            return None
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
             return s.scalar(select(Persona.key).where(Persona.workspace_id == workspace_id, Persona.id == persona_id))
 
     def still_accurate(self, team_id: str, user_id: str, persona_id: int, now: datetime | None = None) -> ReviewAnswer:
         """Home's Still accurate: the review's own answer for the persona's current cycle, as the server reads it."""
+        if persona_id > MAX_PERSONA_ID:
+            return ReviewAnswer(ReviewStatus.GONE)
         with self._sessions.begin() as s:
             persona = get_persona(s, ensure_workspace(s, team_id).id, persona_id)
             cycle = review_cycle(persona) if persona is not None else None
