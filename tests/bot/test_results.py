@@ -176,7 +176,7 @@ def test_the_owners_home_lists_their_personas_with_buttons(services: Services, w
     home = build_home(view)
     assert_valid_view(home)
     text = str(home["blocks"])
-    assert "Most disputed: “Too many tools” (50 % agree)" in text and "↗ +1.2 on 2026-Q3" in text
+    assert "Most disputed: “Too many tools” (50 % agree)" in text and "trend ↗" in text
     clicks = [(e["action_id"], e["value"]) for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]]
     mary = str(world.mary)
     assert (ids.ACTION_RESULTS_OPEN, mary) in clicks and (ids.ACTION_HOME_STILL_ACCURATE, mary) in clicks
