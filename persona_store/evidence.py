@@ -120,6 +120,9 @@ class Verdict(StrEnum):
 
 
 VERDICT_ORDER = (Verdict.VALIDATED, Verdict.CONTESTED, Verdict.NEEDS_REVIEW, Verdict.NOT_ENOUGH_DATA)
+# Worst first (the workbook's Summary, `/persona results`, the round summary's chart): this verdict order, then the
+# lower fit, then the name; a fit not shown (none, or withheld by the minimum group) after every fit.
+WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
 VERDICT_KEYS = ("matches", "partly", "doesnt", "not_seen")
 
 # Student's t for a two-sided 90 % interval (the 95th percentile), by degrees of freedom.
@@ -493,6 +496,12 @@ def agreement_share(matches: int, partly: int, doesnt: int) -> float | None:
     if judged == 0:
         return None
     return (matches + PARTLY_WEIGHT * partly) / judged
+
+
+def worst_first(p: PersonaEvidence) -> tuple[int, float, str]:
+    """The sort key of WORST_FIRST."""
+    fit = p.fit.mean if p.fit.mean is not None and not p.fit.suppressed else math.inf
+    return (WORST_FIRST.index(p.verdict), fit, p.name.casefold())
 
 
 def is_disputed(counts: VerdictCounts) -> bool:

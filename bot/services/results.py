@@ -23,7 +23,7 @@ from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.services.reviews import ReviewAnswer, ReviewService, ReviewStatus
 from persona_store import evidence
-from persona_store.evidence import PersonaEvidence, Verdict
+from persona_store.evidence import PersonaEvidence, worst_first
 from persona_store.models import Persona, utcnow
 from persona_store.outcomes import PersonaOutcomes
 from persona_store.personas import get_persona, list_personas
@@ -40,16 +40,8 @@ TOP_THEMES = 3
 LIST_SHOWN = 40  # a message holds 50 blocks; the list packs several personas per section anyway
 MAX_PERSONA_ID = 2**31 - 1  # persona ids are INTEGER columns: PostgreSQL refuses a bigger one in a query
 
-# Worst first: needs review, contested, not enough data, validated; then the lower fit, then the name.
-WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
-
 # A trailing word that looks like a quarter or a range ("2026-Q4", "2026q4", "2026-Q3..2026-Q4") is the period.
 _PERIOD_WORD = re.compile(r"^\d{4}", re.ASCII)
-
-
-def worst_first(p: PersonaEvidence) -> tuple[int, float, str]:
-    fit = p.fit.mean if p.fit.mean is not None else 6.0  # no fit shown (none, or withheld) after every fit
-    return (WORST_FIRST.index(p.verdict), fit, p.name.casefold())
 
 
 def chart_fits(personas: Sequence[PersonaEvidence]) -> list[PersonaFit]:
