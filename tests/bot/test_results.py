@@ -204,3 +204,25 @@ def test_the_round_summary_shows_verdict_changes_and_buttons(services: Services,
     assert "was not enough data in 2026-Q3" in text
     (buttons,) = [b for b in message["blocks"] if b.get("block_id") == ids.BLOCK_SUMMARY_ACTIONS]
     assert [e["action_id"] for e in buttons["elements"]] == [ids.ACTION_RESULTS_OPEN, ids.ACTION_HOME_DOWNLOAD_REPORT]
+
+
+def test_twenty_personas_fit_one_message_and_one_chart(sessions: sessionmaker[Session]) -> None:
+    from tests.reports_many import NAMES, REPS, TEAM, seed_many
+    from tests.reports_many import NOW as MANY_NOW
+
+    seed_many(sessions)
+    manager = next(user for user, _, _ in REPS if user.endswith("1"))
+    with ThreadPoolExecutor(1) as pool:
+        services = Services.build(Settings.from_env({}), sessions, pool)
+        answer = services.results.results(TEAM, manager, "2026-Q3", now=MANY_NOW)
+        one = services.results.results(TEAM, manager, f"{NAMES[1]} 2026-Q3", now=MANY_NOW)
+    assert answer.status is ResultsStatus.LIST and len(answer.personas) == 20
+    message = build_results(answer)
+    assert_valid_blocks(message["blocks"])
+    image = render_fit_chart(answer.chart, period=answer.period_label)
+    drawn = sum(1 for p in answer.chart if p.overall is not None)
+    drawn += sum(1 for p in answer.chart for r in p.roles if r.fit is not None)
+    assert image.bars == drawn and Image.open(io.BytesIO(image.png)).format == "PNG"
+    assert len(image.alt_text) <= 2000
+    assert one.status is ResultsStatus.PERSONA and one.result is not None
+    assert_valid_blocks(build_results(one)["blocks"])
