@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from bot import untrusted
 from bot.config import Settings
 from bot.listeners import actions, checkins, commands, feedback, home, installs, outcomes, personas_admin, reviews
+from bot.listeners import results as results_listeners
 from bot.listeners import roster as roster_listeners
 from bot.listeners import settings as settings_listeners
 from bot.listeners.acking import handle_error
@@ -79,7 +80,7 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
     # outcomes last: its catch-all `message` listener must not shadow another module's message listeners.
     for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reviews, outcomes):
         module.register(app, services)
-    for extra in (roster_listeners, settings_listeners):
+    for extra in (roster_listeners, settings_listeners, results_listeners):
         extra.register(app, services)
     return app
 

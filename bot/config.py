@@ -277,6 +277,7 @@ class Settings:
             anonymous=self.anonymous_ratings,
             min_group_size=self.min_group_size,
             review_after_days=self.review_after_days,
+            outcomes_on_card=self.outcomes_on_card,
         )
 
     def is_admin(self, user_id: str) -> bool:

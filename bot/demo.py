@@ -28,6 +28,7 @@ from bot.demo_home import HOME_SCENES
 from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
 from bot.demo_outcomes import OUTCOME_SCENES
 from bot.demo_reports import HISTORY_SCENES, REPORT_SCENES
+from bot.demo_results import RESULTS_SCENES
 from bot.demo_setup import SETUP_SCENES
 from bot.server import PersonaBotWSGI
 from bot.services import Services
@@ -210,6 +211,7 @@ SCENES: list[Scene] = [
     *DRAFT_SCENES,  # Mary's owner accepts what the evidence proposes; the round then asks the new wording
     *CHECKIN_SCENES,
     *HOME_SCENES,
+    *RESULTS_SCENES,  # after the round: `/persona results mary` and an owner's Home describe its answers
     *SETUP_SCENES,  # week one: an admin adds a rep by @mention and moves the open hour
     *OUTCOME_SCENES,  # before the report, so the workbook has its Outcomes sheet
     *REPORT_SCENES,  # last: the manager's workbook sums up everything the demo did

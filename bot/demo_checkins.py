@@ -117,7 +117,11 @@ def scene_checkin_round(world: DemoWorld) -> None:
         lambda: [m for m in world.standin.messages() if "results" in m["text"] and m["channel"].endswith(target[1:])]
     )
     world.show(f"{world.name(target)} (a manager) gets", summary[-1])
-    uploads = world.standin.uploads()
+    charts = [u for u in world.standin.uploads() if u.is_image]
+    if charts:  # the fit-by-role chart goes under the summary, before the workbook
+        (world.out_dir / f"summary-{charts[0].filename}").write_bytes(charts[0].content)
+        world.echo(f"  … under it the chart {charts[0].filename}, alt text: {charts[0].alt_text}")
+    uploads = [u for u in world.standin.uploads() if not u.is_image]
     if uploads:
         world.echo(
             f"  … and under it the quarter's workbook, {uploads[0].filename} ({len(uploads[0].content):,} bytes);"

@@ -82,3 +82,11 @@ SETTINGS_BLOCK_PREFIX = "settings_"  # block_id "settings_<field>", action_id th
 ACTION_HOME_ROSTER = "home_roster_manage"  # an admin's Home: opens the `/persona roster` modal
 ACTION_HOME_SETTINGS = "home_settings_open"  # an admin's Home: opens the `/persona settings` modal
 BLOCK_HOME_ROSTER_ACTIONS = "home_roster_actions"
+
+# Results in Slack (issue 13): `/persona results`, the owner's Home, the round summary
+ACTION_RESULTS_OPEN = "results_open"  # value = persona id; shows that persona's results privately
+ACTION_RESULTS_HISTORY = "results_history"  # value = persona id; the persona's history, privately
+ACTION_HOME_STILL_ACCURATE = "home_still_accurate"  # value = persona id; the review's Still accurate, from Home
+BLOCK_RESULTS_ACTIONS = "results_actions"
+BLOCK_HOME_OWNED = "home_owned"  # + ".{persona id}"
+BLOCK_SUMMARY_ACTIONS = "summary_actions"

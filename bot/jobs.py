@@ -48,6 +48,7 @@ from bot.services.checkins import CheckinService, Outgoing, RoundInfo
 from bot.services.paces import PaceService
 from bot.services.reports import Report, ReportService
 from bot.slack_clients import SlackClients, SlackUnavailable
+from bot.summary_chart import attach_chart, chart_key
 from persona_store.clock import record_tick
 from persona_store.db import make_session_factory
 from persona_store.locks import live_clocks
@@ -153,6 +154,7 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
     quarter's workbook under it (once per target too) when the report service is wired in."""
     targets = ctx.checkins.summary_targets(team_id, round_id)
     keys = [t.key for t in targets] + ([_workbook_key(t) for t in targets] if ctx.reports is not None else [])
+    keys += [chart_key(t) for t in targets]
     if not targets or not ctx.checkins.undone(team_id, keys):
         return DeliveryReport()  # every summary (and workbook) is out: the usual case on the clock's later ticks
     summary = ctx.checkins.summary(team_id, round_id)
@@ -171,6 +173,8 @@ def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport
         pacer=ctx.pacer(team_id),
     )
     report = fan.run(targets)
+    for target in targets:  # the fit-by-role chart under the summary, once per target (bot/summary_chart.py)
+        attach_chart(ctx.checkins, client, team_id, target, summary, report)
     if workbook is not None:
         for target in targets:
             _attach_workbook(ctx, client, team_id, target, workbook, report)

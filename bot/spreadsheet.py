@@ -50,6 +50,8 @@ from persona_store.evidence import (
     Verdict,
     VerdictCounts,
 )
+from persona_store.evidence import WORST_FIRST as WORST_FIRST  # the test and other modules read it from here
+from persona_store.evidence import worst_first as evidence_worst_first
 from persona_store.models import FEEDBACK_ROLES, ROLES
 from persona_store.quarters import quarter_of
 from persona_store.report_rows import RESPONSE_COLUMNS, Comment, RepParticipation
@@ -86,7 +88,6 @@ VERDICT_COLOURS = {
     Verdict.NOT_ENOUGH_DATA: ("EDEDED", "404040"),
 }
 # Worst first, in Home's order: what needs a decision before what merely lacks data, before what is fine.
-WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
 _ROLE_ORDER = {role: i for i, role in enumerate(FEEDBACK_ROLES)}
 _LINE_POINTS = 15.0  # one line of 11 pt text, in row-height points
 # Bold headers and fonts that stand in for Calibri (DejaVu, Liberation) are wider than the width unit (a "0").
@@ -305,9 +306,8 @@ def _role_sort_key(role: str) -> tuple[int, str]:
 
 
 def _worst_first(p: PersonaEvidence) -> tuple[int, float, str]:
-    """Verdict severity, then the lower fit, then the name; no fit shown (none, or withheld) sorts last."""
-    fit = p.fit.mean if p.fit.mean is not None and not p.fit.suppressed else math.inf
-    return (WORST_FIRST.index(p.verdict), fit, p.name.casefold())
+    """Verdict severity, then the lower fit, then the name (the evidence model's `worst_first`)."""
+    return evidence_worst_first(p)
 
 
 def _statement_sort_key(persona: PersonaEvidence, st: StatementAgreement) -> tuple[float, int, str, int]:
@@ -318,10 +318,9 @@ def _statement_sort_key(persona: PersonaEvidence, st: StatementAgreement) -> tup
 
 
 def most_disputed(persona: PersonaEvidence) -> StatementAgreement | None:
-    """The persona's statement people agreed with least among those someone said doesn't match (people's latest
-    verdicts, from the evidence model; a withheld group is left out). A few "partly" alone is no dispute."""
-    candidates = [s for s in persona.statements if not s.suppressed and s.counts.doesnt > 0 and s.agreement is not None]
-    return min(candidates, key=lambda s: _statement_sort_key(persona, s), default=None)
+    """The persona's most disputed statement, as the evidence model defines it (`PersonaEvidence.disputed`: someone
+    said it doesn't match and agreement is below 70 %; a withheld group is left out), the same as Slack shows."""
+    return persona.most_disputed
 
 
 def _wrapped_row_height(row: Sequence[Any], widths: Sequence[float]) -> float:

@@ -36,8 +36,9 @@ rendered here with the default thresholds; tests/bot/test_evidence_words.py chec
   it reads “fewer than 3 people”.
 * RULE_FRESH_START: Fresh start: a reworded statement collects new evidence; verdicts given to its earlier wording
   stay in the history but no longer count towards its agreement.
-* RULE_DISPUTED: Disputed: a statement whose agreement is below 70 % once at least 3 people have seen it; its
-  owner is offered a revision.
+* RULE_DISPUTED: Disputed: a statement someone said doesn't match, whose agreement is below 70 %; a role disputes it
+  when the same holds for that role's own people (never a group below the minimum group). Once at least 3 people
+  have judged it, its owner is offered a revision.
 * RULE_COVERAGE: Coverage: a statement is covered in a role when at least 3 people in that role gave it a verdict in
   the period.
 
@@ -88,7 +89,7 @@ PARTLY_WEIGHT = 0.5  # "partly" counts as half a match in the agreement share
 DEFAULT_REVIEW_AFTER_DAYS = 182  # about six months without a review or a revision: review due
 DEFAULT_MIN_GROUP_SIZE = 3  # with anonymous ratings, no figure for fewer people than this
 INTERVAL_LEVEL = 0.90
-DISPUTED_MIN_VIEWS = 3  # a statement is disputed (agreement below VALIDATED_MIN_AGREEMENT) once this many judged it
+DISPUTED_MIN_VIEWS = 3  # a disputed statement judged by this many people: its owner is offered a revision
 
 # --- the rules, by name (their words for people are macros of the same name in prompts/evidence.j2) ------------
 RULE_VIEW = "rule_view"
@@ -131,6 +132,9 @@ class Verdict(StrEnum):
 
 
 VERDICT_ORDER = (Verdict.VALIDATED, Verdict.CONTESTED, Verdict.NEEDS_REVIEW, Verdict.NOT_ENOUGH_DATA)
+# Worst first (the workbook's Summary, `/persona results`, the round summary's chart): this verdict order, then the
+# lower fit, then the name; a fit not shown (none, or withheld by the minimum group) after every fit.
+WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
 VERDICT_KEYS = ("matches", "partly", "doesnt", "not_seen")
 
 # Student's t for a two-sided 90 % interval (the 95th percentile), by degrees of freedom.
@@ -291,14 +295,26 @@ class StatementAgreement:
     def agreement(self) -> float | None:
         return None if self.suppressed else self.counts.agreement
 
-    @property
-    def disputed(self) -> bool:
-        """RULE_DISPUTED: the current wording's agreement is below the threshold once enough people judged it."""
-        return is_disputed(self)
-
     def role_agreement(self, role: str) -> float | None:
         counts = self.by_role.get(role)
         return None if counts is None or role in self.suppressed_roles else counts.agreement
+
+    @property
+    def disputed(self) -> bool:
+        """RULE_DISPUTED: the current wording, shown (not withheld), disputed by the people who judged it."""
+        return self.current and not self.suppressed and is_disputed(self.counts)
+
+    @property
+    def revisable(self) -> bool:
+        """RULE_DISPUTED: disputed, and judged by DISPUTED_MIN_VIEWS people or more: its owner is offered a revision."""
+        return self.disputed and self.counts.judged >= DISPUTED_MIN_VIEWS
+
+    @property
+    def disputed_by(self) -> tuple[str, ...]:
+        """The roles whose own people dispute it (front-line roles first; withheld groups never named)."""
+        found = [r for r, c in self.by_role.items() if r not in self.suppressed_roles and is_disputed(c)]
+        order = {role: i for i, role in enumerate(FRONT_LINE_ROLES)}
+        return tuple(sorted(found, key=lambda r: (order.get(r, len(order)), r)))
 
 
 @dataclass(frozen=True)
@@ -344,6 +360,7 @@ class PersonaEvidence:
     last_validated_quarter: str | None
     trend: Mapping[str, Fit] = field(default_factory=dict)  # quarter label -> fit, quarters on record
     min_group: int = 1
+    previous_verdict: Verdict | None = None  # RULE_VERDICT for the previous period (None: nobody had a view)
 
     @property
     def delta(self) -> float | None:
@@ -368,18 +385,37 @@ class PersonaEvidence:
         return self.role_gap is not None and self.role_gap >= DISAGREEMENT_GAP
 
     @property
-    def disputed(self) -> tuple[StatementAgreement, ...]:
-        """RULE_DISPUTED: the statements to propose a revision of, most "doesn't match" first."""
-        found = [s for s in self.statements if s.disputed]
-        return tuple(sorted(found, key=lambda s: (-s.counts.doesnt, s.counts.agreement or 0.0, s.position)))
-
-    @property
     def weakest(self) -> StatementAgreement | None:
         """The statement most people said doesn't match (ties: the lower agreement, then the earlier statement)."""
         shown = [s for s in self.statements if not s.suppressed and s.counts.doesnt]
         if not shown:
             return None
         return min(shown, key=lambda s: (-s.counts.doesnt, s.counts.agreement or 0.0, s.position))
+
+    @property
+    def disputed(self) -> tuple[StatementAgreement, ...]:
+        """RULE_DISPUTED: the statements to propose a revision of, most disputed first: least agreement, then most
+        "doesn't match", then their order on the persona."""
+        found = [s for s in self.statements if s.disputed]
+        return tuple(sorted(found, key=lambda s: (s.counts.agreement or 0.0, -s.counts.doesnt, s.position)))
+
+    @property
+    def most_disputed(self) -> StatementAgreement | None:
+        return self.disputed[0] if self.disputed else None
+
+    def disputed_by_role(self) -> dict[str, int]:
+        """Role -> how many statements that role's people dispute (roles in the order of `disputed_by`)."""
+        counts: dict[str, int] = {}
+        for statement in self.disputed:
+            for role in statement.disputed_by:
+                counts[role] = counts.get(role, 0) + 1
+        order = {role: i for i, role in enumerate(FRONT_LINE_ROLES)}
+        return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+    @property
+    def verdict_changed(self) -> bool:
+        """The previous period had a verdict on record and this period's differs from it."""
+        return self.previous_verdict is not None and self.previous_verdict is not self.verdict
 
     def role(self, role: str) -> RoleEvidence | None:
         return self.by_role.get(role)
@@ -487,16 +523,17 @@ def agreement_share(matches: int, partly: int, doesnt: int) -> float | None:
     return (matches + PARTLY_WEIGHT * partly) / judged
 
 
-def is_disputed(statement: StatementAgreement) -> bool:
-    """RULE_DISPUTED: a current statement, shown (not withheld), judged by DISPUTED_MIN_VIEWS people or more, whose
-    agreement is below VALIDATED_MIN_AGREEMENT."""
-    agreement = statement.agreement
-    return (
-        statement.current
-        and agreement is not None
-        and statement.counts.judged >= DISPUTED_MIN_VIEWS
-        and agreement < VALIDATED_MIN_AGREEMENT
-    )
+def worst_first(p: PersonaEvidence) -> tuple[int, float, str]:
+    """The sort key of WORST_FIRST."""
+    fit = p.fit.mean if p.fit.mean is not None and not p.fit.suppressed else math.inf
+    return (WORST_FIRST.index(p.verdict), fit, p.name.casefold())
+
+
+def is_disputed(counts: VerdictCounts) -> bool:
+    """RULE_DISPUTED for one group's verdicts: somebody said the statement doesn't match, and agreement is below
+    VALIDATED_MIN_AGREEMENT."""
+    agreement = counts.agreement
+    return counts.doesnt > 0 and agreement is not None and agreement < VALIDATED_MIN_AGREEMENT
 
 
 def decide_verdict(rated_people: int, mean_fit: float | None, agreement: float | None, disagreement: bool) -> Verdict:
@@ -980,6 +1017,28 @@ def _judge(
     return fit, agreement, gap, decide_verdict(fit.n, fit.mean, agreement, disagreement)
 
 
+def _previous_statements(
+    session: Session,
+    workspace_id: int,
+    previous: Period,
+    previous_sums: Mapping[_Key, Mapping[str, _RoleSums]],
+    statements_by_quarter: Mapping[_Key, Mapping[_StatementKey, _StatementSums]],
+    rules: EvidenceRules,
+) -> Mapping[_Key, Mapping[_StatementKey, _StatementSums]]:
+    """The statements the previous period's verdict needs: only where its fit alone would validate (agreement
+    can't change any other verdict). A single quarter's are among those already read for Last validated."""
+    if len(previous.quarters) == 1:
+        return statements_by_quarter
+    ids = {
+        pid
+        for (pid, bucket), sums in previous_sums.items()
+        if bucket == previous.label and _judge(sums, (), rules)[3] is Verdict.VALIDATED
+    }
+    if not ids:
+        return {}
+    return _statement_sums(session, workspace_id, previous.quarters, previous.label, ids)
+
+
 def load_evidence(
     session: Session,
     workspace_id: int,
@@ -1027,6 +1086,9 @@ def load_evidence(
         previous_sums: Mapping[_Key, Mapping[str, _RoleSums]] = by_quarter
     else:
         previous_sums, _ = _view_sums(session, workspace_id, previous.quarters, previous.label, persona_id)
+    previous_statements = _previous_statements(
+        session, workspace_id, previous, previous_sums, statements_by_quarter, rules
+    )
 
     with_views = {pid for (pid, bucket) in period_sums if bucket == period.label}
     persona_query = select(
@@ -1047,7 +1109,11 @@ def load_evidence(
         people, _, not_met = _overall(sums, rules.min_group)
         statements = _statements(row.id, period_statements.get(key, {}), rules.min_group, since)
         fit, agreement, gap, verdict = _judge(sums, statements, rules)
-        _, previous_fit, _ = _overall(previous_sums.get((row.id, previous.label), {}), rules.min_group)
+        previous_people, previous_fit, _ = _overall(previous_sums.get((row.id, previous.label), {}), rules.min_group)
+        previous_verdict = None
+        if previous_people:
+            found_before = _statements(row.id, previous_statements.get((row.id, previous.label), {}), rules.min_group)
+            previous_verdict = _judge(previous_sums[(row.id, previous.label)], found_before, rules)[3]
         validated = None
         for quarter in reversed(history):
             q_key = (row.id, quarter.label)
@@ -1086,6 +1152,7 @@ def load_evidence(
                 last_validated_quarter=validated.label if validated else None,
                 trend=trend,
                 min_group=rules.min_group,
+                previous_verdict=previous_verdict,
             )
         )
     return Evidence(

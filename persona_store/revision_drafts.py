@@ -1,11 +1,11 @@
 """Revision drafts: what the evidence proposes to a persona's owner, and what the owner answered.
 
-A draft is a disputed statement (the evidence model's RULE_DISPUTED: agreement below the threshold once enough
-people judged its current wording) that its owner has not answered yet: "Reword or remove pain point '…': 5 of 7
-said it doesn't match", with up to three things those people wrote. Accepting one opens the edit form; the saved
-revision records the decision with the evidence it cited (`revision_decisions`), which `/persona history` shows.
-Dismissing records that the owner disagrees, and the draft is not proposed again for that wording (a reworded
-statement starts afresh, RULE_FRESH_START). Queries take a Session and never commit.
+A draft is a disputed statement (the evidence model's RULE_DISPUTED: someone said it doesn't match, agreement is
+below the threshold, and enough people judged its current wording) that its owner has not answered yet: "Reword or
+remove pain point '…': 5 of 7 said it doesn't match", with up to three things those people wrote. Accepting one
+opens the edit form; the saved revision records the decision with the evidence it cited (`revision_decisions`),
+which `/persona history` shows. Dismissing records that the owner disagrees, and the draft is not proposed again for
+that wording (a reworded statement starts afresh, RULE_FRESH_START). Queries take a Session and never commit.
 """
 
 from __future__ import annotations
@@ -107,13 +107,13 @@ def _quotes(
 def drafts_for(
     session: Session, workspace_id: int, personas: Sequence[PersonaEvidence], *, limit: int = MAX_DRAFTS
 ) -> list[RevisionDraft]:
-    """The open drafts of these personas (their evidence's disputed statements nobody answered), at most `limit`
-    per persona, most "doesn't match" first."""
+    """The open drafts of these personas (their evidence's disputed statements judged by enough people, which nobody
+    answered), at most `limit` per persona, most disputed first."""
     decided = _decided(session, (p.persona_id for p in personas))
     drafts: list[RevisionDraft] = []
     for persona in personas:
         shown = 0
-        for statement in persona.disputed:
+        for statement in (s for s in persona.disputed if s.revisable):
             if shown >= limit:
                 break
             if (persona.persona_id, statement_key(statement.kind, statement.text)) in decided:

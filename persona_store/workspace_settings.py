@@ -51,6 +51,7 @@ class WorkspaceSettings:
     anonymous: bool = False
     min_group_size: int = 3
     review_after_days: int = 182
+    outcomes_on_card: bool = False  # the public card may show one outcome line (deals won); off by default
 
     def evidence_rules(self) -> EvidenceRules:
         """What the evidence model needs: the review clock and, with anonymous ratings, the minimum group."""

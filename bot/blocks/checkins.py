@@ -27,6 +27,7 @@ from bot.blocks.common import (
     to_dicts,
 )
 from bot.blocks.feedback import build_feedback_question_blocks
+from bot.blocks.results import build_summary_extras
 from bot.render import render_part, truncate
 from bot.services.checkins import CheckinPage, Outgoing, PersonaRef, RoundInfo, RoundStatus, RoundSummary
 from bot.services.lookup import PersonaCard
@@ -261,6 +262,9 @@ def build_summary(summary: RoundSummary, *, with_report: bool = False) -> dict[s
         chunk.append(line)
     if chunk:
         blocks.append(mrkdwn_section("\n".join(chunk)))
+    # Verdicts and their change against the previous period, and the Results / Download report buttons.
+    extras = build_summary_extras(summary.personas, quarter, with_report=with_report)
+    blocks = blocks[: 50 - len(extras) - 2] + extras
     if summary.status.unreachable:
         blocks.append(context(_t("summary_unreachable", len(summary.status.unreachable))))
     if not with_report:

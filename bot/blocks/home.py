@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.blocks.common import SECTION_TEXT_LIMIT, actions, button, context, divider, header, mrkdwn_section
+from bot.blocks.results import build_owned
 from bot.blocks.revision_drafts import build_draft_blocks
 from bot.blocks.roster import build_roster_home
 from bot.render import render_part, truncate
@@ -79,11 +80,10 @@ def _owner(view: HomeView) -> list[Block]:
         divider(),
         mrkdwn_section(render_part("home", "owned_heading", view.quarter, len(view.owned))),
     ]
-    blocks += [mrkdwn_section(render_part("home", "persona_fit", p, view.quarter)) for p in owned]
+    # Verdict, fit, trend and most disputed statement, with Results / Edit / Still accurate (bot/blocks/results.py).
+    blocks += build_owned(owned, view.due_reviews)
     if len(view.owned) > OWNED_SHOWN:
         blocks.append(context(render_part("home", "more_personas", len(view.owned) - OWNED_SHOWN)))
-    if view.due_reviews:
-        blocks.append(mrkdwn_section(render_part("home", "reviews", view.due_reviews, REVIEWS_SHOWN)))
     return blocks
 
 

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import ids
 from bot.blocks.common import actions, button, context, divider, fallback_text, header, mrkdwn_section, to_dicts
+from bot.blocks.results import build_trust_line, disputed_texts
 from bot.render import render_part
 from bot.services.lookup import LookupAnswer, PersonaCard
 
@@ -24,6 +25,7 @@ CARD_SECTIONS = (
     ("Channels", "channels"),
     ("Evidence", "evidence"),
 )
+STATEMENT_KINDS = {"goals": "goal", "pain_points": "pain_point", "objections": "objection"}  # checked statements
 
 
 def build_card(
@@ -55,9 +57,11 @@ def _card_json(card: PersonaCard, shared_by: str | None, with_actions: bool) -> 
     for label, field in CARD_SECTIONS:
         items = getattr(card, field)
         if items:
-            blocks.append(mrkdwn_section(render_part("persona_card", "section", label, items)))
+            marked = disputed_texts(card.figures, STATEMENT_KINDS.get(field))
+            blocks.append(mrkdwn_section(render_part("persona_card", "section", label, items, marked)))
     if card.figures is not None:
         blocks.append(context(render_part("persona_card", "figures", card.figures)))
+        blocks.append(build_trust_line(card.figures))
     blocks.append(context(render_part("persona_card", "footer", card)))
     if shared_by:
         blocks.append(context(render_part("persona_card", "shared_by", shared_by)))

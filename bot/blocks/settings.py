@@ -45,6 +45,7 @@ FIELDS = (
     "anonymous",
     "min_group_size",
     "review_after_days",
+    "outcomes_on_card",
 )
 _NUMBER_FIELDS = ("cadence_every", "close_day", "min_group_size", "review_after_days")
 
@@ -91,6 +92,7 @@ def build_settings_modal(current: WorkspaceSettings, last: SettingsChangeInfo | 
     caps = [_option(str(n), str(n)) for n in range(REMINDER_CAP_MAX + 1)]
     summary = [_option(_t("summary_option", v), v) for v in ("managers", "channel")]
     anonymous = _option(_t("anonymous_option"), "anonymous")
+    on_card = _option(_t("outcomes_on_card_option"), "outcomes_on_card")
     channel = ConversationSelectElement(
         action_id=action_id("summary_channel"),
         initial_conversation=current.summary_channel,
@@ -157,6 +159,16 @@ def build_settings_modal(current: WorkspaceSettings, last: SettingsChangeInfo | 
         ),
         _input("min_group_size", _text("min_group_size", str(current.min_group_size)), hint=True),
         _input("review_after_days", _text("review_after_days", str(current.review_after_days)), hint=True),
+        _input(
+            "outcomes_on_card",
+            CheckboxesElement(
+                action_id=action_id("outcomes_on_card"),
+                options=[on_card],
+                initial_options=[on_card] if current.outcomes_on_card else None,
+            ),
+            optional=True,
+            hint=True,
+        ),
     ]
     return View(
         type="modal",
@@ -236,6 +248,8 @@ def parse_settings_submission(view: Mapping[str, Any], current: WorkspaceSetting
 
     chosen = _state(view, "anonymous").get("selected_options") or []
     values["anonymous"] = any(isinstance(o, Mapping) and o.get("value") == "anonymous" for o in chosen)
+    chosen = _state(view, "outcomes_on_card").get("selected_options") or []
+    values["outcomes_on_card"] = any(isinstance(o, Mapping) and o.get("value") == "outcomes_on_card" for o in chosen)
 
     wanted = dataclasses.replace(current, **values)
     for name, problem in validate(wanted).items():

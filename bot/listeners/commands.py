@@ -18,6 +18,7 @@ from bot.listeners.feedback import start_feedback
 from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
 from bot.listeners.reports import request_report
 from bot.listeners.requests import Command
+from bot.listeners.results import show_results
 from bot.listeners.roster import handle_roster
 from bot.listeners.settings import handle_settings
 from bot.render import plural
@@ -101,6 +102,7 @@ def routes() -> dict[str, Handler]:
         "history": handle_history,
         "reviews": handle_reviews,
         "report": request_report,
+        "results": show_results,
         "feedback": after_answer(start_feedback),
         "checkin": show_checkin_status,
         "roster": handle_roster,

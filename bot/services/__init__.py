@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import PersonaAdminService
 from bot.services.report_builds import ReportBuilds
 from bot.services.reports import ReportService
+from bot.services.results import ResultsService
 from bot.services.reviews import ReviewService
 from bot.services.roster import RosterService
 from bot.services.settings import SettingsService
@@ -44,6 +46,11 @@ class Services:
     access: Access  # who may do what (`bot.services.access`)
     # Report builds have their own bounded threads: `background` (check-in DM updates) never waits behind them.
     report_builds: ReportBuilds = field(default_factory=lambda: ReportBuilds(workers=2, per_workspace=2, queue_limit=8))
+
+    @functools.cached_property
+    def results(self) -> ResultsService:
+        """`/persona results` and the owner's Home buttons, over the same access, outcomes and reviews."""
+        return ResultsService(self.sessions, self.settings, self.access, self.outcomes, self.reviews)
 
     @classmethod
     def build(

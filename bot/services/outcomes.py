@@ -25,6 +25,7 @@ from persona_store.quarters import Period, Quarter, parse_period
 from persona_store.roster import is_manager
 from persona_store.search import search_personas
 from persona_store.signals import FitInput, Signal, find_signals, fit_inputs
+from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
 
 __all__ = ["OutcomesService", "OutcomesView", "PersonaResults"]
@@ -234,11 +235,12 @@ class OutcomesService:
         return period.label, {pid: view.signals_for(pid) for pid in persona_ids}
 
     def card_line(self, team_id: str, persona_id: int) -> tuple[str, float | None, int] | None:
-        """(period, win rate, closed deals) for the public card, only when OUTCOMES_ON_CARD allows it."""
-        if not self._settings.outcomes_on_card:
-            return None
+        """(period, win rate, closed deals) for the public card, only when the workspace's `/persona settings` allow
+        it (default: OUTCOMES_ON_CARD)."""
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
+            if not load_settings(s, workspace_id, self._settings.workspace_defaults()).outcomes_on_card:
+                return None
             period = outcomes.latest_outcome_period(s, workspace_id)
             if period is None:
                 return None

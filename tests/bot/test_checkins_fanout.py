@@ -327,7 +327,10 @@ def test_close_attaches_the_quarters_workbook_once_per_target(sessions: sessionm
         jobs.close_round(ctx, TEAM)
         jobs.close_round(ctx, TEAM)
         jobs.reconcile(ctx)
-        (upload,) = world.standin.uploads()
+        uploads = world.standin.uploads()
+        (upload,) = [u for u in uploads if u.filename.endswith(".xlsx")]
+        (chart,) = [u for u in uploads if u.is_image]  # the fit-by-role chart, once too
+        assert chart.channel_id == "C0REPORTS" and chart.alt_text and len(uploads) == 2
         assert upload.channel_id == "C0REPORTS" and upload.filename.endswith(".xlsx")
         assert upload.content[:2] == b"PK", "an xlsx (zip) workbook"
         (summary,) = world.standin.messages("C0REPORTS")

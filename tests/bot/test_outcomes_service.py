@@ -125,3 +125,16 @@ def test_the_card_shows_one_outcome_line_only_when_allowed(
     outcome_blocks = [b for b in blocks if "Deals in" in str(b)]
     assert len(outcome_blocks) == 1 and "Deals in 2026-Q3: 20% won (n=10)." in str(outcome_blocks[0])
     assert blocks[-1]["type"] == "actions"  # the line sits above the buttons
+
+
+def test_the_workspace_setting_decides_whether_the_card_shows_the_outcome_line(
+    services: Services, world: World
+) -> None:
+    import dataclasses
+
+    card = services.lookup.card(world.team_id, world.personas[MARY])
+    assert card is not None and services.outcomes.card_line(world.team_id, card.id) is None
+    allowed = dataclasses.replace(services.workspace_settings.current(world.team_id), outcomes_on_card=True)
+    services.workspace_settings.save(world.team_id, "U0ADMIN", allowed)
+    assert services.outcomes.card_line(world.team_id, card.id) == ("2026-Q3", pytest.approx(0.2), 10)
+    assert services.outcomes.card_line("T0ELSEWHERE", card.id) is None, "another workspace's setting is its own"

@@ -224,3 +224,13 @@ def test_anonymity_and_the_review_interval_are_the_workspaces_own(sessions: sess
     assert reviews.interval(TEAM) == 7
     home = HomeService(sessions, env).build_for(TEAM, "U0OWNER", now)
     assert [r.name for r in home.due_reviews] == ["Mary"], "the owner's Home agrees"
+
+
+def test_the_settings_modal_carries_outcomes_on_the_card() -> None:
+    current = WorkspaceSettings(outcomes_on_card=True)
+    view = build_settings_modal(current)
+    assert_valid_view(view)
+    form = parse_settings_submission({**view, "state": {"values": state_values(view, {})}}, current)
+    assert form.errors == {} and form.settings.outcomes_on_card
+    off = state_values(view, {action_id("outcomes_on_card"): []})
+    assert not parse_settings_submission({**view, "state": {"values": off}}, current).settings.outcomes_on_card

@@ -391,6 +391,32 @@ def case_uninstall_events(world: E2E) -> None:
         answered_while_held(world, lambda e=event: world.client.event(e, team_id="T0GONE"))
 
 
+def case_results_command(world: E2E) -> None:
+    submit_feedback(world)  # one rating: the chart has a bar to draw, so the upload follows the answer
+    reply = answered_while_held(
+        world, lambda: world.client.command("results mary", user_id=ADMIN), "files.completeUploadExternal"
+    )
+    assert "Results: Marketing Director Mary" in str(reply.json()["blocks"])
+
+
+def case_results_buttons(world: E2E) -> None:
+    mary = mary_id(world)
+    answered_while_held(
+        world,
+        lambda: world.client.block_action(ids.ACTION_RESULTS_OPEN, mary, user_id=ADMIN),
+        "conversations.open",
+        "chat.postMessage",
+    )
+    answered_while_held(
+        world, lambda: world.client.block_action(ids.ACTION_RESULTS_HISTORY, mary, user_id=REP), "response"
+    )
+    answered_while_held(  # a rep is not Mary's owner: told so in a DM, after the answer
+        world,
+        lambda: world.client.block_action(ids.ACTION_HOME_STILL_ACCURATE, mary, user_id=REP, response_url=False),
+        "chat.postMessage",
+    )
+
+
 CASES: dict[str, Case] = {
     "command:lookup": case_lookup,
     "command:,help,list,history,reviews,checkin": case_answered_in_the_acknowledgement,
@@ -419,6 +445,8 @@ CASES: dict[str, Case] = {
     ids.VIEW_SETTINGS: case_settings_form,
     f"{ids.ACTION_HOME_ROSTER},{ids.ACTION_HOME_SETTINGS}": case_home_admin_buttons,
     "{'type': 'message', 'subtype': 'file_share'},message": case_dm_messages,
+    "command:results": case_results_command,
+    f"{ids.ACTION_RESULTS_OPEN},{ids.ACTION_RESULTS_HISTORY},{ids.ACTION_HOME_STILL_ACCURATE}": case_results_buttons,
 }
 
 
