@@ -15,13 +15,15 @@ from bot.blocks.common import actions, button, context, divider, fallback_text, 
 from bot.render import render_part
 from bot.services.results import LIST_SHOWN, ResultsAnswer, ResultsStatus
 from persona_store import evidence
-from persona_store.evidence import PersonaEvidence
+from persona_store.evidence import PersonaEvidence, StatementCoverage
 
 LINES_PER_SECTION = 10
 OWNED_SHOWN = 10
 DUE_SHOWN = 5
 SUMMARY_SECTION_CHARS = 2900
 SIGNALS_SHOWN = 5
+COVERAGE_SHOWN = 12  # statements; the rest are on the report's Coverage sheet
+COVERAGE_SECTION_CHARS = 2900  # under a section's 3000, so no line is cut in half
 
 
 def _t(macro: str, *args: Any) -> str:
@@ -64,6 +66,7 @@ def _persona(answer: ResultsAnswer) -> dict[str, Any]:
         divider(),
         mrkdwn_section(_t("disputed", result.disputed, answer.min_group)),
         mrkdwn_section(_t("themes", result.themes, answer.min_group)),
+        *_coverage(result.coverage, answer.min_group, everyone=answer.everyone),
     ]
     if result.outcomes is not None:
         blocks.append(mrkdwn_section(_t("outcome_figures", result.outcomes, result.outcome_period)))
@@ -73,6 +76,25 @@ def _persona(answer: ResultsAnswer) -> dict[str, Any]:
         blocks.append(context(_t("chart_note")))
     blocks.append(actions(_persona_buttons(answer, p), block_id=ids.BLOCK_RESULTS_ACTIONS))
     return {"blocks": to_dicts(blocks), "text": fallback_text(_t("fallback", p))}
+
+
+def _coverage(items: Sequence[StatementCoverage], min_group: int, *, everyone: bool) -> list[Block]:
+    """RULE_COVERAGE per statement, those short of the minimum in some role first: as many lines as one section
+    holds (at most COVERAGE_SHOWN), then how many more the report has."""
+    if not items:
+        return []
+    ordered = sorted(items, key=lambda c: c.covered)  # stable: the persona's order within each group
+    text = _t("coverage_heading", sum(1 for c in items if c.covered), len(items), items[0].minimum)
+    shown = 0
+    for item in ordered[:COVERAGE_SHOWN]:
+        line = _t("coverage_line", item, min_group)
+        if len(text) + 1 + len(line) > COVERAGE_SECTION_CHARS:
+            break
+        text, shown = f"{text}\n{line}", shown + 1
+    blocks: list[Block] = [mrkdwn_section(text)]
+    if shown < len(items):
+        blocks.append(context(_t("coverage_more", len(items) - shown, everyone)))
+    return blocks
 
 
 def _persona_buttons(answer: ResultsAnswer, p: PersonaEvidence) -> list[Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -23,7 +23,7 @@ from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.services.reviews import ReviewAnswer, ReviewService, ReviewStatus
 from persona_store import evidence
-from persona_store.evidence import PersonaEvidence, worst_first
+from persona_store.evidence import PersonaEvidence, StatementCoverage, worst_first
 from persona_store.models import Persona, utcnow
 from persona_store.outcomes import PersonaOutcomes
 from persona_store.personas import get_persona, list_personas
@@ -69,13 +69,15 @@ class ResultsStatus(StrEnum):
 
 @dataclass(frozen=True)
 class PersonaResults:
-    """One persona's results for a period: the evidence, its themes, and (when imported) its outcomes."""
+    """One persona's results for a period: the evidence, its themes, its statements' coverage (RULE_COVERAGE), and
+    (when imported) its outcomes."""
 
     persona: PersonaEvidence
     themes: tuple[Theme, ...] = ()
     signals: tuple[Signal, ...] = ()
     outcomes: PersonaOutcomes | None = None
     outcome_period: str = ""
+    coverage: tuple[StatementCoverage, ...] = ()
 
     @property
     def disputed(self) -> tuple[evidence.StatementAgreement, ...]:
@@ -165,6 +167,13 @@ class ResultsService:
                 return ResultsAnswer(ResultsStatus.NOTHING, query, period, latest=latest, min_group=rules.min_group)
             data = evidence.load_evidence(s, workspace_id, period, now=now, rules=rules, persona_id=target)
             themes = self._themes(s, workspace_id, period, target) if target is not None else ()
+            coverage = (
+                evidence.statement_coverage(
+                    s, workspace_id, period, now=now, rules=rules, persona_id=target, evidence=data
+                )  # the counts of the evidence just loaded, not a second load
+                if target is not None
+                else ()
+            )
         if target is None:
             shown = sorted((p for p in data.personas if everyone or p.persona_id in owned), key=worst_first)
             return ResultsAnswer(
@@ -179,7 +188,7 @@ class ResultsService:
         found_persona = data.persona(target)
         if found_persona is None:  # retired with no views in the period
             return ResultsAnswer(ResultsStatus.NOTHING, query, period, latest=period.label, min_group=rules.min_group)
-        result = self._with_outcomes(workspace_id, period, PersonaResults(found_persona, themes))
+        result = self._with_outcomes(workspace_id, period, PersonaResults(found_persona, themes, coverage=coverage))
         return ResultsAnswer(
             ResultsStatus.PERSONA,
             query,
@@ -200,7 +209,7 @@ class ResultsService:
         if figures is None or not figures.has_data:
             return result
         signals = tuple(view.signals_for(result.persona.persona_id))
-        return PersonaResults(result.persona, result.themes, signals, figures, period.label)
+        return replace(result, signals=signals, outcomes=figures, outcome_period=period.label)
 
     # --- the buttons -------------------------------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -17,14 +19,16 @@ from bot.blocks.checkins import build_summary
 from bot.blocks.home import build_home
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.blocks.persona import build_card
-from bot.blocks.results import build_results
+from bot.blocks.results import COVERAGE_SHOWN, build_results
 from bot.config import Settings
 from bot.report.charts import render_fit_chart
 from bot.services import Services
 from bot.services.results import ResultsStatus, split_args
 from bot.services.reviews import ReviewStatus
-from persona_store.evidence import Verdict
-from persona_store.models import Feedback, Persona
+from persona_store import evidence as evidence_model
+from persona_store.evidence import StatementCoverage, Verdict, statement_coverage
+from persona_store.models import ROLES, Feedback, Persona
+from persona_store.quarters import Period, parse_quarter
 from tests.evidence_seed import MANAGER, MARY, NOW, OWNER, SID, Truth, seed_truth
 
 
@@ -226,3 +230,77 @@ def test_twenty_personas_fit_one_message_and_one_chart(sessions: sessionmaker[Se
     assert len(image.alt_text) <= 2000
     assert one.status is ResultsStatus.PERSONA and one.result is not None
     assert_valid_blocks(build_results(one)["blocks"])
+
+
+def _coverage_section(blocks: list[dict[str, Any]]) -> str:
+    (section,) = [b for b in blocks if b["type"] == "section" and "*Coverage*" in b["text"]["text"]]
+    return str(section["text"]["text"])
+
+
+def test_one_persona_shows_each_statements_views_and_the_roles_short_of_the_minimum(
+    services: Services, world: Truth, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[object] = []
+    load = evidence_model.load_evidence
+    monkeypatch.setattr(evidence_model, "load_evidence", lambda *a, **k: loads.append(a) or load(*a, **k))
+    answer = services.results.results(world.team_id, MANAGER, "mary 2026-Q4", now=NOW)
+    assert len(loads) == 1, "coverage counts the evidence already loaded"
+    monkeypatch.undo()
+    assert answer.result is not None
+    with sessions.begin() as s:  # the evidence model's own coverage of the same period
+        expected = statement_coverage(s, world.workspace_id, Period.single(parse_quarter("2026-Q4")), now=NOW)
+    assert answer.result.coverage == tuple(c for c in expected if c.persona_id == world.mary)
+    tools = next(c for c in answer.result.coverage if c.text == "Too many tools")
+    assert tools.views == 5 and tools.role_views("sales") == 3 and tools.role_views("success") == 2
+    message = build_results(answer)
+    assert_valid_blocks(message["blocks"])
+    text = _coverage_section(message["blocks"])
+    assert "0 of 2 statements reached 3 views in every role" in text
+    assert "• “Too many tools” · 5 views · Sales ✓ 3 · Customer success ✗ 2 (needs 3)" in text
+    assert "• “Grow pipeline” · no views yet: each role needs 3\n" in text
+    assert not [b for b in message["blocks"] if "more:" in str(b)], "two statements: nothing left for the report"
+
+
+def test_coverage_withholds_a_role_below_the_minimum_group(sessions: sessionmaker[Session], world: Truth) -> None:
+    env = {"PERSONA_BOT_ADMINS": "U0ADMIN", "ANONYMOUS_RATINGS": "true", "MIN_GROUP_SIZE": "3"}
+    with ThreadPoolExecutor(1) as pool:
+        services = Services.build(Settings.from_env(env), sessions, pool)
+        answer = services.results.results(world.team_id, MANAGER, "mary 2026-Q4", now=NOW)
+    text = _coverage_section(build_results(answer)["blocks"])
+    assert "Sales ✓ 3 · Customer success ✗ fewer than 3 people ·" in text and "✗ 2" not in text
+
+
+def test_many_statements_keep_to_one_section_and_point_to_the_coverage_sheet(services: Services, world: Truth) -> None:
+    answer = services.results.results(world.team_id, MANAGER, "mary 2026-Q4", now=NOW)
+    assert answer.result is not None
+
+    def statement(i: int, text: str) -> StatementCoverage:
+        marketing = 3 if i % 2 else 1  # odd statements are covered in every role, even ones not in Marketing
+        return StatementCoverage(
+            world.mary,
+            MARY,
+            "goal",
+            text,
+            i,
+            9 + marketing,
+            dict(zip(ROLES, (3, 3, 3, marketing), strict=True)),
+            ROLES,
+            3,
+        )
+
+    plain = tuple(statement(i, f"Statement {i} <b>" + "x" * 300) for i in range(40))
+    escaped = tuple(statement(i, "&" * 300) for i in range(40))  # escaping grows each line fivefold
+    for many, everyone in ((plain, True), (plain, False), (escaped, True)):
+        crowded = replace(answer, result=replace(answer.result, coverage=many), everyone=everyone)
+        blocks = build_results(crowded)["blocks"]
+        assert_valid_blocks(blocks)
+        text = _coverage_section(blocks)
+        lines = [line for line in text.splitlines() if line.startswith("• ")]
+        assert 0 < len(lines) <= COVERAGE_SHOWN and len(text) <= 3000 and text.endswith("(needs 3)")
+        assert "<b>" not in text and "&" * 2 not in text, "statements are escaped"
+        assert all("Marketing ✗ 1 (needs 3)" in line for line in lines), "the statements short of the minimum first"
+        assert "20 of 40 statements reached 3 views" in text
+        more = str([b for b in blocks if b["type"] == "context"])
+        assert f"and {40 - len(lines)} more:" in more and "Coverage sheet" in more
+        assert ("Download report" in more) is everyone
+    assert len(lines) < COVERAGE_SHOWN, "the escaped statements fill the section before the count does"

@@ -51,6 +51,7 @@ def test_a_manager_gets_the_results_and_the_chart_in_a_dm(e2e: E2E) -> None:
     text = json.dumps(blocks, ensure_ascii=False)
     assert "Results: Bravo · 2026-Q3" in text and "contested" in text
     assert "Sales: 5.0/5" in text and "Customer success: 2.5/5" in text
+    assert "“Too many tools” · 2 views · Sales ✗ 0 (needs 3) · Customer success ✗ 2 (needs 3)" in text, "coverage"
     (upload,) = e2e.wait_for(lambda: e2e.standin.uploads(), timeout=30)
     assert upload.channel_id == SlackStandin.dm_channel_id(MANAGER), "private, never the channel asked in"
     assert upload.is_image and upload.filename == "fit-by-role.png"
