@@ -9,8 +9,6 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot import untrusted
 from bot.config import Settings
@@ -21,22 +19,10 @@ from bot.listeners.acking import handle_error
 from bot.listeners.requests import BadRequest, check_payload
 from bot.request_log import describe_request, note
 from bot.services import Services
+from bot.slack.clients import make_web_client
+from bot.slack.oauth import build_oauth_settings
 
 log = logging.getLogger("persona_bot.app")
-
-
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client with Slack's retry handlers: 429 honours Retry-After, connection and 5xx errors retry."""
-    return WebClient(
-        token=token or settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 class PersonaBotApp(App):
@@ -57,8 +43,6 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
     untrusted.configure(settings.slack_signing_secret)  # every web process seals and reads metadata alike
     oauth: dict[str, Any] = {}
     if settings.oauth_enabled:
-        from bot.oauth import build_oauth_settings
-
         # Many workspaces: each request is authorised with its workspace's token from the installation store.
         oauth["oauth_settings"] = build_oauth_settings(settings, services.sessions)
         settings = settings.with_overrides(slack_bot_token=None)
@@ -89,4 +73,4 @@ def _describe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltRes
     return next()
 
 
-__all__ = ["create_app", "make_web_client"]
+__all__ = ["create_app"]

@@ -9,7 +9,7 @@ import click
 from bot import ids, jobs
 from bot.render import plural
 from bot.services.checkins import CheckinService
-from bot.slack_clients import SlackClients
+from bot.slack.clients import SlackClients
 from bot.slack_standin import SlackStandin
 from persona_store.schedule import quarter_of
 

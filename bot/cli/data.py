@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackClientError
 
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
 from bot.render import plural
-from bot.slack_clients import SlackUnavailable
-from bot.slack_people import resolve_owner_emails
+from bot.slack.clients import SlackUnavailable
+from bot.slack.people import resolve_owner_emails
 from persona_store import db
 from persona_store.files import (
     FileError,

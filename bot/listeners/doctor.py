@@ -37,8 +37,8 @@ def handle_doctor(req: CommandRequest, services: Services, ack: Ack, client: Web
 
 
 def _run(services: Services, client: WebClient, team_id: str, respond: Respond) -> None:
-    from bot.oauth import BOT_SCOPES
     from bot.services.doctor import DoctorService
+    from bot.slack.oauth import BOT_SCOPES
 
     engine = services.sessions.kw["bind"]
     try:

@@ -22,7 +22,7 @@ from bot.blocks.persona import build_text
 from bot.listeners.acking import ack_then
 from bot.render import render_part
 from bot.services import Services
-from bot.slack_files import FileRefused, download, file_info
+from bot.slack.files import FileRefused, download, file_info
 from persona_store.files import FileError
 
 log = logging.getLogger("persona_bot.outcomes")

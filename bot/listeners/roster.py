@@ -21,10 +21,10 @@ from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal,
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology
 from bot.listeners.requests import Interaction
 from bot.render import render_part
-from bot.roster_directory import DirectoryError, SlackDirectory, resolve_rows
 from bot.roster_sync import sync_link
 from bot.services import Services
 from bot.services.roster import LinkInfo, NotOnRoster
+from bot.slack.directory import DirectoryError, SlackDirectory, resolve_rows
 from persona_store.files import FileError
 from persona_store.roster import RosterChange, RosterSummary
 from persona_store.roster_file import RosterRow

@@ -49,7 +49,7 @@ class Services:
     def build(
         cls, settings: Settings, sessions: sessionmaker[Session], background: Executor, roles: SlackRoles | None = None
     ) -> Services:
-        """`roles`: Slack's own admins and owners (`bot.slack_roles.SlackRoleCache`), when this process can ask."""
+        """`roles`: Slack's own admins and owners (`bot.slack.roles.SlackRoleCache`), when this process can ask."""
         access = Access(sessions, settings, roles)
         return cls(
             settings=settings,

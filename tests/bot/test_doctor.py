@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cli import cli
 from bot.config import Settings
 from bot.jobs import record_clock_tick
-from bot.oauth import BOT_SCOPES, installation_store
+from bot.slack.oauth import BOT_SCOPES, installation_store
 from bot.slack_standin import SlackStandin
 from persona_store.clock import record_tick
 from persona_store.db import make_engine, make_session_factory, upgrade

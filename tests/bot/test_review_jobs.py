@@ -18,7 +18,7 @@ from bot.jobs import RECONCILE_STEPS, JobContext
 from bot.review_jobs import reconcile_reviews, run_due_reviews, send_due_reviews
 from bot.services import Services
 from bot.services.reviews import ReviewRequest, ReviewService, ReviewStatus
-from bot.slack_clients import SlackClients
+from bot.slack.clients import SlackClients
 from bot.slack_standin import SlackStandin
 from persona_store.files import PersonaSpec
 from persona_store.models import Effect

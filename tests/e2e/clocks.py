@@ -19,8 +19,8 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
 from bot.config import Settings
-from bot.oauth import installation_store
 from bot.services.checkins import CheckinService
+from bot.slack.oauth import installation_store
 from bot.slack_standin import SlackStandin
 from persona_store.db import ensure_schema, make_engine, make_session_factory
 from persona_store.files import RosterEntry, parse_persona_file

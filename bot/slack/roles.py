@@ -16,7 +16,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-log = logging.getLogger("persona_bot.slack_roles")
+log = logging.getLogger("persona_bot.slack.roles")
 
 FAILED_LOOKUP_SECONDS = 10.0
 MAX_ENTRIES = 10_000
