@@ -203,7 +203,7 @@ def _load_json(text: str) -> Any:
 def parse_persona_file(path_or_text: str | Path, *, filename: str | None = None) -> list[PersonaSpec]:
     """Every persona in a YAML, JSON, Markdown (.md) or CSV persona file, or FileError listing every problem in it.
 
-    Owners may be Slack user ids or emails; emails are for the caller to resolve (`bot.slack_people`) before import.
+    Owners may be Slack user ids or emails; emails are for the caller to resolve (`bot.slack.people`) before import.
     """
     text, name = _read_source(path_or_text, filename)
     if not text.strip():
