@@ -30,7 +30,7 @@ from persona_store.schedule import quarter_of
 from persona_store.workspaces import ensure_workspace
 from tests.e2e.harness import REPO_ROOT, BotProcess
 
-PERSONAS = REPO_ROOT / "bot" / "demo_data" / "personas.yaml"
+PERSONAS = REPO_ROOT / "bot" / "demo" / "data" / "personas.yaml"
 ROLES = ("sales", "success", "onboarding")  # the roles a round asks
 
 

@@ -21,7 +21,7 @@ from persona_store.files import (
     slugify,
 )
 
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"
 
 MARY = """\
 personas:

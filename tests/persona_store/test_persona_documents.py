@@ -8,7 +8,7 @@ import pytest
 
 from persona_store.files import FileError, PersonaSpec, dump_persona_file, parse_persona_file
 
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "personas.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "personas.yaml"
 
 MARKDOWN = """\
 # Our customer personas

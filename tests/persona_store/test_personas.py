@@ -31,7 +31,7 @@ from persona_store.personas import (
     set_status,
 )
 
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "personas.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "personas.yaml"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=30)
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.demo import DemoWorld
+from bot.demo.world import TEAM_ID, DemoWorld
 
 
 def scene_manager_opens_the_home_tab(world: DemoWorld) -> None:
-    from bot.demo import TEAM_ID
-
     manager = world.person_by_role("sales", manager=True)
     world.act(manager, "opens persona-bot's Home tab")
     before = len(world.standin.calls("views.publish"))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import demo
-from bot.demo_outcomes import OUTCOME_SCENES
+from bot.demo import run as demo
+from bot.demo.outcomes import OUTCOME_SCENES
 
 
 def test_the_demo_imports_a_deal_export_and_shows_a_signal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

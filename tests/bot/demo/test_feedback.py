@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import demo
-from bot.demo_feedback import FEEDBACK_SCENES
+from bot.demo import run as demo
+from bot.demo.feedback import FEEDBACK_SCENES
 from persona_store.db import make_engine, make_session_factory
 from persona_store.models import Feedback
 

@@ -4,21 +4,16 @@ for the six-monthly review by the clock and answers it."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
 from bot import ids
 from bot.blocks.edit import action_id
+from bot.demo.world import DEMO_ADMIN, DemoWorld
 from bot.review_jobs import run_due_reviews
 from bot.slack.clients import SlackClients
 from persona_store.models import AttributeCheck, Feedback, Persona, utcnow
 from persona_store.personas import get_persona_by_key
-
-if TYPE_CHECKING:
-    from bot.demo import DemoWorld
-
-DEMO_ADMIN = "U0DEMO005"  # Priya Shah, the marketing manager; `persona-bot demo` makes her an admin
 
 
 def _admin(world: DemoWorld) -> str:
@@ -112,4 +107,4 @@ def scene_owner_reviews_a_persona(world: DemoWorld) -> None:
     world.show("the DM now reads (the buttons are gone)", {"blocks": updated["blocks"][-1:]})
 
 
-__all__ = ["DEMO_ADMIN", "scene_admin_edits_a_persona", "scene_owner_reviews_a_persona"]
+__all__ = ["scene_admin_edits_a_persona", "scene_owner_reviews_a_persona"]

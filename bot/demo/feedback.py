@@ -4,14 +4,12 @@ logs it from a call note with the message shortcut."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 
 from bot import ids
-
-if TYPE_CHECKING:
-    from bot.demo import DemoWorld, Scene
+from bot.demo.world import DemoWorld, Scene
 
 DEAL_CHANNEL = "C0DEALS"
 

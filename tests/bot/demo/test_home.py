@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import demo
-from bot.demo_home import HOME_SCENES
+from bot.demo import run as demo
+from bot.demo.home import HOME_SCENES
 
 
 def test_the_demo_shows_a_managers_home_tab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

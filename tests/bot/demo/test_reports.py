@@ -7,10 +7,10 @@ from pathlib import Path
 
 import openpyxl
 
-from bot import demo
-from bot.demo_checkins import CHECKIN_SCENES
-from bot.demo_home import HOME_SCENES
-from bot.demo_reports import HISTORY_SCENES, REPORT_SCENES
+from bot.demo import run as demo
+from bot.demo.checkins import CHECKIN_SCENES
+from bot.demo.home import HOME_SCENES
+from bot.demo.reports import HISTORY_SCENES, REPORT_SCENES
 
 
 def test_the_team_history_comes_before_every_figure_that_describes_it() -> None:

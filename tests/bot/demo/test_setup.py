@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import demo
-from bot.demo_setup import SETUP_SCENES
+from bot.demo import run as demo
+from bot.demo.setup import SETUP_SCENES
 
 
 def test_the_demo_adds_a_rep_by_mention_and_changes_the_open_hour(

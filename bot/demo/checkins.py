@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from bot import ids, jobs
+from bot.blocks.checkins import build_status
+from bot.demo.world import DemoWorld
 from bot.render import plural
 from bot.services.checkins import CheckinService
 from bot.slack.clients import SlackClients
 from bot.slack_standin import SlackStandin
 from persona_store.schedule import quarter_of
-
-if TYPE_CHECKING:
-    from bot.demo import DemoWorld
 
 
 def _context(world: DemoWorld) -> jobs.JobContext:
@@ -101,8 +100,6 @@ def scene_checkin_round(world: DemoWorld) -> None:
     world.echo(click.style("▶ The round closes (`persona-bot checkin close`)", bold=True))
     status = ctx.checkins.status(team_id)
     if status is not None:
-        from bot.blocks.checkins import build_status
-
         world.show("`/persona checkin status` before the close", {"blocks": build_status(status)})
     closed = jobs.close_round(ctx, team_id)
     assert closed is not None

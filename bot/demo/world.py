@@ -1,13 +1,8 @@
-"""`persona-bot demo`: the whole loop offline, on SQLite, against the local Slack stand-in.
-
-It seeds example personas and a roster, serves the real app over HTTP on 127.0.0.1, plays people using it with
-correctly signed requests, and prints what each person saw in Slack.
-"""
+"""The demo's world: the stand-in, a signed client, the services, the people, and how a scene shows what they see."""
 
 from __future__ import annotations
 
 import re
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,26 +16,19 @@ import click
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.demo_checkins import CHECKIN_SCENES
-from bot.demo_feedback import FEEDBACK_SCENES
-from bot.demo_home import HOME_SCENES
-from bot.demo_lifecycle import DEMO_ADMIN, scene_admin_edits_a_persona, scene_owner_reviews_a_persona
-from bot.demo_outcomes import OUTCOME_SCENES
-from bot.demo_reports import HISTORY_SCENES, REPORT_SCENES
-from bot.demo_setup import SETUP_SCENES
 from bot.server import PersonaBotWSGI
 from bot.services import Services
 from bot.slack_standin import SignedSlackClient, SlackStandin
-from persona_store import db
 from persona_store.files import parse_persona_file, parse_roster_csv
 from persona_store.personas import import_personas
-from persona_store.roster import import_roster
+from persona_store.roster import import_roster, list_roster
 from persona_store.workspaces import ensure_workspace
 
-DEMO_DATA = Path(__file__).parent / "demo_data"
+DEMO_DATA = Path(__file__).parent / "data"
 TEAM_ID = "T0DEMO"
 OWNER_NAMES = {"U0OWNER1": "Dana Kim (product marketing)", "U0OWNER2": "Luis Ortega (revenue operations)"}
 BOT_TOKEN = "xoxb-demo-token"  # a stand-in token, valid only against the local stand-in
+DEMO_ADMIN = "U0DEMO005"  # Priya Shah, the marketing manager; `persona-bot demo` makes her an admin
 
 
 @dataclass
@@ -61,8 +49,6 @@ class DemoWorld:
         return self.people.get(user_id, user_id)
 
     def person_by_role(self, role: str, manager: bool | None = None) -> str:
-        from persona_store.roster import list_roster
-
         with self.services.sessions.begin() as s:
             for member in list_roster(s, self.workspace_id):
                 if member.role == role and (manager is None or member.is_manager == manager):
@@ -171,81 +157,3 @@ def seed(services: Services, standin: SlackStandin) -> tuple[int, dict[str, str]
         tz = next((e.timezone for e in roster if e.slack_user_id == user_id and e.timezone), "Europe/London")
         standin.add_user(TEAM_ID, user_id, name, tz=tz)
     return workspace_id, people
-
-
-def scene_help(world: DemoWorld) -> None:
-    rep = world.person_by_role("sales", manager=False)
-    world.act(rep, "types `/persona help`")
-    reply = world.client.command("help", user_id=rep)
-    world.show("only they see", reply.json())
-
-
-def scene_lookup_and_share(world: DemoWorld) -> None:
-    rep = world.person_by_role("sales", manager=False)
-    world.act(rep, "types `/persona mary` in #deals")
-    reply = world.client.command("mary", user_id=rep, channel_id="C0DEALS")
-    card = reply.json()
-    world.show("only they see", card)
-    world.act(rep, "types a typo, `/persona fionna`")
-    world.show("only they see", world.client.command("fionna", user_id=rep, channel_id="C0DEALS").json())
-    world.act(rep, "clicks “Share in channel” on Mary's card")
-    share = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
-    before = len(world.standin.response_posts())
-    world.client.block_action(
-        share["action_id"], share["value"], user_id=rep, channel_id="C0DEALS", message={"ts": "1.0", **card}
-    )
-    world.standin.wait_for(lambda: len(world.standin.response_posts()) >= before + 2, timeout=10)
-    shared = next(p for p in world.standin.response_posts()[before:] if p.body.get("response_type") == "in_channel")
-    world.show("everyone in #deals sees", shared.body)
-
-
-SCENES: list[Scene] = [
-    scene_lookup_and_share,
-    *FEEDBACK_SCENES,
-    scene_help,
-    scene_admin_edits_a_persona,
-    scene_owner_reviews_a_persona,
-    *HISTORY_SCENES,  # before the round, Home and the report: every figure they show describes answers that exist
-    *CHECKIN_SCENES,
-    *HOME_SCENES,
-    *SETUP_SCENES,  # week one: an admin adds a rep by @mention and moves the open hour
-    *OUTCOME_SCENES,  # before the report, so the workbook has its Outcomes sheet
-    *REPORT_SCENES,  # last: the manager's workbook sums up everything the demo did
-]
-
-
-def run_demo(out_dir: Path, echo: Callable[[str], None] = click.echo) -> DemoWorld:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    database = out_dir / "persona_bot_demo.db"
-    for stale in out_dir.glob("persona_bot_demo.db*"):
-        stale.unlink()
-    with SlackStandin(team_id=TEAM_ID, bot_token=BOT_TOKEN) as standin:
-        settings = Settings.from_env({}).with_overrides(
-            database_url=f"sqlite:///{database}",
-            slack_api_url=standin.api_url,
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=secrets.token_hex(16),
-            slack_team_id=TEAM_ID,
-            admins=frozenset({DEMO_ADMIN}),
-        )
-        engine = db.make_engine(settings.database_url)
-        db.ensure_schema(engine)
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="background") as background:
-            services = Services.build(settings, db.make_session_factory(engine), background)
-            workspace_id, people = seed(services, standin)
-            with running_app(settings, services) as url:
-                client = SignedSlackClient(url, settings.slack_signing_secret or "", standin=standin, team_id=TEAM_ID)
-                world = DemoWorld(settings, services, standin, client, out_dir, workspace_id, people, echo=echo)
-                echo(
-                    click.style("persona-bot demo", bold=True) + f": app on {url}, Slack stand-in on {standin.api_url}"
-                )
-                for scene in SCENES:
-                    scene(world)
-        engine.dispose()
-    echo("")
-    echo(f"The demo database is {database}")
-    for line in world.notes:
-        echo(line)
-    return world

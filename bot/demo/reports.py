@@ -12,18 +12,16 @@ import io
 import json
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import openpyxl
 
+from bot.demo.world import TEAM_ID, DemoWorld
 from bot.render import render_part
 from persona_store.models import AttributeCheck, Feedback, utcnow
 from persona_store.personas import list_personas
 from persona_store.quarters import current_quarter
 from persona_store.roster import list_roster
-
-if TYPE_CHECKING:
-    from bot.demo import DemoWorld
 
 MANAGER_CHANNEL = "C0MANAGERS"
 
@@ -114,7 +112,6 @@ MARY = "Marketing Director Mary"
 
 def mary_everywhere(world: DemoWorld, manager: str, workbook: bytes) -> tuple[str, str, str]:
     """Mary's fit as the manager's Home tab, the round summary and the workbook's Summary sheet print it."""
-    from bot.demo import TEAM_ID
 
     def fit_in(text: str) -> str:
         start = text.find(f"*{MARY}*: ")

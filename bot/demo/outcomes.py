@@ -11,15 +11,12 @@ import csv
 import io
 import time
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
+from bot.demo.world import TEAM_ID, DemoWorld
 from bot.render import render_part
 from bot.slack_standin import SlackStandin
 from persona_store.models import utcnow
 from persona_store.quarters import current_quarter
-
-if TYPE_CHECKING:
-    from bot.demo import DemoWorld
 
 IVAN_OWNER = "U0OWNER2"
 
@@ -80,8 +77,6 @@ def demo_export(today: date | None = None) -> bytes:
 
 
 def scene_manager_imports_deals(world: DemoWorld) -> None:
-    from bot.demo import TEAM_ID
-
     manager = world.person_by_role("sales", manager=True)
     dm = SlackStandin.dm_channel_id(manager)
     world.act(manager, "sends hubspot-deals.csv to persona-bot in a direct message")

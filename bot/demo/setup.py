@@ -3,22 +3,17 @@ hour with `/persona settings`; both through the real modals, as Slack would send
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import ids
 from bot.blocks.settings import action_id
-
-if TYPE_CHECKING:
-    from bot.demo import DemoWorld
+from bot.demo.world import DEMO_ADMIN, TEAM_ID, DemoWorld
 
 NEW_REP = "U0DEMO007"
 NEW_REP_NAME = "Riley Chen"
 
 
 def scene_admin_adds_a_rep_and_moves_the_open_hour(world: DemoWorld) -> None:
-    from bot.demo import TEAM_ID
-    from bot.demo_lifecycle import DEMO_ADMIN
-
     world.standin.add_user(TEAM_ID, NEW_REP, NEW_REP_NAME, tz="America/Chicago")
     world.people[NEW_REP] = NEW_REP_NAME
     world.people.setdefault(DEMO_ADMIN, "Ada (persona-bot admin)")
