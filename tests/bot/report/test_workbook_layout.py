@@ -14,14 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.render import render_part
+from bot.report.cells import header_width, row_height, wrapped_lines
+from bot.report.workbook import VERDICT_COLOURS, WORST_FIRST
 from bot.services.reports import ReportService
-from bot.spreadsheet import (
-    VERDICT_COLOURS,
-    WORST_FIRST,
-    header_width,
-    row_height,
-    wrapped_lines,
-)
 from persona_store.evidence import Verdict
 from persona_store.models import Feedback
 from tests.reports_many import NOW as MANY_NOW

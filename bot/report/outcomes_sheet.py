@@ -1,7 +1,7 @@
 """The workbook's Outcomes sheet: deal and campaign figures per persona beside fit, the signals with their rules,
 and a chart of win rate and fit per persona over time. Added to the workbook only when outcomes were imported.
 
-Text hygiene, number formats and write-only cells come from `bot.spreadsheet`; the words from
+Text hygiene, number formats and write-only cells come from `bot.report.cells`; the words from
 `prompts/outcomes.j2` (rendered by `build_outcomes_sheet`).
 """
 
@@ -14,7 +14,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.render import render_part
-from bot.spreadsheet import FMT_COUNT, FMT_DELTA, FMT_MEAN, FMT_SHARE, _Cells, _setup
+from bot.report.cells import FMT_COUNT, FMT_DELTA, FMT_MEAN, FMT_SHARE, Cells, setup_sheet
 from persona_store.evidence import Evidence
 from persona_store.outcomes import OutcomesData, PersonaOutcomes
 from persona_store.quarters import parse_quarter, quarters_between
@@ -107,7 +107,7 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def write_outcomes_sheet(ws: WriteOnlyWorksheet, sheet: OutcomesSheet) -> None:
-    cells = _setup(ws, [w for _, w in PERSONA_HEADERS], freeze="B6")
+    cells = setup_sheet(ws, [w for _, w in PERSONA_HEADERS], freeze="B6")
     ws.append([cells.title(sheet.title)])
     ws.append([cells.text(sheet.subtitle)])
     ws.append([cells.text(sheet.note)])
@@ -208,7 +208,7 @@ def write_outcomes_sheet(ws: WriteOnlyWorksheet, sheet: OutcomesSheet) -> None:
     _write_trend(ws, cells, sheet, row)
 
 
-def _write_trend(ws: WriteOnlyWorksheet, cells: _Cells, sheet: OutcomesSheet, row: int) -> None:
+def _write_trend(ws: WriteOnlyWorksheet, cells: Cells, sheet: OutcomesSheet, row: int) -> None:
     """Win rate and mean fit per persona and quarter, and a chart of both (fit on its own axis, 1–5)."""
     labels = list(sheet.quarters)
     ws.append([])

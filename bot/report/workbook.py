@@ -18,25 +18,34 @@ import io
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.series import Series
 from openpyxl.chart.series_factory import SeriesFactory
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from bot.labels import comment_kind_label, kind_label, role_label, source_label, stage_label, status_label
 from bot.render import render_part
+from bot.report.cells import (
+    FMT_DATE,
+    FMT_DELTA,
+    FMT_MEAN,
+    FMT_SHARE,
+    Cells,
+    header_width,
+    naive_utc,
+    row_height,
+    setup_sheet,
+)
+from bot.report.outcomes_sheet import OutcomesSheet, write_outcomes_sheet
 from persona_store.evidence import (
     FRONT_LINE_ROLES,
     VALIDATED_MIN_MEAN,
@@ -54,28 +63,12 @@ from persona_store.quarters import quarter_of
 from persona_store.report_rows import RESPONSE_COLUMNS, Comment, RepParticipation
 from persona_store.themes import PersonaThemes, Theme
 
-MAX_CELL_CHARS = 32_767
-# A text starting with one of these is a formula (or a DDE trick) to a spreadsheet app; "#" starts error values.
-_RISKY_START = ("=", "+", "-", "@", "#", "\t", "\r")
-
-FMT_DATETIME = "yyyy-mm-dd hh:mm"
-FMT_DATE = "yyyy-mm-dd"
-FMT_MEAN = "0.00"
-FMT_DELTA = "+0.00;-0.00;0.00"
-FMT_SHARE = "0%"
-FMT_COUNT = "#,##0"
-
 SHEETS = ("Summary", "Attributes", "Themes", "Trend", "Comments", "Responses", "Participation")
 VERDICT_TITLES = {"matches": "Matches", "partly": "Partly", "doesnt": "Doesn't", "not_seen": "Not seen"}
 ANONYMOUS = "anonymous"
 WITHHELD = "withheld"
 ONE_PAGE_PERSONAS = 20  # the Summary prints on one landscape page up to this many personas
 
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
 # The colours of Home's verdict emoji (prompts/evidence.j2 verdict_word): 🟢 validated, 🟠 contested, 🔴 needs review,
 # ⚪ not enough data. (fill, text) pairs, applied by conditional formatting so an edited cell recolours itself.
 VERDICT_COLOURS = {
@@ -87,190 +80,6 @@ VERDICT_COLOURS = {
 # Worst first, in Home's order: what needs a decision before what merely lacks data, before what is fine.
 WORST_FIRST = (Verdict.NEEDS_REVIEW, Verdict.CONTESTED, Verdict.NOT_ENOUGH_DATA, Verdict.VALIDATED)
 _ROLE_ORDER = {role: i for i, role in enumerate(FEEDBACK_ROLES)}
-_LINE_POINTS = 15.0  # one line of 11 pt text, in row-height points
-# Bold headers and fonts that stand in for Calibri (DejaVu, Liberation) are wider than the width unit (a "0").
-_CHAR_FACTOR = 1.1
-# Regular text fits a little more than a character per unit, even in DejaVu (measured: 57 in a 50-wide column).
-_TEXT_FACTOR = 0.95
-
-
-# --- hygiene ------------------------------------------------------------------------------------------------------
-
-
-def clean_text(value: object) -> str:
-    """Control characters out, capped at what one cell can hold."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text[:MAX_CELL_CHARS]
-
-
-def naive_utc(value: datetime) -> datetime:
-    """Spreadsheets have no time zones: aware datetimes become naive UTC (headers say so)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-class _Cells:
-    """Makes write-only cells for one sheet: text always as text, numbers and dates with formats."""
-
-    def __init__(self, ws: WriteOnlyWorksheet, *, top: bool = False) -> None:
-        self.ws = ws
-        self.top = top  # rows taller than a line (wrapped text): every value starts at the top
-
-    def text(self, value: object, *, bold: bool = False, wrap: bool = False) -> Any:
-        text = clean_text(value)
-        if not bold and not wrap and not self.top and not text.startswith(_RISKY_START):
-            return text  # a plain safe string: openpyxl stores it as text, no per-cell object needed
-        cell = WriteOnlyCell(self.ws, text)
-        cell.data_type = "s"  # after assigning: openpyxl has already decided "=…" is a formula
-        if text.startswith(_RISKY_START):
-            cell.quotePrefix = True
-        if bold:
-            cell.font = _BOLD
-        if wrap:
-            cell.alignment = _WRAP
-        elif self.top:
-            cell.alignment = _TOP
-        return cell
-
-    def number(self, value: float | int | None, fmt: str = FMT_COUNT) -> Any:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(self.ws, value)
-        cell.number_format = fmt
-        if self.top:
-            cell.alignment = _TOP
-        return cell
-
-    def when(self, value: datetime | None, fmt: str = FMT_DATETIME) -> Any:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(self.ws, naive_utc(value))
-        cell.number_format = fmt
-        if self.top:
-            cell.alignment = _TOP
-        return cell
-
-    def header(self, value: str) -> Any:
-        cell = WriteOnlyCell(self.ws, clean_text(value))
-        cell.data_type = "s"
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-        return cell
-
-    def title(self, value: str) -> Any:
-        cell = WriteOnlyCell(self.ws, clean_text(value))
-        cell.data_type = "s"
-        cell.font = _TITLE
-        return cell
-
-    def verdict(self, verdict: Verdict) -> Any:
-        """Its colour comes from the sheet's conditional formatting (`_colour_verdicts`), the same as Home's."""
-        cell = WriteOnlyCell(self.ws, verdict.value)
-        cell.data_type = "s"
-        cell.font = _BOLD
-        cell.alignment = _TOP
-        return cell
-
-
-# --- layout: widths, wrapping, print setup ------------------------------------------------------------------------
-
-
-_DASHES = ("-", "–")
-
-
-def _dash_split_risk(words: Sequence[str], width: float) -> bool:
-    """Whether a spreadsheet app could break a hyphenated header word after its dash in a column `width` wide.
-
-    Lines are packed the way a spreadsheet app packs them (greedily, at spaces). A hyphenated word that has to
-    start a new line is safe only when the line before can't take its first part ("(1–") either: the app may fit
-    a little more than our careful estimate, so that check assumes it can fit a character or so over `width`
-    (measured in LibreOffice with DejaVu Sans Bold: "Mean fit (1–" fits in 12, "Previous mean (2026-" not in 18).
-    """
-    careful = (width - 2) / _CHAR_FACTOR
-    line = ""
-    for word in words:
-        joined = f"{line} {word}" if line else word
-        if len(joined) <= careful or not line:
-            line = joined
-            continue
-        dash = min((word.index(d) for d in _DASHES if d in word), default=-1)
-        if dash >= 0 and len(f"{line} {word[: dash + 1]}") <= width * 1.05 + 1:
-            return True
-        line = word
-    return False
-
-
-def header_width(header: str, minimum: float = 0) -> float:
-    """A column wide enough for its header's longest word, so a wrapped header never breaks inside a word.
-
-    Spreadsheet apps also break after a hyphen or dash ("(2026-Q2)", "(1–5)"), so a header with one widens
-    until that word either shares a line whole or starts a line the dash can't be pulled back onto.
-    """
-    words = header.split()
-    longest = max((len(word) for word in words), default=0)
-    width = max(minimum, math.ceil(longest * _CHAR_FACTOR) + 2)
-    if any(d in header for d in _DASHES):
-        while _dash_split_risk(words, width) and width < minimum + 4 * len(header):
-            width += 1
-    return width
-
-
-def wrapped_lines(text: str, width: float, *, bold: bool = False) -> int:
-    """How many lines `text` takes when wrapped at word boundaries in a column `width` wide (an estimate)."""
-    per_line = max(1, int((width - 1) / (_CHAR_FACTOR if bold else _TEXT_FACTOR)))
-    total = 0
-    for paragraph in str(text).split("\n"):
-        lines, used = 1, 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-                continue
-            if used:
-                lines += 1
-            # A word longer than a line is broken by the spreadsheet app over as many lines as it needs.
-            full, rest = divmod(len(word), per_line)
-            lines += full - 1 if rest == 0 else full
-            used = rest or per_line
-        total += lines
-    return total
-
-
-def row_height(cells: Iterable[tuple[str, float]], *, bold: bool = False) -> float:
-    """The height (points) that shows every (text, column width) pair in full when wrapped."""
-    lines = max((wrapped_lines(text, width, bold=bold) for text, width in cells if text), default=1)
-    return lines * _LINE_POINTS + 3
-
-
-def _setup(
-    ws: WriteOnlyWorksheet,
-    widths: Sequence[float],
-    freeze: str | None,
-    *,
-    title_rows: str | None = None,
-    fit_width: bool = True,
-    one_page: bool = False,
-    top: bool = False,
-) -> _Cells:
-    """Widths, frozen panes and the fit-to-page flag must be set before the first append in write-only mode.
-
-    Every sheet prints landscape with narrow margins; tables repeat their header row on each page, and fit the
-    page's width (the Summary its whole page too, up to ONE_PAGE_PERSONAS personas).
-    """
-    for index, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    if freeze:
-        ws.freeze_panes = freeze
-    ws.page_setup.orientation = "landscape"
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.25, footer=0.25)
-    if fit_width:
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages tall as needed
-    if title_rows:
-        ws.print_title_rows = title_rows
-    return _Cells(ws, top=top)
 
 
 def _table_widths(headers: Sequence[tuple[str, float]]) -> list[float]:
@@ -278,7 +87,7 @@ def _table_widths(headers: Sequence[tuple[str, float]]) -> list[float]:
 
 
 def _header_row(
-    ws: WriteOnlyWorksheet, cells: _Cells, row: int, headers: Sequence[str], widths: Sequence[float]
+    ws: WriteOnlyWorksheet, cells: Cells, row: int, headers: Sequence[str], widths: Sequence[float]
 ) -> None:
     """The header row, tall enough for its wrapped headers (row heights go before the row in write-only mode)."""
     ws.row_dimensions[row].height = row_height(zip(headers, widths, strict=True), bold=True)
@@ -401,19 +210,19 @@ def what_to_change(persona: PersonaEvidence, themes: Mapping[int, Sequence[Theme
     )
 
 
-def _fewer(cells: _Cells, min_group: int, people: bool = True) -> Any:
+def _fewer(cells: Cells, min_group: int, people: bool = True) -> Any:
     """A withheld figure, in words (wrapped: it is longer than the numbers its column is sized for)."""
     return cells.text(f"fewer than {min_group} people" if people else f"fewer than {min_group}", wrap=True)
 
 
-def _fit_cells(cells: _Cells, fit: Fit, min_group: int) -> list[Any]:
+def _fit_cells(cells: Cells, fit: Fit, min_group: int) -> list[Any]:
     """n and the mean; a withheld group reads "fewer than N people" in the mean's place."""
     if fit.suppressed:
         return [_fewer(cells, min_group, people=False), _fewer(cells, min_group)]
     return [cells.number(fit.n), cells.number(fit.mean, FMT_MEAN)]
 
 
-def _summary_row(cells: _Cells, p: PersonaEvidence, change: str) -> list[Any]:
+def _summary_row(cells: Cells, p: PersonaEvidence, change: str) -> list[Any]:
     group = p.min_group
     other = sum(r.people for role, r in p.by_role.items() if role not in FRONT_LINE_ROLES)
     roles: list[Any] = []
@@ -454,7 +263,7 @@ def _write_summary(
     one_page = len(personas) <= ONE_PAGE_PERSONAS
     # The validated threshold, once per persona, in a hidden column: the chart's "validated" line reads it.
     threshold_col = len(headers) + 1
-    cells = _setup(
+    cells = setup_sheet(
         ws,
         [*widths, 12],
         freeze=f"B{header_row + 1}",
@@ -547,7 +356,7 @@ def _write_attributes(ws: WriteOnlyWorksheet, data: Evidence) -> None:
     headers = [("Persona", 24), ("Kind", 11), ("Statement", 50), ("Role", 17)]
     headers += [(VERDICT_TITLES[k], 9) for k in VERDICT_KEYS] + [("Agreement", 11)]
     widths = _table_widths(headers)
-    cells = _setup(ws, widths, freeze="A2", title_rows="1:1", top=True)
+    cells = setup_sheet(ws, widths, freeze="A2", title_rows="1:1", top=True)
     _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     group = data.rules.min_group
 
@@ -586,7 +395,7 @@ def _write_themes(ws: WriteOnlyWorksheet, data: Evidence, themes: Sequence[Perso
     then objections heard."""
     headers = [("Persona", 24), ("Kind", 15), ("Theme", 30), ("People", 8), ("Roles", 24), ("Example", 60)]
     widths = _table_widths(headers)
-    cells = _setup(ws, widths, freeze="A2", title_rows="1:1", top=True)
+    cells = setup_sheet(ws, widths, freeze="A2", title_rows="1:1", top=True)
     _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     order = {p.persona_id: i for i, p in enumerate(sorted(data.personas, key=_worst_first))}
     names = {p.persona_id: p.name for p in data.personas}
@@ -620,7 +429,7 @@ def _write_trend(ws: WriteOnlyWorksheet, data: Evidence) -> None:
     labels = list(data.trend_quarters)
     rows = [p for p in data.personas if any(p.trend.get(q) and p.trend[q].n for q in labels)]
     group = data.rules.min_group
-    cells = _setup(ws, [30] + [10] * len(labels), freeze="B2", title_rows="1:1")
+    cells = setup_sheet(ws, [30] + [10] * len(labels), freeze="B2", title_rows="1:1")
     ws.append([cells.header("Persona: mean fit per quarter"), *(cells.header(label) for label in labels)])
     for p in rows:
         values = []
@@ -669,7 +478,7 @@ def _write_comments(ws: WriteOnlyWorksheet, comments: Iterable[Comment], anonymo
         ("Link", 40),
     ]
     widths = _table_widths(headers)
-    cells = _setup(ws, widths, freeze="A2", title_rows="1:1")
+    cells = setup_sheet(ws, widths, freeze="A2", title_rows="1:1")
     _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     count = 0
     for c in comments:
@@ -733,7 +542,7 @@ def _write_responses(
         headers[RESPONSE_COLUMNS.index("created_at")] = ("Date (UTC)", 12)
     widths = _table_widths(headers)
     # Too wide to fit a page's width legibly: it prints across pages, each with the header row.
-    cells = _setup(ws, widths, freeze="C2", title_rows="1:1", fit_width=False)
+    cells = setup_sheet(ws, widths, freeze="C2", title_rows="1:1", fit_width=False)
     _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     text = cells.text
     # Names repeat on every row: clean each once. Codes (role, source, stage, Slack ids) come from the app itself.
@@ -843,7 +652,7 @@ def _write_participation(ws: WriteOnlyWorksheet, data: Evidence, reps: Sequence[
         max(w, header_width(RATE_HEADERS[i]) if i < len(RATE_HEADERS) else 0)
         for i, w in enumerate(_table_widths(headers))
     ]
-    cells = _setup(ws, widths, freeze="A2", title_rows="1:1")
+    cells = setup_sheet(ws, widths, freeze="A2", title_rows="1:1")
     _header_row(ws, cells, 1, [h for h, _ in headers], widths)
     for rep in reps:
         ws.append(
@@ -890,7 +699,7 @@ def write_report(
     *,
     anonymous: bool = False,
     on_sheet: Callable[[str], None] | None = None,
-    outcomes: Any = None,  # a bot.outcomes_sheet.OutcomesSheet: adds the Outcomes sheet
+    outcomes: OutcomesSheet | None = None,  # adds the Outcomes sheet
     themes: Sequence[PersonaThemes] = (),
 ) -> bytes:
     """The workbook as .xlsx bytes. `responses` rows follow RESPONSE_COLUMNS; both iterables are consumed once.
@@ -916,8 +725,6 @@ def write_report(
             on_sheet(name)
         write(sheets[name])
     if outcomes is not None:
-        from bot.outcomes_sheet import write_outcomes_sheet
-
         if on_sheet is not None:
             on_sheet("Outcomes")
         write_outcomes_sheet(wb.create_sheet("Outcomes"), outcomes)
