@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from persona_store.models import ROLES, PersonaStatus
 from persona_store.persona_documents import dump_markdown, parse_csv, parse_markdown, split_items
+from persona_store.persona_spec import LIST_FIELDS, PERSONA_FIELDS, PersonaSpec
 
 NAME_MAX = 150
 ROLE_MAX = 150
@@ -31,9 +32,6 @@ SUMMARY_MAX = 1_000
 ITEM_MAX = 300
 ROSTER_NAME_MAX = 255
 
-LIST_FIELDS = ("goals", "pain_points", "motivations", "objections", "channels", "evidence")
-# The file schema, in the order fields are written and shown.
-PERSONA_FIELDS = ("name", "key", "role", "summary", *LIST_FIELDS, "owner", "status", "team_roles")
 STATUSES = tuple(status.value for status in PersonaStatus)
 ROSTER_COLUMNS = ("slack_user_id", "name", "role", "manager", "timezone")
 
@@ -61,33 +59,6 @@ class FileError(ValueError):
         extra = len(self.problems) - 1
         message = f"{first} (and {extra} more problem{'s' if extra > 1 else ''})" if extra > 0 else first
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class PersonaSpec:
-    """One persona as a file describes it: validated and normalised."""
-
-    name: str
-    key: str
-    role: str = ""
-    summary: str = ""
-    goals: tuple[str, ...] = ()
-    pain_points: tuple[str, ...] = ()
-    motivations: tuple[str, ...] = ()
-    objections: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    evidence: tuple[str, ...] = ()
-    owner: str | None = None
-    status: str = PersonaStatus.ACTIVE.value
-    team_roles: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """The file schema's fields in order; lists as lists (JSON- and YAML-ready)."""
-        out: dict[str, Any] = {}
-        for name in PERSONA_FIELDS:
-            value = getattr(self, name)
-            out[name] = list(value) if isinstance(value, tuple) else value
-        return out
 
 
 @dataclass(frozen=True)

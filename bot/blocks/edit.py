@@ -26,8 +26,9 @@ from bot.blocks.common import mrkdwn_section
 from bot.render import render_part
 from bot.services.personas_admin import NOTE_MAX, EditForm, EditSubmission
 from bot.untrusted import parse_count, parse_id, seal, unseal
-from persona_store.files import LIST_FIELDS, NAME_MAX, ROLE_MAX, STATUSES, SUMMARY_MAX
+from persona_store.files import NAME_MAX, ROLE_MAX, STATUSES, SUMMARY_MAX
 from persona_store.models import ROLES
+from persona_store.persona_spec import LIST_FIELDS
 
 TEXT_INPUT_MAX = 3000
 PART_BUDGET = 2400  # characters prefilled per list input, leaving room to add lines

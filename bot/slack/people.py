@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from persona_store.files import OWNER_EMAIL_PATTERN, PersonaSpec
+from persona_store.files import OWNER_EMAIL_PATTERN
+from persona_store.persona_spec import PersonaSpec
 
 
 class EmailNotFound(LookupError):

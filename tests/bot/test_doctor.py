@@ -19,8 +19,8 @@ from bot.slack.oauth import BOT_SCOPES, installation_store
 from bot.slack_standin import SlackStandin
 from persona_store.clock import record_tick
 from persona_store.db import make_engine, make_session_factory, upgrade
-from persona_store.files import PersonaSpec
 from persona_store.models import RosterMember, utcnow
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona
 from persona_store.workspaces import ensure_workspace
 

@@ -20,8 +20,8 @@ from bot.services import Services
 from bot.services.reviews import ReviewRequest, ReviewService, ReviewStatus
 from bot.slack.clients import SlackClients
 from bot.slack_standin import SlackStandin
-from persona_store.files import PersonaSpec
 from persona_store.models import Effect
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, get_persona
 from persona_store.reviews import overdue_reviews
 

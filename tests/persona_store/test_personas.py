@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.files import FileError, PersonaSpec, dump_persona_file, parse_persona_file
+from persona_store.files import FileError, dump_persona_file, parse_persona_file
 from persona_store.models import Persona, PersonaReview, PersonaRevision, Workspace
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import (
     FieldChange,
     PersonaConflict,

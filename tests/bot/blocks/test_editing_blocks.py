@@ -23,7 +23,7 @@ from bot.blocks.reviews import build_overdue, build_review_dm, build_review_done
 from bot.services.personas_admin import EditForm, HistoryAnswer, HistoryEntry, Outcome, PersonaRef
 from bot.services.reviews import ReviewAnswer, ReviewRequest, ReviewStatus
 from bot.slack_standin.client import state_values
-from persona_store.files import LIST_FIELDS, PersonaSpec
+from persona_store.persona_spec import LIST_FIELDS, PersonaSpec
 from persona_store.personas import describe_changes
 from persona_store.quarters import parse_period
 from persona_store.reviews import MissingNote, OverdueReview, ReviewDigest
