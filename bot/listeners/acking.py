@@ -33,7 +33,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.persona import build_text
+from bot.listeners.requests import CommandHandler, CommandRequest
 from bot.request_log import describe_request, note
+from bot.services import Services
 
 log = logging.getLogger("persona_bot.app")
 
@@ -51,6 +53,18 @@ def after_ack(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
         fn(*args, **kwargs)
     else:
         pending.append(functools.partial(fn, *args, **kwargs))
+
+
+def after_answer(handler: CommandHandler) -> CommandHandler:
+    """A subcommand that acks at once and then opens a modal or posts: acknowledged now, the handler runs after."""
+
+    def acknowledge_first(
+        req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        after_ack(handler, req, services, Ack(), client, respond)  # the handler's own ack() is then a no-op
+
+    return acknowledge_first
 
 
 def modal_or_apology(open_modal: Callable[[], object], respond: Respond, apology: list[dict[str, Any]]) -> None:
@@ -158,4 +172,4 @@ def _named(wrapper: Callable[..., None], inner: Callable[..., Any]) -> Callable[
     return wrapper
 
 
-__all__ = ["ack_then", "after_ack", "answering", "handle_error", "run_follow_ups"]
+__all__ = ["ack_then", "after_ack", "after_answer", "answering", "handle_error", "run_follow_ups"]

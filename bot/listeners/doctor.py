@@ -7,7 +7,6 @@ answer goes to the command's response_url.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -15,11 +14,9 @@ from slack_sdk import WebClient
 from bot.blocks.doctor import build_doctor_report
 from bot.blocks.persona import build_text
 from bot.doctor import run_doctor
+from bot.listeners.requests import CommandHandler, CommandRequest
 from bot.render import render_part
 from bot.services import Services
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +51,6 @@ def _run(services: Services, client: WebClient, team_id: str, respond: Respond) 
         log.exception("the doctor could not finish", extra={"team_id": team_id})
         message = {"blocks": build_text("errors", "unexpected"), "text": "Sorry, something went wrong"}
     respond(response_type="ephemeral", replace_original=False, **message)
+
+
+COMMANDS: dict[str, CommandHandler] = {"doctor": handle_doctor}

@@ -15,7 +15,7 @@ import dataclasses
 import logging
 import traceback
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -37,8 +37,9 @@ from bot.blocks.feedback import (
     view_values,
 )
 from bot.blocks.persona import build_text
-from bot.listeners.acking import ack_then, after_ack, answering
+from bot.listeners.acking import ack_then, after_ack, after_answer, answering
 from bot.listeners.actions import parse_action, persona_id_from
+from bot.listeners.requests import CommandHandler, CommandRequest
 from bot.render import render_part
 from bot.services import Services
 from bot.services.feedback import (
@@ -50,9 +51,6 @@ from bot.services.feedback import (
     PersonaUnavailable,
     RoundAnswer,
 )
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger("persona_bot.feedback")
 
@@ -308,6 +306,9 @@ def handle_delete(ack: Ack, body: dict[str, Any], client: WebClient, respond: Re
         _notice(body, client, respond, "already_gone")
         return
     respond(replace_original=True, blocks=build_text("feedback", "deleted", name), text=_t("deleted", name))
+
+
+COMMANDS: dict[str, CommandHandler] = {"feedback": after_answer(start_feedback)}
 
 
 def register(app: App, services: Services) -> None:

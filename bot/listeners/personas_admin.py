@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -17,16 +17,13 @@ from bot.blocks.history import build_history, history_fallback
 from bot.blocks.persona import build_text
 from bot.blocks.reviews import build_overdue, build_review_done, review_done_fallback
 from bot.listeners.acking import ack_then, after_ack, answering
-from bot.listeners.requests import Interaction
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import plural, render_part
 from bot.services import Services
 from bot.services.personas_admin import STALE_FORM, EditOpen, Outcome, SaveResult
 from bot.services.reviews import ReviewAnswer, ReviewStatus
 from bot.untrusted import parse_id
 from persona_store.models import utcnow
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger(__name__)
 PICK_LIMIT = 5
@@ -167,6 +164,14 @@ def _confirm_save(client: WebClient, user_id: str, result: SaveResult) -> None:
             )
     except SlackApiError as error:  # the save stands; only the confirmation was lost
         log.warning("could not confirm a persona save: %s", error.response.get("error"))
+
+
+COMMANDS: dict[str, CommandHandler] = {
+    "new": handle_new,
+    "edit": handle_edit,
+    "history": handle_history,
+    "reviews": handle_reviews,
+}
 
 
 def register(app: App, services: Services) -> None:

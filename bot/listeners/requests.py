@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.services import Services
 
 MAX_JSON_DEPTH = 48  # Slack's deepest real payloads (a view's rich text inside its state) stay well under 20
 MAX_ACTIONS = 25
@@ -193,6 +199,38 @@ class Command(_Model):
         return cls.model_validate(body)
 
 
+@dataclass(frozen=True)
+class CommandRequest:
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    response_url: str
+    text: str  # everything after the command, stripped
+    subcommand: str  # the first word, lower-cased ("" for a bare `/persona`)
+    args: str  # the rest after the first word
+
+
+def parse_command(body: dict[str, Any]) -> CommandRequest:
+    command = Command.of(body)  # typed at the door (`bot.listeners.requests`)
+    text = " ".join(command.text.split())
+    first, _, rest = text.partition(" ")
+    return CommandRequest(
+        team_id=command.team_id,
+        user_id=command.user_id,
+        channel_id=command.channel_id,
+        trigger_id=command.trigger_id,
+        response_url=command.response_url,
+        text=text,
+        subcommand=first.lower(),
+        args=rest.strip(),
+    )
+
+
+# A `/persona` subcommand's handler; each feature exports its own as COMMANDS (`bot.listeners.commands.routes`).
+CommandHandler = Callable[[CommandRequest, Services, Ack, WebClient, Respond], None]
+
+
 class Event(_Model):
     type: ShortText
     user: SlackId | None = None
@@ -294,6 +332,8 @@ __all__ = [
     "Action",
     "BadRequest",
     "Command",
+    "CommandHandler",
+    "CommandRequest",
     "ElementState",
     "EventEnvelope",
     "Interaction",
@@ -302,5 +342,6 @@ __all__ = [
     "check_body",
     "check_payload",
     "parse_body",
+    "parse_command",
     "too_deep",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -19,7 +19,7 @@ from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology
-from bot.listeners.requests import Interaction
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.roster_sync import sync_link
 from bot.services import Services
@@ -28,9 +28,6 @@ from bot.slack.directory import DirectoryError, SlackDirectory, resolve_rows
 from persona_store.files import FileError
 from persona_store.roster import RosterChange, RosterSummary
 from persona_store.roster_file import RosterRow
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger("persona_bot.roster")
 
@@ -155,6 +152,9 @@ def handle_home_roster(ack: Ack, body: dict[str, Any], client: WebClient, servic
         open_roster_modal(services, client, team_id, request.trigger_id or "")
     except SlackApiError as error:
         log.warning("could not open the roster modal (%s)", error.response.get("error"))
+
+
+COMMANDS: dict[str, CommandHandler] = {"roster": handle_roster}
 
 
 def register(app: App, services: Services) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -18,13 +18,10 @@ from bot import ids
 from bot.blocks.persona import build_text
 from bot.blocks.settings import block_id, build_settings_modal, build_settings_saved, parse_settings_submission
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology
-from bot.listeners.requests import Interaction
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.services import Services
 from bot.services.settings import SettingsInvalid
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger("persona_bot.settings")
 
@@ -73,6 +70,9 @@ def handle_home_settings(ack: Ack, body: dict[str, Any], client: WebClient, serv
         open_settings_modal(services, client, team_id, request.trigger_id or "")
     except SlackApiError as error:
         log.warning("could not open the settings modal (%s)", error.response.get("error"))
+
+
+COMMANDS: dict[str, CommandHandler] = {"settings": handle_settings}
 
 
 def register(app: App, services: Services) -> None:
