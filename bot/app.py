@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import untrusted
@@ -59,6 +59,7 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
         **oauth,
     )
     app.use(_describe)
+    app.use(_handing_over(services))
     app.error(handle_error)
     # outcomes last: its catch-all `message` listener must not shadow another module's message listeners.
     for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reviews, outcomes):
@@ -66,6 +67,16 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
     for extra in (roster_listeners, settings_listeners):
         extra.register(app, services)
     return app
+
+
+def _handing_over(services: Services) -> Callable[..., BoltResponse]:
+    """The one middleware that gives listeners the services: a listener names `services` and Bolt passes them."""
+
+    def hand_over_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # Bolt's name
+        context["services"] = services
+        return next()
+
+    return hand_over_services
 
 
 def _describe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # Bolt's name

@@ -42,8 +42,9 @@ log = logging.getLogger("persona_bot.app")
 FollowUp = Callable[[], object]
 _pending: ContextVar[list[FollowUp] | None] = ContextVar("persona_bot_after_ack", default=None)
 
-# What our listeners ask Bolt for; a wrapper passes each listener the subset its signature names.
-_BOLT_ARGUMENTS = ("ack", "body", "client", "respond", "context", "logger")
+# What our listeners ask Bolt for; a wrapper passes each listener the subset its signature names. `services` is
+# the app's, put into every request's context by one middleware (`bot.app`).
+_BOLT_ARGUMENTS = ("ack", "body", "client", "respond", "context", "logger", "services")
 
 
 def after_ack(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
@@ -88,7 +89,7 @@ def answering(listener: Callable[..., None]) -> Callable[..., None]:
         context: BoltContext,
         logger: logging.Logger,
     ) -> None:
-        given = {"ack": ack, "body": body, "client": client, "respond": respond, "context": context, "logger": logger}
+        given = _given(ack, body, client, respond, context, logger)
         pending: list[FollowUp] = []
         token = _pending.set(pending)
         try:
@@ -115,7 +116,7 @@ def ack_then(handler: Callable[..., None]) -> Callable[..., None]:
     ) -> None:
         ack()
         # The real ack is spent: the handler's own ack() goes to a fresh Ack that nobody reads.
-        given = {"ack": Ack(), "body": body, "client": client, "respond": respond, "context": context, "logger": logger}
+        given = _given(Ack(), body, client, respond, context, logger)
         work = functools.partial(handler, **{name: given[name] for name in wanted})
         _follow_ups(context).submit(run_follow_ups, [work], body, logger)
 
@@ -147,6 +148,20 @@ def handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger)
             )
         except Exception:  # the original error is already logged; a second failure must not hide it
             log.warning("could not tell the person about the error", exc_info=True)
+
+
+def _given(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext, logger: logging.Logger
+) -> dict[str, Any]:
+    return {
+        "ack": ack,
+        "body": body,
+        "client": client,
+        "respond": respond,
+        "context": context,
+        "logger": logger,
+        "services": context.get("services"),
+    }
 
 
 def _follow_ups(context: BoltContext) -> Executor:

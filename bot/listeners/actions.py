@@ -73,5 +73,5 @@ def handle_pick(ack: Ack, body: dict[str, Any], respond: Respond, services: Serv
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_SHARE_CARD)(ack_then(lambda ack, body, respond: handle_share(ack, body, respond, services)))
-    app.action(ids.ACTION_PICK_PERSONA)(ack_then(lambda ack, body, respond: handle_pick(ack, body, respond, services)))
+    app.action(ids.ACTION_SHARE_CARD)(ack_then(handle_share))
+    app.action(ids.ACTION_PICK_PERSONA)(ack_then(handle_pick))

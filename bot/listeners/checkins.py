@@ -203,11 +203,7 @@ COMMANDS: dict[str, CommandHandler] = {"checkin": show_checkin_status}
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_CHECKIN_START)(
-        ack_then(lambda ack, body, client, respond: handle_start(ack, body, client, respond, services))
-    )
-    app.action(ids.ACTION_CHECKIN_SNOOZE)(
-        ack_then(lambda ack, body, respond: handle_snooze(ack, body, respond, services))
-    )
-    app.action(ids.ACTION_CHECKIN_SKIP)(ack_then(lambda ack, body, respond: handle_skip(ack, body, respond, services)))
-    app.view(ids.VIEW_CHECKIN)(answering(lambda ack, body, client: handle_page(ack, body, client, services)))
+    app.action(ids.ACTION_CHECKIN_START)(ack_then(handle_start))
+    app.action(ids.ACTION_CHECKIN_SNOOZE)(ack_then(handle_snooze))
+    app.action(ids.ACTION_CHECKIN_SKIP)(ack_then(handle_skip))
+    app.view(ids.VIEW_CHECKIN)(answering(handle_page))

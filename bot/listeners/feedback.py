@@ -312,19 +312,9 @@ COMMANDS: dict[str, CommandHandler] = {"feedback": after_answer(start_feedback)}
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_GIVE_FEEDBACK)(
-        ack_then(lambda ack, body, client, respond: handle_give_feedback(ack, body, client, respond, services))
-    )
-    app.shortcut(ids.SHORTCUT_LOG_FEEDBACK)(
-        ack_then(lambda ack, body, client, respond: handle_shortcut(ack, body, client, respond, services))
-    )
-    app.action(ids.ACTION_FEEDBACK_PERSONA)(
-        ack_then(lambda ack, body, client: handle_persona_switch(ack, body, client, services))
-    )
-    app.view(ids.VIEW_FEEDBACK)(answering(lambda ack, body, client: handle_submission(ack, body, client, services)))
-    app.action(ids.ACTION_FEEDBACK_EDIT)(
-        ack_then(lambda ack, body, client, respond: handle_edit(ack, body, client, respond, services))
-    )
-    app.action(ids.ACTION_FEEDBACK_DELETE)(
-        ack_then(lambda ack, body, client, respond: handle_delete(ack, body, client, respond, services))
-    )
+    app.action(ids.ACTION_GIVE_FEEDBACK)(ack_then(handle_give_feedback))
+    app.shortcut(ids.SHORTCUT_LOG_FEEDBACK)(ack_then(handle_shortcut))
+    app.action(ids.ACTION_FEEDBACK_PERSONA)(ack_then(handle_persona_switch))
+    app.view(ids.VIEW_FEEDBACK)(answering(handle_submission))
+    app.action(ids.ACTION_FEEDBACK_EDIT)(ack_then(handle_edit))
+    app.action(ids.ACTION_FEEDBACK_DELETE)(ack_then(handle_delete))

@@ -98,10 +98,6 @@ def handle_download_report(ack: Ack, body: dict[str, Any], client: WebClient, se
 
 
 def register(app: App, services: Services) -> None:
-    app.event(ids.EVENT_APP_HOME_OPENED)(ack_then(lambda body, client: handle_home_opened(body, client, services)))
-    app.action(ids.ACTION_HOME_START_CHECKIN)(
-        ack_then(lambda ack, body, client: handle_start_checkin(ack, body, client, services))
-    )
-    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(
-        ack_then(lambda ack, body, client: handle_download_report(ack, body, client, services))
-    )
+    app.event(ids.EVENT_APP_HOME_OPENED)(ack_then(handle_home_opened))
+    app.action(ids.ACTION_HOME_START_CHECKIN)(ack_then(handle_start_checkin))
+    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(ack_then(handle_download_report))

@@ -40,5 +40,5 @@ def handle_revocation(body: dict[str, Any], services: Services) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    app.event("app_uninstalled")(lambda body: handle_revocation(body, services))
-    app.event("tokens_revoked")(lambda body: handle_revocation(body, services))
+    app.event("app_uninstalled")(handle_revocation)
+    app.event("tokens_revoked")(handle_revocation)
