@@ -22,9 +22,8 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, SettingsError
-from bot.services.installs import InstallService
 from bot.slack.clients import SlackClients, SlackUnavailable, make_web_client
-from persona_store.installations import installed_team_ids
+from persona_store.installations import installed_team_ids, record_install
 from persona_store.models import slack_bots, slack_installations, slack_oauth_states
 
 if TYPE_CHECKING:
@@ -54,14 +53,15 @@ OAUTH_TABLES = (slack_installations.name, slack_bots.name, slack_oauth_states.na
 class PersonaInstallationStore(SQLAlchemyInstallationStore):
     """slack-sdk's store on our engine; a finished install also makes the workspace active (again)."""
 
-    def __init__(self, client_id: str, engine: Engine, installs: InstallService) -> None:
-        super().__init__(client_id=client_id, engine=engine)
-        self._installs = installs
+    def __init__(self, client_id: str, sessions: sessionmaker[Session]) -> None:
+        super().__init__(client_id=client_id, engine=sessions.kw["bind"])
+        self._sessions = sessions
 
     def save(self, installation: Installation) -> None:
         super().save(installation)
-        if installation.team_id:
-            self._installs.installed(installation.team_id, installation.team_name)
+        if installation.team_id:  # a finished install (or a reinstall after an uninstall)
+            with self._sessions.begin() as s:
+                record_install(s, installation.team_id, installation.team_name)
 
 
 def require_oauth_tables(engine: Engine) -> None:
@@ -72,9 +72,8 @@ def require_oauth_tables(engine: Engine) -> None:
 
 def installation_store(settings: Settings, sessions: sessionmaker[Session]) -> PersonaInstallationStore:
     settings.require("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", command="serve")
-    engine: Engine = sessions.kw["bind"]
-    require_oauth_tables(engine)
-    return PersonaInstallationStore(settings.slack_client_id or "", engine, InstallService(sessions))
+    require_oauth_tables(sessions.kw["bind"])
+    return PersonaInstallationStore(settings.slack_client_id or "", sessions)
 
 
 def build_oauth_settings(settings: Settings, sessions: sessionmaker[Session]) -> OAuthSettings:
