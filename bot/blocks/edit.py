@@ -25,14 +25,13 @@ from bot import ids
 from bot.blocks.common import mrkdwn_section
 from bot.render import render_part
 from bot.services.personas_admin import NOTE_MAX, EditForm, EditSubmission
+from bot.slack.limits import MAX_BLOCKS, TEXT_INPUT_MAX
 from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.files import NAME_MAX, ROLE_MAX, STATUSES, SUMMARY_MAX
 from persona_store.models import ROLES
 from persona_store.persona_spec import LIST_FIELDS
 
-TEXT_INPUT_MAX = 3000
 PART_BUDGET = 2400  # characters prefilled per list input, leaving room to add lines
-MODAL_BLOCK_LIMIT = 100
 _FIXED_BLOCKS = 8  # intro, name, role, summary, owner, status, team roles, note
 
 
@@ -99,7 +98,7 @@ def build_edit_modal(form: EditForm) -> dict[str, Any]:
     spec = form.spec
     is_new = form.persona_id is None
     list_parts = {name: split_list(getattr(spec, name)) for name in LIST_FIELDS}
-    if _FIXED_BLOCKS + sum(len(parts) for parts in list_parts.values()) > MODAL_BLOCK_LIMIT:
+    if _FIXED_BLOCKS + sum(len(parts) for parts in list_parts.values()) > MAX_BLOCKS["modal"]:
         raise TooLargeForModal(spec.name)
 
     blocks: list[Block] = [mrkdwn_section(render_part("edit", "intro", form))]

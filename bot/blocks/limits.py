@@ -15,39 +15,44 @@ from typing import Any, Literal
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
+from bot.slack.limits import (
+    ACTIONS_ELEMENTS_MAX,
+    BUTTON_TEXT_MAX,
+    BUTTON_VALUE_MAX,
+    CHOICE_OPTIONS_MAX,
+    CONFIRM_BUTTON_MAX,
+    CONFIRM_TEXT_MAX,
+    CONFIRM_TITLE_MAX,
+    CONTEXT_ELEMENTS_MAX,
+    HEADER_TEXT_MAX,
+    ID_MAX,
+    IMAGE_TITLE_MAX,
+    INPUT_HINT_MAX,
+    INPUT_LABEL_MAX,
+    MAX_BLOCKS,
+    OPTION_DESCRIPTION_MAX,
+    OPTION_GROUP_LABEL_MAX,
+    OPTION_GROUPS_MAX,
+    OPTION_TEXT_MAX,
+    OPTION_VALUE_MAX,
+    OVERFLOW_OPTIONS_MAX,
+    OVERFLOW_OPTIONS_MIN,
+    PLACEHOLDER_MAX,
+    PRIVATE_METADATA_MAX,
+    SECTION_FIELD_TEXT_MAX,
+    SECTION_FIELDS_MAX,
+    SECTION_TEXT_MAX,
+    SELECT_OPTIONS_MAX,
+    TEXT_INPUT_MAX,
+    URL_MAX,
+    VIEW_TEXT_MAX,
+)
+from bot.slack.limits import (
+    VIEW_MAX_BYTES as VIEW_MAX_BYTES,  # the stand-in reads it here
+)
+
 Surface = Literal["message", "modal", "home"]
 
-MAX_BLOCKS: dict[str, int] = {"message": 50, "modal": 100, "home": 100}
-SECTION_TEXT_MAX = 3000
-SECTION_FIELDS_MAX = 10
-SECTION_FIELD_TEXT_MAX = 2000
-HEADER_TEXT_MAX = 150
-BUTTON_TEXT_MAX = 75
-BUTTON_VALUE_MAX = 2000
-URL_MAX = 3000
-ID_MAX = 255  # action_id, block_id, callback_id, external_id
-VIEW_TEXT_MAX = 24  # modal title, submit, close
-OPTION_TEXT_MAX = 75
-OPTION_VALUE_MAX = 150
-OPTION_DESCRIPTION_MAX = 75
-SELECT_OPTIONS_MAX = 100
-OPTION_GROUPS_MAX = 100
-OPTION_GROUP_LABEL_MAX = 75
-CHOICE_OPTIONS_MAX = 10  # radio_buttons, checkboxes
-OVERFLOW_OPTIONS_MIN = 2
-OVERFLOW_OPTIONS_MAX = 5
-PLACEHOLDER_MAX = 150
-TEXT_INPUT_MAX = 3000  # plain_text_input max_length, min_length and initial_value
-PRIVATE_METADATA_MAX = 3000
-CONTEXT_ELEMENTS_MAX = 10
-ACTIONS_ELEMENTS_MAX = 25
-INPUT_LABEL_MAX = 2000
-INPUT_HINT_MAX = 2000
-IMAGE_TITLE_MAX = 2000
-CONFIRM_TITLE_MAX = 100
-CONFIRM_TEXT_MAX = 300
-CONFIRM_BUTTON_MAX = 30
-VIEW_MAX_BYTES = 250_000  # "250 kB"; Slack answers view_too_large above it
 
 # Elements whose options are plain_text only; radio buttons and checkboxes also take mrkdwn.
 _PLAIN_OPTION_ELEMENTS = {"static_select", "multi_static_select", "overflow"}

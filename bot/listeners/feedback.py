@@ -24,7 +24,6 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import ids
 from bot.blocks.feedback import (
-    TEXT_MAX,
     FeedbackModalMeta,
     FormErrors,
     build_confirmation,
@@ -51,6 +50,7 @@ from bot.services.feedback import (
     PersonaUnavailable,
     RoundAnswer,
 )
+from bot.slack.limits import TEXT_INPUT_MAX
 
 log = logging.getLogger("persona_bot.feedback")
 
@@ -114,9 +114,11 @@ def handle_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: 
     if form is None or not form.personas:
         _notice(body, client, respond, "no_personas")
         return
-    prefill = FeedbackAnswers(persona_id=0, revision_number=0, role=form.role or "", evidence_message=text[:TEXT_MAX])
+    prefill = FeedbackAnswers(
+        persona_id=0, revision_number=0, role=form.role or "", evidence_message=text[:TEXT_INPUT_MAX]
+    )
     meta = FeedbackModalMeta(
-        key=new_form_key(), source="shortcut", channel_id=channel_id, quote_cut=len(text) > TEXT_MAX
+        key=new_form_key(), source="shortcut", channel_id=channel_id, quote_cut=len(text) > TEXT_INPUT_MAX
     )
     opened = client.views_open(trigger_id=req.trigger_id, view=build_feedback_modal(form, meta, prefill=prefill))
     # The link is fetched after the modal is open (the trigger can't wait) and tucked into its metadata.

@@ -9,7 +9,6 @@ from matplotlib.container import BarContainer
 from PIL import Image
 
 from bot.report.charts import (
-    ALT_TEXT_MAX,
     MAX_PERSONAS,
     PersonaFit,
     RoleFit,
@@ -18,6 +17,7 @@ from bot.report.charts import (
     fit_alt_text,
     render_fit_chart,
 )
+from bot.slack.limits import ALT_TEXT_MAX
 
 MARY = PersonaFit("Marketing Director Mary", 3.6, 7, (RoleFit("sales", 4.1, 3), RoleFit("success", 2.8, 4)))
 IAN = PersonaFit("IT Admin Ian", 4.4, 5, (RoleFit("sales", 4.5, 2), RoleFit("onboarding", 4.3, 3)))
