@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackClientError
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
 from bot.render import plural
 from bot.slack.clients import SlackUnavailable
-from bot.slack.people import resolve_owner_emails
+from bot.slack.directory import SlackDirectory, resolve_owner_emails
 from persona_store import db
 from persona_store.files import (
     FileError,
@@ -56,7 +56,7 @@ def personas_import(runtime: Runtime, file: Path) -> None:
     specs = parse_persona_file(file)
     workspace_id = runtime.workspace_id()
     if any(spec.owner and "@" in spec.owner for spec in specs):
-        specs, problems = resolve_owner_emails(specs, _slack_client(runtime))
+        specs, problems = resolve_owner_emails(specs, SlackDirectory(_slack_client(runtime)))
         if problems:
             raise FileError(problems)
     with runtime.sessions.begin() as s:

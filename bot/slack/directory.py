@@ -7,13 +7,15 @@ with one line for a person, saying what to fix.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from persona_store.files import FileError
+from persona_store.files import OWNER_EMAIL_PATTERN, FileError
+from persona_store.persona_spec import PersonaSpec
 from persona_store.roster import ProfileFacts, RosterChange
 from persona_store.roster_file import RosterRow
 
@@ -30,6 +32,10 @@ PAGE = 200
 
 class DirectoryError(RuntimeError):
     """Slack could not answer; the message is one line for a person."""
+
+
+class EmailNotFound(DirectoryError):
+    """No Slack user in this workspace has the email (Slack answered, and the answer is no)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ class SlackDirectory:
             answer = self._need().users_lookupByEmail(email=email)
         except SlackApiError as error:
             if error.response.get("error") in ("users_not_found", "invalid_email"):
-                raise DirectoryError(f"no Slack user in this workspace has the email {email}") from None
+                raise EmailNotFound(f"no Slack user in this workspace has the email {email}") from None
             raise DirectoryError(slack_reason("users.lookupByEmail", error)) from None
         except SlackClientError as error:
             raise DirectoryError(slack_reason("users.lookupByEmail", error)) from None
@@ -209,7 +215,7 @@ def resolve_rows(
             if user_id in known:
                 person = None  # someone already on the roster keeps their name and zone
         except DirectoryError as error:
-            if "no Slack user" not in str(error):
+            if not isinstance(error, EmailNotFound):
                 raise FileError(str(error)) from None
             problems.append(f"line {row.line}: {error}")
             continue
@@ -230,3 +236,39 @@ def resolve_rows(
     if problems:
         raise FileError(problems)
     return changes
+
+
+def resolve_owner_emails(
+    specs: Sequence[PersonaSpec], directory: SlackDirectory
+) -> tuple[list[PersonaSpec], list[str]]:
+    """Specs with every owner given as an email replaced by its Slack user id, and a problem per email that failed."""
+    resolved: list[PersonaSpec] = []
+    problems: list[str] = []
+    found: dict[str, SlackPerson] = {}
+    for spec in specs:
+        email = spec.owner
+        if email is None or not OWNER_EMAIL_PATTERN.match(email):
+            resolved.append(spec)
+            continue
+        if not directory.available:
+            problems.append(
+                f"{spec.name}: owner {email} is an email, and persona-bot has no working Slack token to look it up "
+                "(SLACK_BOT_TOKEN); give the Slack user id, like U0123ABCD, instead"
+            )
+            continue
+        try:
+            person = found[email] = found.get(email) or directory.by_email(email)
+        except EmailNotFound:
+            problems.append(f"{spec.name}: owner {email} is not a member of this Slack workspace")
+            continue
+        except DirectoryError as error:
+            problems.append(f"{spec.name}: owner {email} could not be looked up: {error}")
+            continue
+        except OSError as error:  # Slack unreachable below slack_sdk's own errors
+            problems.append(f"{spec.name}: owner {email} could not be looked up: Slack is unreachable ({error!r})")
+            continue
+        if person.deleted:
+            problems.append(f"{spec.name}: owner {email} belongs to a deactivated Slack user")
+            continue
+        resolved.append(dataclasses.replace(spec, owner=person.user_id))
+    return resolved, problems
