@@ -15,12 +15,14 @@ from bot.services.home import HomeService
 from bot.services.installs import InstallService
 from bot.services.lookup import LookupService
 from bot.services.outcomes import OutcomesService
+from bot.services.persona_files import PersonaFileService
 from bot.services.personas_admin import PersonaAdminService
 from bot.services.report_builds import ReportBuilds
 from bot.services.reports import ReportService
 from bot.services.reviews import ReviewService
 from bot.services.roster import RosterService
 from bot.services.settings import SettingsService
+from bot.services.users import UserDataService
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Services:
     outcomes: OutcomesService
     roster: RosterService
     workspace_settings: SettingsService
+    persona_files: PersonaFileService  # the command line's personas import, export and list
+    user_data: UserDataService  # the command line's export-user and delete-user
     access: Access  # who may do what (`bot.services.access`)
     # Report builds have their own bounded threads: `background` (check-in DM updates) never waits behind them.
     report_builds: ReportBuilds = field(default_factory=lambda: ReportBuilds(workers=2, per_workspace=2, queue_limit=8))
@@ -67,6 +71,8 @@ class Services:
             outcomes=OutcomesService(sessions, settings, access),
             roster=RosterService(sessions, settings, access=access),
             workspace_settings=SettingsService(sessions, settings, access=access),
+            persona_files=PersonaFileService(sessions),
+            user_data=UserDataService(sessions),
             report_builds=ReportBuilds(
                 workers=settings.report_build_workers,
                 per_workspace=settings.report_builds_per_workspace,
