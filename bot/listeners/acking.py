@@ -32,8 +32,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message
 from bot.listeners.requests import CommandHandler, CommandRequest
+from bot.render import render_part
 from bot.request_log import describe_request, note
 from bot.services import Services
 
@@ -74,7 +75,9 @@ def modal_or_apology(open_modal: Callable[[], object], respond: Respond, apology
         open_modal()
     except SlackApiError as error:
         log.warning("could not open a modal (%s)", error.response.get("error"))
-        respond(response_type="ephemeral", replace_original=False, blocks=apology, text="Please try again")
+        respond(
+            response_type="ephemeral", replace_original=False, blocks=apology, text=render_part("fallbacks", "retry")
+        )
 
 
 def answering(listener: Callable[..., None]) -> Callable[..., None]:
@@ -143,8 +146,7 @@ def handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger)
             WebhookClient(response_url, timeout=5).send(
                 response_type="ephemeral",
                 replace_original=False,
-                text="Sorry, something went wrong",
-                blocks=build_text("errors", "unexpected"),
+                **build_message("errors", "unexpected"),
             )
         except Exception:  # the original error is already logged; a second failure must not hide it
             log.warning("could not tell the person about the error", exc_info=True)

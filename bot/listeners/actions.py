@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import ids
-from bot.blocks.persona import build_card, build_text, card_fallback
+from bot.blocks.persona import build_card, build_message, card_fallback
 from bot.listeners.acking import ack_then
 from bot.listeners.requests import Interaction
 from bot.services import Services
@@ -47,7 +47,7 @@ def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, services: Ser
     persona_id = persona_id_from(req.value)
     card = services.lookup.card(req.team_id, persona_id) if persona_id else None
     if card is None:
-        respond(replace_original=False, response_type="ephemeral", blocks=build_text("lookup", "gone"), text="Gone")
+        respond(replace_original=False, response_type="ephemeral", **build_message("lookup", "gone"))
         return
     # response_url can post in the channel even where the app is not a member (DMs, private channels).
     respond(
@@ -67,7 +67,7 @@ def handle_pick(ack: Ack, body: dict[str, Any], respond: Respond, services: Serv
     persona_id = persona_id_from(req.value)
     card = services.lookup.card(req.team_id, persona_id) if persona_id else None
     if card is None:
-        respond(replace_original=True, blocks=build_text("lookup", "gone"), text="That persona is gone")
+        respond(replace_original=True, **build_message("lookup", "gone"))
         return
     respond(replace_original=True, blocks=build_card(card), text=card_fallback(card))
 

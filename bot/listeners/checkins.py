@@ -26,6 +26,7 @@ from bot.blocks.checkins import (
 from bot.blocks.feedback import FormErrors, parse_feedback_answers
 from bot.listeners.acking import ack_then, answering
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
+from bot.render import render_part
 from bot.services import Services
 from bot.services.checkins import RoundClosed
 from bot.untrusted import parse_id
@@ -196,7 +197,7 @@ def show_checkin_status(req: CommandRequest, services: Services, ack: Ack, clien
     words = req.args.split()
     quarter = next((w.upper() for w in words if w.lower() != "status"), None)
     status = services.checkins.status(req.team_id, quarter)
-    ack(response_type="ephemeral", blocks=build_status(status), text="Check-in status")
+    ack(response_type="ephemeral", blocks=build_status(status), text=render_part("fallbacks", "checkin_status"))
 
 
 COMMANDS: dict[str, CommandHandler] = {"checkin": show_checkin_status}

@@ -12,18 +12,18 @@ from bot.blocks.persona import build_card, build_help, build_list, build_no_matc
 from bot.listeners import checkins, doctor, feedback, personas_admin, reports, roster, settings
 from bot.listeners.acking import answering
 from bot.listeners.requests import CommandHandler, CommandRequest, parse_command
-from bot.render import plural
+from bot.render import render_part
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
 
 
 def show_help(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
-    ack(response_type="ephemeral", blocks=build_help(), text="How to use /persona")
+    ack(response_type="ephemeral", blocks=build_help(), text=render_part("fallbacks", "help"))
 
 
 def show_list(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     cards = services.lookup.list_active(req.team_id)
-    ack(response_type="ephemeral", blocks=build_list(cards), text=plural(len(cards), "active persona"))
+    ack(response_type="ephemeral", blocks=build_list(cards), text=render_part("fallbacks", "persona_list", len(cards)))
 
 
 def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -34,9 +34,9 @@ def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebCl
         blocks = build_card(answer.card, outcome=outcome)
         ack(response_type="ephemeral", blocks=blocks, text=card_fallback(answer.card))
     elif answer.outcome is LookupOutcome.PICK:
-        ack(response_type="ephemeral", blocks=build_pick_list(answer), text="Which persona did you mean?")
+        ack(response_type="ephemeral", blocks=build_pick_list(answer), text=render_part("fallbacks", "which_persona"))
     else:
-        ack(response_type="ephemeral", blocks=build_no_match(answer), text="No persona matched")
+        ack(response_type="ephemeral", blocks=build_no_match(answer), text=render_part("fallbacks", "no_match"))
 
 
 def routes() -> dict[str, CommandHandler]:

@@ -12,10 +12,9 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.doctor import build_doctor_report
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message
 from bot.doctor import run_doctor
 from bot.listeners.requests import CommandHandler, CommandRequest
-from bot.render import render_part
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -25,11 +24,10 @@ def handle_doctor(req: CommandRequest, services: Services, ack: Ack, client: Web
     if not services.access.is_admin(req.team_id, req.user_id):
         ack(
             response_type="ephemeral",
-            blocks=build_text("doctor", "only_admins"),
-            text=render_part("doctor", "only_admins"),
+            **build_message("doctor", "only_admins"),
         )
         return
-    ack(response_type="ephemeral", blocks=build_text("doctor", "checking"), text=render_part("doctor", "checking"))
+    ack(response_type="ephemeral", **build_message("doctor", "checking"))
     services.background.submit(_run, services, client, req.team_id, respond)
 
 
@@ -49,7 +47,7 @@ def _run(services: Services, client: WebClient, team_id: str, respond: Respond) 
         message = build_doctor_report(report)
     except Exception:  # anything: the admin must hear about it, and the traceback must be logged
         log.exception("the doctor could not finish", extra={"team_id": team_id})
-        message = {"blocks": build_text("errors", "unexpected"), "text": "Sorry, something went wrong"}
+        message = build_message("errors", "unexpected")
     respond(response_type="ephemeral", replace_original=False, **message)
 
 

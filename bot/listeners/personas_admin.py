@@ -14,11 +14,11 @@ from bot import ids
 from bot.blocks.common import actions, button, fallback_text, mrkdwn_section, to_dicts
 from bot.blocks.edit import TooLargeForModal, build_edit_modal, edit_errors, parse_edit_submission
 from bot.blocks.history import build_history, history_fallback
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message, build_text
 from bot.blocks.reviews import build_overdue, build_review_done, review_done_fallback
 from bot.listeners.acking import ack_then, after_ack, answering
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
-from bot.render import plural, render_part
+from bot.render import render_part
 from bot.services import Services
 from bot.services.personas_admin import STALE_FORM, EditOpen, Outcome, SaveResult
 from bot.services.reviews import ReviewAnswer, ReviewStatus
@@ -33,17 +33,20 @@ def _refusal(opened: EditOpen) -> tuple[list[dict[str, Any]], str]:
     """What to say instead of opening the form."""
     if opened.outcome is Outcome.NOT_ALLOWED:
         name = opened.candidates[0].name if opened.candidates else ""
-        return build_text("edit", "not_allowed", name), "Sorry, you can't edit that persona"
+        return build_text("edit", "not_allowed", name), render_part("fallbacks", "not_allowed")
     if opened.outcome is Outcome.NEED_NAME:
-        return build_text("edit", "need_name", "edit"), "Which persona?"
+        return build_text("edit", "need_name", "edit"), render_part("fallbacks", "need_name")
     if opened.outcome is Outcome.PICK or opened.candidates:
         macro = "pick" if opened.outcome is Outcome.PICK else "no_match"
         blocks: list[Block] = [mrkdwn_section(render_part("edit", macro, opened.query))]
         if opened.candidates:
-            choices = [button(f"Edit {p.name}", ids.ACTION_EDIT_PICK, str(p.id)) for p in opened.candidates]
+            choices = [
+                button(render_part("fallbacks", "edit_button", p.name), ids.ACTION_EDIT_PICK, str(p.id))
+                for p in opened.candidates
+            ]
             blocks.append(actions(choices[:PICK_LIMIT]))
-        return to_dicts(blocks), "Which persona?"
-    return build_text("edit", "no_match", opened.query), "No persona matched"
+        return to_dicts(blocks), render_part("fallbacks", "need_name")
+    return build_text("edit", "no_match", opened.query), render_part("fallbacks", "no_match")
 
 
 def open_edit_form(opened: EditOpen, client: WebClient, trigger_id: str) -> tuple[list[dict[str, Any]], str] | None:
@@ -62,7 +65,7 @@ def edit_form_view(opened: EditOpen) -> dict[str, Any] | tuple[list[dict[str, An
     try:
         return build_edit_modal(opened.form)
     except TooLargeForModal:
-        return build_text("edit", "too_large", opened.form.spec.name), "Too large to edit in Slack"
+        return build_text("edit", "too_large", opened.form.spec.name), render_part("fallbacks", "too_large")
 
 
 def handle_new(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -88,24 +91,27 @@ def handle_history(req: CommandRequest, services: Services, ack: Ack, client: We
     if answer.outcome is Outcome.FORM and answer.persona is not None:
         ack(response_type="ephemeral", blocks=build_history(answer), text=fallback_text(history_fallback(answer)))
     elif answer.outcome is Outcome.NEED_NAME:
-        ack(response_type="ephemeral", blocks=build_text("edit", "need_name", "history"), text="Which persona?")
+        ack(response_type="ephemeral", **build_message("edit", "need_name", "history"))
     elif answer.outcome is Outcome.PICK:
         ack(
             response_type="ephemeral",
-            blocks=build_text("history", "pick", answer.query, answer.candidates),
-            text="Which persona?",
+            **build_message("history", "pick", answer.query, answer.candidates),
         )
     else:
-        ack(response_type="ephemeral", blocks=build_text("edit", "no_match", answer.query), text="No persona matched")
+        ack(response_type="ephemeral", **build_message("edit", "no_match", answer.query))
 
 
 def handle_reviews(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     items = services.reviews.overdue_for_admins(req.team_id, req.user_id, utcnow())
     if items is None:
-        ack(response_type="ephemeral", blocks=build_text("reviews", "admins_only"), text="Admins only")
+        ack(response_type="ephemeral", **build_message("reviews", "admins_only"))
         return
     days = services.reviews.interval(req.team_id)
-    ack(response_type="ephemeral", blocks=build_overdue(items, days), text=f"{plural(len(items), 'review')} overdue")
+    ack(
+        response_type="ephemeral",
+        blocks=build_overdue(items, days),
+        text=render_part("fallbacks", "overdue", len(items)),
+    )
 
 
 def handle_edit_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
@@ -116,8 +122,7 @@ def handle_edit_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond:
         respond(
             response_type="ephemeral",
             replace_original=False,
-            blocks=build_text("edit", "no_match", ""),
-            text="No persona matched",
+            **build_message("edit", "no_match", ""),
         )
         return
     opened = services.personas_admin.open_edit_by_id(request.team_id, request.user_id, persona_id)

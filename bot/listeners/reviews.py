@@ -14,12 +14,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message
 from bot.blocks.reviews import build_review_done, parse_review_value, review_done_fallback
 from bot.listeners.acking import ack_then
 from bot.listeners.personas_admin import open_edit_form
 from bot.listeners.requests import Interaction
-from bot.render import render_part
 from bot.services import Services
 from bot.services.reviews import ReviewStatus
 
@@ -51,8 +50,7 @@ def _say(respond: Respond, macro: str, *args: Any) -> None:
     respond(
         response_type="ephemeral",
         replace_original=False,
-        blocks=build_text("reviews", macro, *args),
-        text=render_part("reviews", macro, *args),
+        **build_message("reviews", macro, *args),
     )
 
 

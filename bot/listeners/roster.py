@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message, build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
@@ -39,7 +39,7 @@ def open_roster_modal(services: Services, client: WebClient, team_id: str, trigg
 
 def handle_roster(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     if not services.roster.may_manage(req.team_id, req.user_id):
-        ack(response_type="ephemeral", blocks=build_text("roster", "admins_only"), text="Admins only")
+        ack(response_type="ephemeral", **build_message("roster", "admins_only"))
         return
     ack()
     # The trigger expires 3 s after the command: the modal opens right after the answer.

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message, build_text
 from bot.blocks.settings import block_id, build_settings_modal, build_settings_saved, parse_settings_submission
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
@@ -34,7 +34,7 @@ def open_settings_modal(services: Services, client: WebClient, team_id: str, tri
 
 def handle_settings(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     if not services.workspace_settings.may_change(req.team_id, req.user_id):
-        ack(response_type="ephemeral", blocks=build_text("settings", "admins_only"), text="Admins only")
+        ack(response_type="ephemeral", **build_message("settings", "admins_only"))
         return
     ack()
     # The trigger expires 3 s after the command: the modal opens right after the answer.
