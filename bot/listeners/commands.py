@@ -55,12 +55,12 @@ def routes() -> dict[str, CommandHandler]:
     }
 
 
-def register(app: App, services: Services) -> None:
-    table = routes()
+def handle_persona_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services
+) -> None:
+    req = parse_command(body)
+    routes().get(req.subcommand, show_lookup)(req, services, ack, client, respond)
 
-    @app.command(ids.COMMAND)
-    @answering
-    def handle_persona_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        req = parse_command(body)
-        handler = table.get(req.subcommand, show_lookup)
-        handler(req, services, ack, client, respond)
+
+def register(app: App, services: Services) -> None:
+    app.command(ids.COMMAND)(answering(handle_persona_command))

@@ -129,8 +129,5 @@ def ignore_other_messages() -> None:
 
 
 def register(app: App, services: Services) -> None:
-    def handle_message_file_share(body: dict[str, Any], client: WebClient) -> None:
-        handle_file_share(body, client, services)
-
-    app.event({"type": "message", "subtype": "file_share"})(ack_then(handle_message_file_share))
+    app.event({"type": "message", "subtype": "file_share"})(ack_then(handle_file_share))
     app.event("message")(ignore_other_messages)

@@ -180,14 +180,8 @@ COMMANDS: dict[str, CommandHandler] = {
 
 
 def register(app: App, services: Services) -> None:
-    def handle_edit_pick_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_edit_pick(ack, body, client, respond, services)
-
-    def handle_edit_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_edit_submission(ack, body, client, services)
-
-    app.action(ids.ACTION_EDIT_PICK)(ack_then(handle_edit_pick_button))
-    app.view(ids.VIEW_EDIT_PERSONA)(answering(handle_edit_form))
+    app.action(ids.ACTION_EDIT_PICK)(ack_then(handle_edit_pick))
+    app.view(ids.VIEW_EDIT_PERSONA)(answering(handle_edit_submission))
 
 
 __all__ = ["handle_edit", "handle_history", "handle_new", "handle_reviews", "open_edit_form", "register"]

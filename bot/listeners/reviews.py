@@ -98,12 +98,6 @@ def handle_review_edit(ack: Ack, body: dict[str, Any], client: WebClient, respon
 
 
 def register(app: App, services: Services) -> None:
-    def handle_review_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_review_answer(ack, body, client, respond, services)
-
-    def handle_review_edit_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_review_edit(ack, body, client, respond, services)
-
     for action_id in OUTCOMES:
-        app.action(action_id)(ack_then(handle_review_button))
-    app.action(ids.ACTION_REVIEW_EDIT)(ack_then(handle_review_edit_button))
+        app.action(action_id)(ack_then(handle_review_answer))
+    app.action(ids.ACTION_REVIEW_EDIT)(ack_then(handle_review_edit))

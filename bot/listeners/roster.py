@@ -158,14 +158,8 @@ COMMANDS: dict[str, CommandHandler] = {"roster": handle_roster}
 
 
 def register(app: App, services: Services) -> None:
-    def handle_roster_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_roster_submission(ack, body, client, services)
-
-    def handle_home_roster_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_home_roster(ack, body, client, services)
-
-    app.view(ids.VIEW_ROSTER)(handle_roster_form)
-    app.action(ids.ACTION_HOME_ROSTER)(ack_then(handle_home_roster_button))
+    app.view(ids.VIEW_ROSTER)(handle_roster_submission)
+    app.action(ids.ACTION_HOME_ROSTER)(ack_then(handle_home_roster))
 
 
 __all__ = ["handle_roster", "open_roster_modal", "register"]

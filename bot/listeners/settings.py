@@ -76,14 +76,8 @@ COMMANDS: dict[str, CommandHandler] = {"settings": handle_settings}
 
 
 def register(app: App, services: Services) -> None:
-    def handle_settings_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_settings_submission(ack, body, client, services)
-
-    def handle_home_settings_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_home_settings(ack, body, client, services)
-
-    app.view(ids.VIEW_SETTINGS)(handle_settings_form)
-    app.action(ids.ACTION_HOME_SETTINGS)(ack_then(handle_home_settings_button))
+    app.view(ids.VIEW_SETTINGS)(handle_settings_submission)
+    app.action(ids.ACTION_HOME_SETTINGS)(ack_then(handle_home_settings))
 
 
 __all__ = ["handle_settings", "open_settings_modal", "register"]
