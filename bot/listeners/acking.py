@@ -155,15 +155,8 @@ def handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger)
 def _given(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext, logger: logging.Logger
 ) -> dict[str, Any]:
-    return {
-        "ack": ack,
-        "body": body,
-        "client": client,
-        "respond": respond,
-        "context": context,
-        "logger": logger,
-        "services": context.get("services"),
-    }
+    given = {"ack": ack, "body": body, "client": client, "respond": respond, "context": context, "logger": logger}
+    return {**given, "services": context.get("services")}
 
 
 def _follow_ups(context: BoltContext) -> Executor:
