@@ -37,8 +37,7 @@ from bot.blocks.feedback import (
 )
 from bot.blocks.persona import build_text
 from bot.listeners.acking import ack_then, after_ack, after_answer, answering
-from bot.listeners.actions import parse_action, persona_id_from
-from bot.listeners.requests import CommandHandler, CommandRequest
+from bot.listeners.requests import CommandHandler, CommandRequest, parse_action
 from bot.render import render_part
 from bot.services import Services
 from bot.services.feedback import (
@@ -51,6 +50,7 @@ from bot.services.feedback import (
     RoundAnswer,
 )
 from bot.slack.limits import TEXT_INPUT_MAX
+from bot.untrusted import parse_id
 
 log = logging.getLogger("persona_bot.feedback")
 
@@ -81,7 +81,7 @@ def handle_give_feedback(
     """The Give feedback button on a persona card (value = persona id; replayable, so checked like any input)."""
     ack()
     req = parse_action(body)
-    persona_id = persona_id_from(req.value)
+    persona_id = parse_id(req.value)
     form = services.feedback.form(req.team_id, req.user_id, persona_id=persona_id) if persona_id else None
     if form is None:
         _notice(body, client, respond, "persona_gone")
@@ -268,7 +268,7 @@ def send_confirmation(
 def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
     ack()
     req = parse_action(body)
-    feedback_id = persona_id_from(req.value)
+    feedback_id = parse_id(req.value)
     try:
         form: FeedbackForm | None = (
             services.feedback.edit_form(req.team_id, req.user_id, feedback_id) if feedback_id else None
@@ -295,7 +295,7 @@ def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Resp
 def handle_delete(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
     ack()
     req = parse_action(body)
-    feedback_id = persona_id_from(req.value)
+    feedback_id = parse_id(req.value)
     try:
         name = services.feedback.delete(req.team_id, req.user_id, feedback_id) if feedback_id else None
     except NotAuthor:

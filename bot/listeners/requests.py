@@ -231,6 +231,27 @@ def parse_command(body: dict[str, Any]) -> CommandRequest:
 CommandHandler = Callable[[CommandRequest, Services, Ack, WebClient, Respond], None]
 
 
+@dataclass(frozen=True)
+class ActionRequest:
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    value: str
+    trigger_id: str
+
+
+def parse_action(body: dict[str, Any]) -> ActionRequest:
+    """Any interaction's who and where, with the trigger as a string (empty when there is none)."""
+    request = Interaction.of(body)
+    return ActionRequest(
+        team_id=request.team_id,
+        user_id=request.user_id,
+        channel_id=request.channel_id,
+        value=request.value,
+        trigger_id=request.trigger_id or "",
+    )
+
+
 class Event(_Model):
     type: ShortText
     user: SlackId | None = None
@@ -330,6 +351,7 @@ def check_payload(body: dict[str, Any]) -> None:
 
 __all__ = [
     "Action",
+    "ActionRequest",
     "BadRequest",
     "Command",
     "CommandHandler",
@@ -341,6 +363,7 @@ __all__ = [
     "View",
     "check_body",
     "check_payload",
+    "parse_action",
     "parse_body",
     "parse_command",
     "too_deep",
