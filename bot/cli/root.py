@@ -25,7 +25,7 @@ from bot.slack.roles import SlackRoleCache
 from persona_store import db
 from persona_store.files import FileError
 from persona_store.personas import PersonaConflict, PersonaNotFound
-from persona_store.workspaces import ensure_workspace, find_workspace, list_workspaces
+from persona_store.workspaces import find_workspace, list_workspaces
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,11 +125,6 @@ class Runtime:
             return str(make_web_client(self.settings).auth_test()["team_id"])
         except (SlackApiError, OSError):
             return None
-
-    def workspace_id(self) -> int:
-        team = self.team_id()
-        with self.sessions.begin() as s:
-            return ensure_workspace(s, team).id
 
     def close(self) -> None:
         while self._closers:

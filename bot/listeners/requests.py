@@ -199,32 +199,23 @@ class Command(_Model):
         return cls.model_validate(body)
 
 
-@dataclass(frozen=True)
-class CommandRequest:
-    team_id: str
-    user_id: str
-    channel_id: str
-    trigger_id: str
-    response_url: str
-    text: str  # everything after the command, stripped
-    subcommand: str  # the first word, lower-cased ("" for a bare `/persona`)
-    args: str  # the rest after the first word
+class CommandRequest(Command):
+    """A slash command as the router reads it: `text` with its spaces collapsed, then subcommand and args."""
+
+    @property
+    def subcommand(self) -> str:
+        """The first word, lower-cased ("" for a bare `/persona`)."""
+        return self.text.partition(" ")[0].lower()
+
+    @property
+    def args(self) -> str:
+        """The rest after the first word."""
+        return self.text.partition(" ")[2]
 
 
 def parse_command(body: dict[str, Any]) -> CommandRequest:
-    command = Command.of(body)  # typed at the door (`bot.listeners.requests`)
-    text = " ".join(command.text.split())
-    first, _, rest = text.partition(" ")
-    return CommandRequest(
-        team_id=command.team_id,
-        user_id=command.user_id,
-        channel_id=command.channel_id,
-        trigger_id=command.trigger_id,
-        response_url=command.response_url,
-        text=text,
-        subcommand=first.lower(),
-        args=rest.strip(),
-    )
+    command = CommandRequest.model_validate(body)  # typed at the door, like every payload
+    return command.model_copy(update={"text": " ".join(command.text.split())})
 
 
 # A `/persona` subcommand's handler; each feature exports its own as COMMANDS (`bot.listeners.commands.routes`).
