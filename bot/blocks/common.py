@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -55,3 +56,15 @@ def to_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
 
 def fallback_text(text: str) -> str:
     return truncate(text, MESSAGE_TEXT_MAX)
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a builder hands a listener to send: Block Kit blocks and the notification text, both from prompts/."""
+
+    blocks: list[dict[str, Any]]
+    text: str
+
+    def fields(self) -> dict[str, Any]:
+        """As chat.postMessage, respond() and ack() take it."""
+        return {"blocks": self.blocks, "text": self.text}

@@ -32,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.blocks.common import Message
 from bot.blocks.persona import build_message
 from bot.listeners.requests import CommandHandler, CommandRequest
 from bot.render import render_part
@@ -67,6 +68,14 @@ def after_answer(handler: CommandHandler) -> CommandHandler:
         after_ack(handler, req, services, Ack(), client, respond)  # the handler's own ack() is then a no-op
 
     return acknowledge_first
+
+
+def open_or_explain(view: dict[str, Any] | Message, client: WebClient, trigger_id: str, respond: Respond) -> None:
+    """Open a modal, or tell the person privately why not (after a button's answer: the ack is spent)."""
+    if isinstance(view, Message):
+        respond(response_type="ephemeral", replace_original=False, **view.fields())
+    else:
+        client.views_open(trigger_id=trigger_id, view=view)
 
 
 def modal_or_apology(open_modal: Callable[[], object], respond: Respond, apology: list[dict[str, Any]]) -> None:
@@ -182,4 +191,4 @@ def _named(wrapper: Callable[..., None], inner: Callable[..., Any]) -> Callable[
     return wrapper
 
 
-__all__ = ["ack_then", "after_ack", "after_answer", "answering", "handle_error", "run_follow_ups"]
+__all__ = ["ack_then", "after_ack", "after_answer", "answering", "handle_error", "open_or_explain", "run_follow_ups"]

@@ -8,15 +8,14 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
 
 from bot import ids
-from bot.blocks.common import actions, button, fallback_text, mrkdwn_section, to_dicts
-from bot.blocks.edit import TooLargeForModal, build_edit_modal, edit_errors, parse_edit_submission
+from bot.blocks.common import Message, fallback_text
+from bot.blocks.edit import build_edit_view, edit_errors, parse_edit_submission
 from bot.blocks.history import build_history, history_fallback
 from bot.blocks.persona import build_message, build_text
 from bot.blocks.reviews import build_overdue, build_review_done, review_done_fallback
-from bot.listeners.acking import ack_then, after_ack, answering
+from bot.listeners.acking import ack_then, after_ack, answering, open_or_explain
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.services import Services
@@ -26,46 +25,6 @@ from bot.untrusted import parse_id
 from persona_store.models import utcnow
 
 log = logging.getLogger(__name__)
-PICK_LIMIT = 5
-
-
-def _refusal(opened: EditOpen) -> tuple[list[dict[str, Any]], str]:
-    """What to say instead of opening the form."""
-    if opened.outcome is Outcome.NOT_ALLOWED:
-        name = opened.candidates[0].name if opened.candidates else ""
-        return build_text("edit", "not_allowed", name), render_part("fallbacks", "not_allowed")
-    if opened.outcome is Outcome.NEED_NAME:
-        return build_text("edit", "need_name", "edit"), render_part("fallbacks", "need_name")
-    if opened.outcome is Outcome.PICK or opened.candidates:
-        macro = "pick" if opened.outcome is Outcome.PICK else "no_match"
-        blocks: list[Block] = [mrkdwn_section(render_part("edit", macro, opened.query))]
-        if opened.candidates:
-            choices = [
-                button(render_part("fallbacks", "edit_button", p.name), ids.ACTION_EDIT_PICK, str(p.id))
-                for p in opened.candidates
-            ]
-            blocks.append(actions(choices[:PICK_LIMIT]))
-        return to_dicts(blocks), render_part("fallbacks", "need_name")
-    return build_text("edit", "no_match", opened.query), render_part("fallbacks", "no_match")
-
-
-def open_edit_form(opened: EditOpen, client: WebClient, trigger_id: str) -> tuple[list[dict[str, Any]], str] | None:
-    """Open the modal (returns None) or say why not (returns the message)."""
-    view = edit_form_view(opened)
-    if isinstance(view, tuple):
-        return view
-    client.views_open(trigger_id=trigger_id, view=view)
-    return None
-
-
-def edit_form_view(opened: EditOpen) -> dict[str, Any] | tuple[list[dict[str, Any]], str]:
-    """The edit modal to open, or the message that says why not."""
-    if opened.outcome is not Outcome.FORM or opened.form is None:
-        return _refusal(opened)
-    try:
-        return build_edit_modal(opened.form)
-    except TooLargeForModal:
-        return build_text("edit", "too_large", opened.form.spec.name), render_part("fallbacks", "too_large")
 
 
 def handle_new(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -77,9 +36,9 @@ def handle_edit(req: CommandRequest, services: Services, ack: Ack, client: WebCl
 
 
 def _answer_command(opened: EditOpen, req: CommandRequest, ack: Ack, client: WebClient) -> None:
-    view = edit_form_view(opened)
-    if isinstance(view, tuple):
-        ack(response_type="ephemeral", blocks=view[0], text=view[1])
+    view = build_edit_view(opened)
+    if isinstance(view, Message):
+        ack(response_type="ephemeral", **view.fields())
         return
     ack()
     # The trigger expires 3 s after the command: the modal opens right after the answer.
@@ -126,9 +85,7 @@ def handle_edit_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond:
         )
         return
     opened = services.personas_admin.open_edit_by_id(request.team_id, request.user_id, persona_id)
-    refusal = open_edit_form(opened, client, request.trigger_id or "")
-    if refusal is not None:
-        respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
+    open_or_explain(build_edit_view(opened), client, request.trigger_id or "", respond)
 
 
 def handle_edit_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -184,4 +141,4 @@ def register(app: App, services: Services) -> None:
     app.view(ids.VIEW_EDIT_PERSONA)(answering(handle_edit_submission))
 
 
-__all__ = ["handle_edit", "handle_history", "handle_new", "handle_reviews", "open_edit_form", "register"]
+__all__ = ["handle_edit", "handle_history", "handle_new", "handle_reviews", "register"]

@@ -14,10 +14,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.blocks.edit import build_edit_view
 from bot.blocks.persona import build_message
 from bot.blocks.reviews import build_review_done, parse_review_value, review_done_fallback
-from bot.listeners.acking import ack_then
-from bot.listeners.personas_admin import open_edit_form
+from bot.listeners.acking import ack_then, open_or_explain
 from bot.listeners.requests import Interaction
 from bot.services import Services
 from bot.services.reviews import ReviewStatus
@@ -92,9 +92,7 @@ def handle_review_edit(ack: Ack, body: dict[str, Any], client: WebClient, respon
         return
     persona_id, cycle = click.target
     opened = services.personas_admin.open_edit_by_id(click.team_id, click.user_id, persona_id, review_cycle=cycle)
-    refusal = open_edit_form(opened, client, click.trigger_id)
-    if refusal is not None:
-        respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
+    open_or_explain(build_edit_view(opened), client, click.trigger_id, respond)
 
 
 def register(app: App, services: Services) -> None:
