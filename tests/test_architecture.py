@@ -13,6 +13,20 @@ ROOT = Path(__file__).resolve().parent.parent
 LINT = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(no_cache=True, no_logo=True))"
 
 
+CONFIG: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+# Every module of ours the contracts name, empty: a small house to break the contracts in.
+NAMED = sorted(
+    {"persona_store", "prompts"}
+    | {
+        name
+        for contract in CONFIG["contracts"]
+        for key in ("source_modules", "forbidden_modules", "layers", "modules")
+        for name in contract.get(key, [])
+        if name.split(".")[0] in CONFIG["root_packages"]
+    }
+)
+
+
 def lint(where: Path) -> subprocess.CompletedProcess[str]:
     """`lint-imports` over the tree in `where`, against the contracts in its pyproject.toml."""
     return subprocess.run(
@@ -22,24 +36,17 @@ def lint(where: Path) -> subprocess.CompletedProcess[str]:
 
 def contracts_without_allowances() -> str:
     """The project's contracts as TOML, without the imports they allow for now (the rules themselves)."""
-    config: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-        "importlinter"
-    ]
     lines = ["[tool.importlinter]"]
-    lines += [f"{key} = {json.dumps(value)}" for key, value in config.items() if key != "contracts"]
-    for contract in config["contracts"]:
+    lines += [f"{key} = {json.dumps(value)}" for key, value in CONFIG.items() if key != "contracts"]
+    for contract in CONFIG["contracts"]:
         lines.append("[[tool.importlinter.contracts]]")
         lines += [f"{key} = {json.dumps(value)}" for key, value in contract.items() if key != "ignore_imports"]
     return "\n".join(lines) + "\n"
 
 
-# Every module the contracts name, empty: a small house to break the contracts in.
-NAMED = ("bot.cli", "bot.server", "bot.app", "bot.listeners", "bot.services", "bot.slack", "persona_store", "prompts")
-
-
 def small_house(root: Path, modules: dict[str, str]) -> Path:
     """A tree of packages named like ours, each given module holding the given source, with our contracts."""
-    for package in NAMED:
+    for package in (name for name in NAMED if name not in modules):
         folder = root.joinpath(*package.split("."))
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "__init__.py").touch()
@@ -99,3 +106,10 @@ def test_the_store_importing_bot_breaks_the_contract(tmp_path: Path) -> None:
     result = lint(house)
     assert result.returncode != 0
     assert "persona_store knows nothing of bot" in result.stdout and "BROKEN" in result.stdout
+
+
+def test_a_listener_using_another_as_a_library_breaks_the_contract(tmp_path: Path) -> None:
+    house = small_house(tmp_path, {"bot.listeners.reviews": "from bot.listeners.personas_admin import open_form\n"})
+    result = lint(house)
+    assert result.returncode != 0
+    assert "listeners don't call each other as a library" in result.stdout
