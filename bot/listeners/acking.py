@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt.kwargs_injection.args import Args
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -93,15 +94,8 @@ def answering(listener: Callable[..., None]) -> Callable[..., None]:
     """A Bolt listener that runs `listener` in the request thread, then its `after_ack` calls."""
     wanted = _argument_names(listener)
 
-    def answer_in_request(
-        ack: Ack,
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-        logger: logging.Logger,
-    ) -> None:
-        given = _given(ack, body, client, respond, context, logger)
+    def answer_in_request(args: Args) -> None:  # Bolt's name: all of a listener's arguments
+        given = _given(args, args.ack)
         pending: list[FollowUp] = []
         token = _pending.set(pending)
         try:
@@ -109,7 +103,7 @@ def answering(listener: Callable[..., None]) -> Callable[..., None]:
         finally:
             _pending.reset(token)
         if pending:
-            _follow_ups(context).submit(run_follow_ups, pending, body, logger)
+            _follow_ups(args.context).submit(run_follow_ups, pending, args.body, args.logger)
 
     return _named(answer_in_request, listener)
 
@@ -118,19 +112,12 @@ def ack_then(handler: Callable[..., None]) -> Callable[..., None]:
     """A Bolt listener that acknowledges at once and runs all of `handler` after the answer."""
     wanted = _argument_names(handler)
 
-    def ack_then_work(
-        ack: Ack,
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-        logger: logging.Logger,
-    ) -> None:
-        ack()
+    def ack_then_work(args: Args) -> None:  # Bolt's name: all of a listener's arguments
+        args.ack()
         # The real ack is spent: the handler's own ack() goes to a fresh Ack that nobody reads.
-        given = _given(Ack(), body, client, respond, context, logger)
+        given = _given(args, Ack())
         work = functools.partial(handler, **{name: given[name] for name in wanted})
-        _follow_ups(context).submit(run_follow_ups, [work], body, logger)
+        _follow_ups(args.context).submit(run_follow_ups, [work], args.body, args.logger)
 
     return _named(ack_then_work, handler)
 
@@ -161,11 +148,9 @@ def handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger)
             log.warning("could not tell the person about the error", exc_info=True)
 
 
-def _given(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext, logger: logging.Logger
-) -> dict[str, Any]:
-    given = {"ack": ack, "body": body, "client": client, "respond": respond, "context": context, "logger": logger}
-    return {**given, "services": context.get("services")}
+def _given(args: Args, ack: Ack) -> dict[str, Any]:
+    given = {"ack": ack, "body": args.body, "client": args.client, "respond": args.respond, "logger": args.logger}
+    return {**given, "context": args.context, "services": args.context.get("services")}
 
 
 def _follow_ups(context: BoltContext) -> Executor:
