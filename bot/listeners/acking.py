@@ -79,6 +79,17 @@ def open_or_explain(view: dict[str, Any] | Message, client: WebClient, trigger_i
         client.views_open(trigger_id=trigger_id, view=view)
 
 
+def open_from_home(allowed: bool, open_modal: Callable[[], object], what: str) -> None:
+    """A Home button's modal, for those the button is drawn for (a replayed click from anyone else does nothing);
+    the Home tab has nowhere to say that Slack refused it, so the log does."""
+    if not allowed:
+        return
+    try:
+        open_modal()
+    except SlackApiError as error:
+        log.warning("could not open the %s modal (%s)", what, error.response.get("error"))
+
+
 def modal_or_apology(open_modal: Callable[[], object], respond: Respond, apology: list[dict[str, Any]]) -> None:
     """Open a modal after the answer; when Slack refuses, tell the person privately (the answer is already spent)."""
     try:
@@ -176,4 +187,13 @@ def _named(wrapper: Callable[..., None], inner: Callable[..., Any]) -> Callable[
     return wrapper
 
 
-__all__ = ["ack_then", "after_ack", "after_answer", "answering", "handle_error", "open_or_explain", "run_follow_ups"]
+__all__ = [
+    "ack_then",
+    "after_ack",
+    "after_answer",
+    "answering",
+    "handle_error",
+    "open_from_home",
+    "open_or_explain",
+    "run_follow_ups",
+]

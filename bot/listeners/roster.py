@@ -13,13 +13,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.persona import build_message, build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
-from bot.listeners.acking import ack_then, after_ack, modal_or_apology
-from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
+from bot.listeners.acking import ack_then, after_ack, modal_or_apology, open_from_home
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction, parse_action
 from bot.render import render_part
 from bot.roster_sync import sync_link
 from bot.services import Services
@@ -144,14 +143,9 @@ def _sync_now(services: Services, client: WebClient, team_id: str, link: LinkInf
 
 def handle_home_roster(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    request = Interaction.of(body)
-    team_id, user_id = request.team_id, request.user_id
-    if not services.roster.may_manage(team_id, user_id):
-        return  # the button is only drawn for admins; a replayed click from anyone else does nothing
-    try:
-        open_roster_modal(services, client, team_id, request.trigger_id or "")
-    except SlackApiError as error:
-        log.warning("could not open the roster modal (%s)", error.response.get("error"))
+    req = parse_action(body)
+    allowed = services.roster.may_manage(req.team_id, req.user_id)
+    open_from_home(allowed, lambda: open_roster_modal(services, client, req.team_id, req.trigger_id), "roster")
 
 
 COMMANDS: dict[str, CommandHandler] = {"roster": handle_roster}
