@@ -18,12 +18,11 @@ from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.services.roster import NotOnRoster
 from bot.slack.clients import SlackUnavailable
 from bot.slack.directory import DirectoryError, SlackDirectory, resolve_rows
-from persona_store.files import FileError
+from persona_store.files import FileError, is_timezone
 from persona_store.roster import MemberDiff, ProfileFacts, RosterChange, RosterSummary
 from persona_store.roster_file import (
     RosterRow,
     is_email,
-    is_timezone,
     parse_role,
     parse_roster_file,
     parse_slack_user,
