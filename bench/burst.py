@@ -100,7 +100,7 @@ def run(kind: str, url: str, folder: Path, args: argparse.Namespace) -> Outcome:
         }
         (folder / "roster.csv").write_text(roster_csv(reps), encoding="utf-8")
         for command in (
-            ["personas", "import", str(ROOT / "bot" / "demo_data" / "personas.yaml")],
+            ["personas", "import", str(ROOT / "bot" / "demo" / "data" / "personas.yaml")],
             ["roster", "import", str(folder / "roster.csv")],
         ):
             subprocess.run(

@@ -44,7 +44,8 @@ def seed(database_url: str, standin: SlackStandin, reps: int) -> list[str]:
     entries = [RosterEntry(f"U{i:07d}", f"Rep {i}", ROLES[i % 3], False, ZONES[i % len(ZONES)]) for i in range(reps)]
     with sessions.begin() as s:
         workspace_id = ensure_workspace(s, TEAM, "Bench Co").id
-        import_personas(s, workspace_id, parse_persona_file(ROOT / "bot" / "demo_data" / "personas.yaml"), author="b")
+        personas = parse_persona_file(ROOT / "bot" / "demo" / "data" / "personas.yaml")
+        import_personas(s, workspace_id, personas, author="b")
         import_roster(s, workspace_id, entries)
     engine.dispose()
     for entry in entries:

@@ -32,7 +32,7 @@ QUERIES = ["mary", "fionna", "revops", "it admin", "marketing director mary", "p
 
 
 def personas_yaml(extra: int) -> str:
-    base = (ROOT / "bot" / "demo_data" / "personas.yaml").read_text(encoding="utf-8")
+    base = (ROOT / "bot" / "demo" / "data" / "personas.yaml").read_text(encoding="utf-8")
     lines = [base.rstrip()]
     for i in range(extra):
         lines.append(

@@ -7,14 +7,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot import untrusted
 from bot.config import Settings
-from bot.listeners import actions, checkins, commands, feedback, home, installs, outcomes, personas_admin, reviews
+from bot.listeners import (
+    actions,
+    checkins,
+    commands,
+    feedback,
+    home,
+    installs,
+    outcomes,
+    personas_admin,
+    reviews,
+    revision_drafts,
+)
 from bot.listeners import results as results_listeners
 from bot.listeners import roster as roster_listeners
 from bot.listeners import settings as settings_listeners
@@ -22,22 +31,10 @@ from bot.listeners.acking import handle_error
 from bot.listeners.requests import BadRequest, check_payload
 from bot.request_log import describe_request, note
 from bot.services import Services
+from bot.slack.clients import make_web_client
+from bot.slack.oauth import build_oauth_settings
 
 log = logging.getLogger("persona_bot.app")
-
-
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client with Slack's retry handlers: 429 honours Retry-After, connection and 5xx errors retry."""
-    return WebClient(
-        token=token or settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 class PersonaBotApp(App):
@@ -58,8 +55,6 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
     untrusted.configure(settings.slack_signing_secret)  # every web process seals and reads metadata alike
     oauth: dict[str, Any] = {}
     if settings.oauth_enabled:
-        from bot.oauth import build_oauth_settings
-
         # Many workspaces: each request is authorised with its workspace's token from the installation store.
         oauth["oauth_settings"] = build_oauth_settings(settings, services.sessions)
         settings = settings.with_overrides(slack_bot_token=None)
@@ -76,13 +71,24 @@ def create_app(settings: Settings, services: Services, client: WebClient | None 
         **oauth,
     )
     app.use(_describe)
+    app.use(_handing_over(services))
     app.error(handle_error)
     # outcomes last: its catch-all `message` listener must not shadow another module's message listeners.
     for module in (commands, actions, checkins, feedback, home, installs, personas_admin, reviews, outcomes):
         module.register(app, services)
-    for extra in (roster_listeners, settings_listeners, results_listeners):
+    for extra in (roster_listeners, settings_listeners, results_listeners, revision_drafts):
         extra.register(app, services)
     return app
+
+
+def _handing_over(services: Services) -> Callable[..., BoltResponse]:
+    """The one middleware that gives listeners the services: a listener names `services` and Bolt passes them."""
+
+    def hand_over_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # Bolt's name
+        context["services"] = services
+        return next()
+
+    return hand_over_services
 
 
 def _describe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # Bolt's name
@@ -90,4 +96,4 @@ def _describe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltRes
     return next()
 
 
-__all__ = ["create_app", "make_web_client"]
+__all__ = ["create_app"]

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.doctor import Check, DoctorReport, DoctorService, TokenAnswer
-from bot.slack_clients import SlackUnavailable
+from bot.slack.clients import SlackUnavailable, make_web_client
+from bot.slack.oauth import InstalledSlackClients
 from persona_store.installations import installed_team_ids
 from persona_store.workspaces import list_workspaces
 
@@ -61,8 +62,6 @@ def probe_bot_token(client: WebClient) -> TokenAnswer:
 
 def probe_app_token(settings: Settings) -> TokenAnswer:
     """apps.connections.open with SLACK_APP_TOKEN: the one call an app-level token exists for."""
-    from bot.app import make_web_client
-
     url = settings.slack_api_url
     if not settings.slack_app_token:
         return TokenAnswer("app", error="missing", url=url)
@@ -108,8 +107,6 @@ def run_doctor(
             for team in teams:
                 checks.extend(doctor.token(_probe_installed(settings, sessions, team)))
     else:
-        from bot.app import make_web_client
-
         answer = probe_bot_token(make_web_client(settings))
         checks.extend(doctor.token(answer))
         if answer.works and answer.team_id:
@@ -136,8 +133,6 @@ def _installed(settings: Settings, sessions: sessionmaker[Session]) -> list[str]
 
 
 def _probe_installed(settings: Settings, sessions: sessionmaker[Session], team_id: str) -> TokenAnswer:
-    from bot.oauth import InstalledSlackClients
-
     try:
         client = InstalledSlackClients(settings, sessions).for_team(team_id)
     except SlackUnavailable:

@@ -22,9 +22,10 @@ import secrets
 import threading
 from typing import Any
 
+from bot.slack.limits import PRIVATE_METADATA_MAX
+
 MAX_ID = 2**63 - 1  # the largest value a BIGINT (PostgreSQL) or INTEGER (SQLite) id column can hold
 MAX_ID_DIGITS = len(str(MAX_ID))
-PRIVATE_METADATA_MAX = 3000  # Slack's limit
 _SEPARATOR = "~"
 _MAC_CHARS = 32  # 128 bits of HMAC-SHA256, hex
 _KEY_CONTEXT = b"persona-bot private_metadata v1"

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from persona_store.models import ROLES, PersonaStatus
 from persona_store.persona_documents import dump_markdown, parse_csv, parse_markdown, split_items
+from persona_store.persona_spec import LIST_FIELDS, PERSONA_FIELDS, PersonaSpec
 
 NAME_MAX = 150
 ROLE_MAX = 150
@@ -31,9 +32,6 @@ SUMMARY_MAX = 1_000
 ITEM_MAX = 300
 ROSTER_NAME_MAX = 255
 
-LIST_FIELDS = ("goals", "pain_points", "motivations", "objections", "channels", "evidence")
-# The file schema, in the order fields are written and shown.
-PERSONA_FIELDS = ("name", "key", "role", "summary", *LIST_FIELDS, "owner", "status", "team_roles")
 STATUSES = tuple(status.value for status in PersonaStatus)
 ROSTER_COLUMNS = ("slack_user_id", "name", "role", "manager", "timezone")
 
@@ -61,33 +59,6 @@ class FileError(ValueError):
         extra = len(self.problems) - 1
         message = f"{first} (and {extra} more problem{'s' if extra > 1 else ''})" if extra > 0 else first
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class PersonaSpec:
-    """One persona as a file describes it: validated and normalised."""
-
-    name: str
-    key: str
-    role: str = ""
-    summary: str = ""
-    goals: tuple[str, ...] = ()
-    pain_points: tuple[str, ...] = ()
-    motivations: tuple[str, ...] = ()
-    objections: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    evidence: tuple[str, ...] = ()
-    owner: str | None = None
-    status: str = PersonaStatus.ACTIVE.value
-    team_roles: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """The file schema's fields in order; lists as lists (JSON- and YAML-ready)."""
-        out: dict[str, Any] = {}
-        for name in PERSONA_FIELDS:
-            value = getattr(self, name)
-            out[name] = list(value) if isinstance(value, tuple) else value
-        return out
 
 
 @dataclass(frozen=True)
@@ -203,7 +174,7 @@ def _load_json(text: str) -> Any:
 def parse_persona_file(path_or_text: str | Path, *, filename: str | None = None) -> list[PersonaSpec]:
     """Every persona in a YAML, JSON, Markdown (.md) or CSV persona file, or FileError listing every problem in it.
 
-    Owners may be Slack user ids or emails; emails are for the caller to resolve (`bot.slack_people`) before import.
+    Owners may be Slack user ids or emails; emails are for the caller to resolve (`bot.slack.people`) before import.
     """
     text, name = _read_source(path_or_text, filename)
     if not text.strip():
@@ -313,7 +284,7 @@ def build_persona_spec(data: Any, *, label: str = "persona", allow_email_owner: 
         key = raw_key.strip()
         if not KEY_PATTERN.match(key):
             problems["key"] = (
-                f"key '{_short(key)}' must be lowercase letters, digits and hyphens, "
+                f"key '{shorten(key)}' must be lowercase letters, digits and hyphens, "
                 f"starting with a letter or digit, at most {KEY_MAX} characters"
             )
 
@@ -326,11 +297,11 @@ def build_persona_spec(data: Any, *, label: str = "persona", allow_email_owner: 
         owner = owner.lower()
     elif owner is not None and not SLACK_USER_PATTERN.match(owner):
         also = ", or an email" if allow_email_owner else ""
-        problems["owner"] = f"owner '{_short(owner)}' is not a Slack user id like U0123ABCD{also} (or leave it empty)"
+        problems["owner"] = f"owner '{shorten(owner)}' is not a Slack user id like U0123ABCD{also} (or leave it empty)"
 
     status = (_text(data, "status", 16, problems) or PersonaStatus.ACTIVE.value).lower()
     if "status" not in problems and status not in STATUSES:
-        problems["status"] = f"status '{_short(status)}' must be one of {', '.join(STATUSES)}"
+        problems["status"] = f"status '{shorten(status)}' must be one of {', '.join(STATUSES)}"
 
     team_roles: tuple[str, ...] = ()
     given_roles = _string_list(data, "team_roles", problems, max_len=32)
@@ -374,7 +345,8 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _short(text: str, limit: int = 40) -> str:
+def shorten(text: str, limit: int = 40) -> str:
+    """A quoted value in a problem line: at most `limit` characters."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -544,7 +516,7 @@ def _roster_row(cells: dict[str, str], line: int) -> tuple[RosterEntry | None, l
     if not user_id:
         problems.append(f"line {line}: slack_user_id is empty")
     elif not SLACK_USER_PATTERN.match(user_id):
-        problems.append(f"line {line}: slack_user_id '{_short(user_id)}' is not a Slack user id like U0123ABCD")
+        problems.append(f"line {line}: slack_user_id '{shorten(user_id)}' is not a Slack user id like U0123ABCD")
     name = " ".join(cells["name"].split())
     if not name:
         problems.append(f"line {line}: name is empty")
@@ -552,14 +524,14 @@ def _roster_row(cells: dict[str, str], line: int) -> tuple[RosterEntry | None, l
         problems.append(f"line {line}: name is {len(name)} characters long; the limit is {ROSTER_NAME_MAX}")
     role = cells["role"].lower()
     if role not in ROLES:
-        problems.append(f"line {line}: role '{_short(cells['role'])}' is not one of {', '.join(ROLES)}")
+        problems.append(f"line {line}: role '{shorten(cells['role'])}' is not one of {', '.join(ROLES)}")
     manager_text = cells["manager"].lower()
     if manager_text not in _TRUE | _FALSE:
-        problems.append(f"line {line}: manager '{_short(cells['manager'])}' must be true or false")
+        problems.append(f"line {line}: manager '{shorten(cells['manager'])}' must be true or false")
     timezone = cells["timezone"] or None
-    if timezone is not None and not _is_timezone(timezone):
+    if timezone is not None and not is_timezone(timezone):
         problems.append(
-            f"line {line}: timezone '{_short(timezone)}' is not an IANA time zone like Europe/Berlin "
+            f"line {line}: timezone '{shorten(timezone)}' is not an IANA time zone like Europe/Berlin "
             "(or leave it empty)"
         )
     if problems:
@@ -567,7 +539,7 @@ def _roster_row(cells: dict[str, str], line: int) -> tuple[RosterEntry | None, l
     return RosterEntry(user_id, name, role, manager_text in _TRUE, timezone), []
 
 
-def _is_timezone(name: str) -> bool:
+def is_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -404,7 +404,7 @@ class SlackPace(Base):
 
 
 # Slack's OAuth stores (slack_sdk.oauth's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore, wired in
-# bot/oauth.py) read and write these tables on DATABASE_URL. They are declared here column for column as slack-sdk
+# bot/slack/oauth.py) read and write these tables on DATABASE_URL. They are declared here column for column as slack-sdk
 # builds them, so that migrations create them; persona_store never imports slack_sdk, and
 # tests/bot/test_oauth_tables.py checks that the two descriptions agree. Keyed by team_id like everything else.
 slack_installations = Table(

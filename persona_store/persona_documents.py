@@ -17,10 +17,9 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from persona_store.files import PersonaSpec
+from persona_store.persona_spec import PersonaSpec
 
 LIST_FIELD_NAMES = ("goals", "pain_points", "motivations", "objections", "channels", "evidence", "team_roles")
 TEXT_FIELD_NAMES = ("name", "key", "role", "summary", "owner", "status")

@@ -12,8 +12,9 @@ from rapidfuzz import fuzz, utils
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from persona_store.files import LIST_FIELDS, PERSONA_FIELDS, PersonaSpec, fold_name
+from persona_store.files import fold_name
 from persona_store.models import Feedback, Persona, PersonaReview, PersonaRevision, PersonaStatus, utcnow
+from persona_store.persona_spec import LIST_FIELDS, PERSONA_FIELDS, PersonaSpec
 
 __all__ = [
     "REVIEW_OUTCOMES",

@@ -12,9 +12,8 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from persona_store.files import FileError, read_text_source
+from persona_store.files import FileError, is_timezone, read_text_source, shorten
 from persona_store.models import ROLES
 
 ROSTER_FILE_COLUMNS = ("slack_user_id", "email", "name", "role", "manager", "observer", "timezone")
@@ -90,7 +89,7 @@ def parse_role(text: str) -> str | None:
 
 def role_problem(text: str) -> str:
     return (
-        f"role '{_short(text)}' is not one of {', '.join(ROLES)} "
+        f"role '{shorten(text)}' is not one of {', '.join(ROLES)} "
         "(aliases such as Customer Success, CSM, AE, SDR or Implementation work too)"
     )
 
@@ -103,14 +102,6 @@ def parse_slack_user(text: str) -> str | None:
 
 def is_email(text: str) -> bool:
     return bool(_EMAIL.match(text.strip()))
-
-
-def is_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def parse_flag(text: str) -> bool | None:
@@ -139,10 +130,6 @@ class RosterRow:
     @property
     def who(self) -> str:
         return self.slack_user_id or self.email or f"line {self.line}"
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _separator(header_line: str) -> str:
@@ -225,9 +212,9 @@ def _row(cells: dict[str, str], line: int) -> tuple[RosterRow | None, list[str]]
     raw_user, raw_email = cells.get("slack_user_id", ""), cells.get("email", "")
     user_id = parse_slack_user(raw_user) if raw_user else None
     if raw_user and user_id is None:
-        problems.append(f"line {line}: slack_user_id '{_short(raw_user)}' is not a Slack user id like U0123ABCD")
+        problems.append(f"line {line}: slack_user_id '{shorten(raw_user)}' is not a Slack user id like U0123ABCD")
     if raw_email and not is_email(raw_email):
-        problems.append(f"line {line}: email '{_short(raw_email)}' is not an email address")
+        problems.append(f"line {line}: email '{shorten(raw_email)}' is not an email address")
     if not raw_user and not raw_email:
         problems.append(f"line {line}: give a slack_user_id or an email")
     name = " ".join(cells.get("name", "").split()) or None
@@ -242,11 +229,11 @@ def _row(cells: dict[str, str], line: int) -> tuple[RosterRow | None, list[str]]
     for column in ("manager", "observer"):
         flags[column] = parse_flag(cells[column]) if cells.get(column) else None
         if cells.get(column) and flags[column] is None:
-            problems.append(f"line {line}: {column} '{_short(cells[column])}' must be true or false")
+            problems.append(f"line {line}: {column} '{shorten(cells[column])}' must be true or false")
     timezone = cells.get("timezone") or None
     if timezone is not None and not is_timezone(timezone):
         problems.append(
-            f"line {line}: timezone '{_short(timezone)}' is not an IANA time zone like Europe/Berlin "
+            f"line {line}: timezone '{shorten(timezone)}' is not an IANA time zone like Europe/Berlin "
             "(or leave it empty: Slack's profile, else the default)"
         )
     if problems:

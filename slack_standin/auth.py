@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from bot.slack.oauth import BOT_SCOPES
 from slack_standin.context import Context, Method, Refusal
 from slack_standin.state import DEFAULT_APP_ID, Workspace, World
 
@@ -39,9 +40,7 @@ def scope_header(world: World, token: str | None) -> tuple[tuple[str, str], ...]
         return ()
     scopes = world.granted_scopes.get(token)
     if scopes is None:
-        from bot.oauth import BOT_SCOPES  # the manifest's bot scopes (a test keeps them equal)
-
-        scopes = BOT_SCOPES
+        scopes = BOT_SCOPES  # the manifest's bot scopes (a test keeps them equal)
     return (("x-oauth-scopes", ",".join(scopes)),)
 
 

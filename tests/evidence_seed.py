@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from persona_store.checkins import Assignment, assign, close_round, open_round
 from persona_store.evidence import Fit, PersonaEvidence, RoleEvidence, StatementAgreement, Verdict, VerdictCounts
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
-from persona_store.files import PersonaSpec
 from persona_store.models import Participation, Persona, RosterMember
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, record_review
 from persona_store.workspaces import ensure_workspace
 

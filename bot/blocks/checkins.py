@@ -31,12 +31,12 @@ from bot.blocks.results import build_summary_extras
 from bot.render import render_part, truncate
 from bot.services.checkins import CheckinPage, Outgoing, PersonaRef, RoundInfo, RoundStatus, RoundSummary
 from bot.services.lookup import PersonaCard
+from bot.slack.limits import VIEW_TEXT_MAX
 from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.checkins import SKIP_REASONS
 from persona_store.feedback import FeedbackAnswers
 
 TEMPLATE = "checkins"
-TITLE_MAX = 24
 # A message holds 50 blocks: the DM lists this many personas by name and counts the rest.
 DM_PERSONA_LIMIT = 25
 # The feedback questions take up to max_attributes + 12 blocks; a page adds three of its own (100 per modal).
@@ -173,9 +173,9 @@ def _modal(
     view = View(
         type="modal",
         callback_id=ids.VIEW_CHECKIN,
-        title=_plain(_t("title"), TITLE_MAX),
-        submit=_plain(submit, TITLE_MAX) if submit else None,
-        close=_plain(close or _t("close_button"), TITLE_MAX),
+        title=_plain(_t("title"), VIEW_TEXT_MAX),
+        submit=_plain(submit, VIEW_TEXT_MAX) if submit else None,
+        close=_plain(close or _t("close_button"), VIEW_TEXT_MAX),
         private_metadata=meta,
         blocks=blocks,
     )

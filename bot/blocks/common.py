@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -17,24 +18,19 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.render import clean_plain, truncate
-
-SECTION_TEXT_LIMIT = 3000
-HEADER_LIMIT = 150
-BUTTON_TEXT_LIMIT = 75
-CONTEXT_TEXT_LIMIT = 2000
-MESSAGE_TEXT_LIMIT = 3000  # the top-level `text` is a notification fallback; keep it short
+from bot.slack.limits import BUTTON_TEXT_MAX, CONTEXT_TEXT_MAX, HEADER_TEXT_MAX, MESSAGE_TEXT_MAX, SECTION_TEXT_MAX
 
 
 def mrkdwn_section(text: str, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_LIMIT)), block_id=block_id)
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)), block_id=block_id)
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=truncate(clean_plain(text) or "…", HEADER_LIMIT)))
+    return HeaderBlock(text=PlainTextObject(text=truncate(clean_plain(text) or "…", HEADER_TEXT_MAX)))
 
 
 def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, CONTEXT_TEXT_LIMIT))])
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, CONTEXT_TEXT_MAX))])
 
 
 def divider() -> DividerBlock:
@@ -43,7 +39,7 @@ def divider() -> DividerBlock:
 
 def button(text: str, action_id: str, value: str | None = None, style: str | None = None) -> ButtonElement:
     return ButtonElement(
-        text=PlainTextObject(text=truncate(clean_plain(text), BUTTON_TEXT_LIMIT)),
+        text=PlainTextObject(text=truncate(clean_plain(text), BUTTON_TEXT_MAX)),
         action_id=action_id,
         value=value,
         style=style,
@@ -59,4 +55,16 @@ def to_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
 
 
 def fallback_text(text: str) -> str:
-    return truncate(text, MESSAGE_TEXT_LIMIT)
+    return truncate(text, MESSAGE_TEXT_MAX)
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a builder hands a listener to send: Block Kit blocks and the notification text, both from prompts/."""
+
+    blocks: list[dict[str, Any]]
+    text: str
+
+    def fields(self) -> dict[str, Any]:
+        """As chat.postMessage, respond() and ack() take it."""
+        return {"blocks": self.blocks, "text": self.text}

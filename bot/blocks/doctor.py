@@ -6,9 +6,10 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.blocks.common import MESSAGE_TEXT_LIMIT, context, mrkdwn_section, to_dicts
+from bot.blocks.common import context, mrkdwn_section, to_dicts
 from bot.render import render_part, truncate
 from bot.services.doctor import Check, DoctorReport
+from bot.slack.limits import MESSAGE_TEXT_MAX
 
 MAX_LINE_BLOCKS = 45  # room for the heading and the summary inside Slack's 50 blocks
 
@@ -26,4 +27,4 @@ def build_doctor_report(report: DoctorReport) -> dict[str, Any]:
     blocks: list[Block] = [mrkdwn_section(render_part("doctor", "slack_heading"))]
     blocks.extend(mrkdwn_section(line) for line in lines)
     blocks.append(context(report.summary))
-    return {"blocks": to_dicts(blocks), "text": truncate(report.summary, MESSAGE_TEXT_LIMIT)}
+    return {"blocks": to_dicts(blocks), "text": truncate(report.summary, MESSAGE_TEXT_MAX)}

@@ -23,16 +23,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.blocks.common import mrkdwn_section
+from bot.blocks.common import Message, actions, button, mrkdwn_section, to_dicts
 from bot.render import render_part
-from bot.services.personas_admin import NOTE_MAX, EditForm, EditSubmission
+from bot.services.personas_admin import NOTE_MAX, EditForm, EditOpen, EditSubmission, Outcome
+from bot.slack.limits import MAX_BLOCKS, TEXT_INPUT_MAX
 from bot.untrusted import parse_count, parse_id, seal, unseal
-from persona_store.files import LIST_FIELDS, NAME_MAX, ROLE_MAX, STATUSES, SUMMARY_MAX
+from persona_store.files import NAME_MAX, ROLE_MAX, STATUSES, SUMMARY_MAX
 from persona_store.models import ROLES
+from persona_store.persona_spec import LIST_FIELDS
 
-TEXT_INPUT_MAX = 3000
 PART_BUDGET = 2400  # characters prefilled per list input, leaving room to add lines
-MODAL_BLOCK_LIMIT = 100
 _FIXED_BLOCKS = 8  # intro, name, role, summary, owner, status, team roles, note
 
 
@@ -99,7 +99,7 @@ def build_edit_modal(form: EditForm) -> dict[str, Any]:
     spec = form.spec
     is_new = form.persona_id is None
     list_parts = {name: split_list(getattr(spec, name)) for name in LIST_FIELDS}
-    if _FIXED_BLOCKS + sum(len(parts) for parts in list_parts.values()) > MODAL_BLOCK_LIMIT:
+    if _FIXED_BLOCKS + sum(len(parts) for parts in list_parts.values()) > MAX_BLOCKS["modal"]:
         raise TooLargeForModal(spec.name)
 
     blocks: list[Block] = [mrkdwn_section(render_part("edit", "intro", form))]
@@ -231,11 +231,47 @@ def edit_errors(errors: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+PICK_LIMIT = 5  # personas offered as Edit buttons
+
+
+def build_edit_view(opened: EditOpen) -> dict[str, Any] | Message:
+    """The edit modal to open, or the message that says why not."""
+    if opened.outcome is not Outcome.FORM or opened.form is None:
+        return _edit_refusal(opened)
+    try:
+        return build_edit_modal(opened.form)
+    except TooLargeForModal:
+        return _message("too_large", "too_large", opened.form.spec.name)
+
+
+def _edit_refusal(opened: EditOpen) -> Message:
+    if opened.outcome is Outcome.NOT_ALLOWED:
+        return _message("not_allowed", "not_allowed", opened.candidates[0].name if opened.candidates else "")
+    if opened.outcome is Outcome.NEED_NAME:
+        return _message("need_name", "need_name", "edit")
+    if opened.outcome is Outcome.PICK or opened.candidates:
+        macro = "pick" if opened.outcome is Outcome.PICK else "no_match"
+        blocks: list[Block] = [mrkdwn_section(render_part("edit", macro, opened.query))]
+        if opened.candidates:
+            choices = [
+                button(render_part("fallbacks", "edit_button", p.name), ids.ACTION_EDIT_PICK, str(p.id))
+                for p in opened.candidates
+            ]
+            blocks.append(actions(choices[:PICK_LIMIT]))
+        return Message(to_dicts(blocks), render_part("fallbacks", "need_name"))
+    return _message("no_match", "no_match", opened.query)
+
+
+def _message(macro: str, fallback: str, *args: Any) -> Message:
+    return Message(to_dicts([mrkdwn_section(render_part("edit", macro, *args))]), render_part("fallbacks", fallback))
+
+
 __all__ = [
     "TooLargeForModal",
     "action_id",
     "block_id",
     "build_edit_modal",
+    "build_edit_view",
     "edit_errors",
     "parse_edit_submission",
     "split_list",

@@ -42,12 +42,13 @@ from bot.blocks.common import actions, button, context, mrkdwn_section, to_dicts
 from bot.render import clean_plain, render_part, truncate
 from bot.services.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt, PersonaChoice
 from bot.services.lookup import PersonaCard
+from bot.slack.limits import INPUT_LABEL_MAX, OPTION_TEXT_MAX, SELECT_OPTIONS_MAX, TEXT_INPUT_MAX
 from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.models import FEEDBACK_ROLES, JOURNEY_STAGES, VERDICTS
 
 __all__ = [
     "MAX_ATTRIBUTE_QUESTIONS",
-    "TEXT_MAX",
+    "TEXT_INPUT_MAX",
     "FeedbackModalMeta",
     "FormErrors",
     "attribute_block_id",
@@ -64,14 +65,10 @@ __all__ = [
 ]
 
 TEMPLATE = "feedback"
-TEXT_MAX = 3000  # Slack's ceiling for plain_text_input max_length; every free-text answer carries it
-LABEL_MAX = 2000
-OPTION_TEXT_MAX = 75
 # A modal holds 100 blocks; the other questions, headings and notices take at most 20 of them.
 MAX_ATTRIBUTE_QUESTIONS = 80
 # A static_select holds 100 options. Workspaces have a few dozen personas; past 100 this becomes an
 # external_select fed by an options listener (the first 100 by name are offered until then).
-PERSONA_OPTIONS_MAX = 100
 FIT_VALUES = ("5", "4", "3", "2", "1", "not_met")
 KIND_FIELDS = (("goal", "goals"), ("pain_point", "pain_points"), ("objection", "objections"))
 # The free-text answers, in the order the form asks them: (FeedbackAnswers field, block id, action id, words in
@@ -187,9 +184,9 @@ def _choice_input(
         )
     return InputBlock(
         block_id=block_id,
-        label=_plain(label, LABEL_MAX),
+        label=_plain(label, INPUT_LABEL_MAX),
         optional=optional,
-        hint=_plain(hint, LABEL_MAX) if hint else None,
+        hint=_plain(hint, INPUT_LABEL_MAX) if hint else None,
         dispatch_action=dispatch_action or None,
         element=element,
     )
@@ -209,14 +206,14 @@ def _text_input(
 ) -> InputBlock:
     return InputBlock(
         block_id=block_id,
-        label=_plain(label, LABEL_MAX),
+        label=_plain(label, INPUT_LABEL_MAX),
         optional=True,
-        hint=_plain(hint, LABEL_MAX) if hint else None,
+        hint=_plain(hint, INPUT_LABEL_MAX) if hint else None,
         element=PlainTextInputElement(
             action_id=action_id,
             multiline=multiline,
-            max_length=TEXT_MAX,
-            initial_value=initial[:TEXT_MAX] or None,
+            max_length=TEXT_INPUT_MAX,
+            initial_value=initial[:TEXT_INPUT_MAX] or None,
             placeholder=_plain(placeholder, 150) if placeholder else None,
         ),
     )
@@ -366,7 +363,7 @@ def build_privacy_notice(anonymous: bool) -> Block:
 
 
 def _persona_select(personas: tuple[PersonaChoice, ...], chosen: PersonaCard | None) -> InputBlock:
-    offered = list(personas[:PERSONA_OPTIONS_MAX])
+    offered = list(personas[:SELECT_OPTIONS_MAX])
     if chosen is not None and all(c.id != chosen.id for c in offered):
         offered[-1:] = [PersonaChoice(chosen.id, chosen.name)]
     return _choice_input(
@@ -518,8 +515,8 @@ def _read(
     texts: dict[str, str] = {}
     for name, block, action, _words, _multiline in TEXT_FIELDS:
         texts[name] = _typed(state_values, p + block, action)
-        if len(texts[name]) > TEXT_MAX:
-            errors[p + block] = _t("error_too_long", TEXT_MAX)
+        if len(texts[name]) > TEXT_INPUT_MAX:
+            errors[p + block] = _t("error_too_long", TEXT_INPUT_MAX)
     if malformed_links(texts["evidence_ref"]):
         errors.setdefault(p + ids.BLOCK_FEEDBACK_EVIDENCE, _t("error_url"))
 

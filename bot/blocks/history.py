@@ -7,11 +7,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.blocks.common import SECTION_TEXT_LIMIT, context, divider, mrkdwn_section, to_dicts
+from bot.blocks.common import context, divider, mrkdwn_section, to_dicts
 from bot.render import render_part, truncate
 from bot.services.personas_admin import HistoryAnswer, HistoryEntry
+from bot.slack.limits import MAX_BLOCKS, SECTION_TEXT_MAX
 
-MESSAGE_BLOCK_LIMIT = 50
 MAX_ENTRIES = 20  # revisions shown at once; the rest is summarised in one line
 
 
@@ -25,13 +25,13 @@ def _entry_texts(entry: HistoryEntry) -> list[str]:
     texts: list[str] = []
     current = head
     for piece in changes:
-        if len(current) + 1 + len(piece) <= SECTION_TEXT_LIMIT:
+        if len(current) + 1 + len(piece) <= SECTION_TEXT_MAX:
             current = f"{current}\n{piece}"
         else:
             texts.append(current)
             current = piece
     texts.append(current)
-    return [truncate(t, SECTION_TEXT_LIMIT) for t in texts]
+    return [truncate(t, SECTION_TEXT_MAX) for t in texts]
 
 
 def build_history(answer: HistoryAnswer) -> list[dict[str, Any]]:
@@ -43,7 +43,7 @@ def build_history(answer: HistoryAnswer) -> list[dict[str, Any]]:
     shown = answer.entries[:MAX_ENTRIES]
     blocks: list[Block] = []
     # Keep room for the header and the "older revisions" line.
-    budget = MESSAGE_BLOCK_LIMIT - 2
+    budget = MAX_BLOCKS["message"] - 2
     used = count = 0
     for entry in shown:
         texts = _entry_texts(entry)

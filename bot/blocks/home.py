@@ -12,12 +12,13 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.blocks.common import SECTION_TEXT_LIMIT, actions, button, context, divider, header, mrkdwn_section
+from bot.blocks.common import actions, button, context, divider, header, mrkdwn_section
 from bot.blocks.results import build_owned
 from bot.blocks.revision_drafts import build_draft_blocks
 from bot.blocks.roster import build_roster_home
 from bot.render import render_part, truncate
 from bot.services.home import HomeView
+from bot.slack.limits import SECTION_TEXT_MAX
 
 PERSONAS_SHOWN = 10
 FEEDBACK_SHOWN = 5
@@ -57,7 +58,7 @@ def _checkin(view: HomeView) -> list[Block]:
     start = button(render_part("home", "start_button"), ids.ACTION_HOME_START_CHECKIN, str(pending.round_id), "primary")
     return [
         SectionBlock(
-            text=MarkdownTextObject(text=truncate(render_part("home", "checkin", pending), SECTION_TEXT_LIMIT)),
+            text=MarkdownTextObject(text=truncate(render_part("home", "checkin", pending), SECTION_TEXT_MAX)),
             accessory=start,
             block_id=ids.BLOCK_HOME_CHECKIN,
         )

@@ -15,39 +15,11 @@ from typing import Any, Literal
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
+from bot.slack import limits as slack
+from bot.slack.limits import VIEW_MAX_BYTES as VIEW_MAX_BYTES  # re-exported: the stand-in reads it here
+
 Surface = Literal["message", "modal", "home"]
 
-MAX_BLOCKS: dict[str, int] = {"message": 50, "modal": 100, "home": 100}
-SECTION_TEXT_MAX = 3000
-SECTION_FIELDS_MAX = 10
-SECTION_FIELD_TEXT_MAX = 2000
-HEADER_TEXT_MAX = 150
-BUTTON_TEXT_MAX = 75
-BUTTON_VALUE_MAX = 2000
-URL_MAX = 3000
-ID_MAX = 255  # action_id, block_id, callback_id, external_id
-VIEW_TEXT_MAX = 24  # modal title, submit, close
-OPTION_TEXT_MAX = 75
-OPTION_VALUE_MAX = 150
-OPTION_DESCRIPTION_MAX = 75
-SELECT_OPTIONS_MAX = 100
-OPTION_GROUPS_MAX = 100
-OPTION_GROUP_LABEL_MAX = 75
-CHOICE_OPTIONS_MAX = 10  # radio_buttons, checkboxes
-OVERFLOW_OPTIONS_MIN = 2
-OVERFLOW_OPTIONS_MAX = 5
-PLACEHOLDER_MAX = 150
-TEXT_INPUT_MAX = 3000  # plain_text_input max_length, min_length and initial_value
-PRIVATE_METADATA_MAX = 3000
-CONTEXT_ELEMENTS_MAX = 10
-ACTIONS_ELEMENTS_MAX = 25
-INPUT_LABEL_MAX = 2000
-INPUT_HINT_MAX = 2000
-IMAGE_TITLE_MAX = 2000
-CONFIRM_TITLE_MAX = 100
-CONFIRM_TEXT_MAX = 300
-CONFIRM_BUTTON_MAX = 30
-VIEW_MAX_BYTES = 250_000  # "250 kB"; Slack answers view_too_large above it
 
 # Elements whose options are plain_text only; radio buttons and checkboxes also take mrkdwn.
 _PLAIN_OPTION_ELEMENTS = {"static_select", "multi_static_select", "overflow"}
@@ -118,8 +90,8 @@ def view_size(view: Mapping[str, Any]) -> int:
 
 
 def find_block_problems(blocks: Any, surface: str = "message", pointer: str = "/blocks") -> list[Problem]:
-    if surface not in MAX_BLOCKS:
-        raise ValueError(f"surface must be one of {sorted(MAX_BLOCKS)}, not {surface!r}")
+    if surface not in slack.MAX_BLOCKS:
+        raise ValueError(f"surface must be one of {sorted(slack.MAX_BLOCKS)}, not {surface!r}")
     checker = _Checker()
     checker.blocks(blocks, surface, pointer)
     return checker.problems
@@ -155,10 +127,10 @@ class _Checker:
                 self.add("/title", "a modal needs a title")
             for key in ("title", "submit", "close"):
                 if view.get(key) is not None:
-                    self.text(view[key], f"/{key}", VIEW_TEXT_MAX, plain_only=True)
-        self.string(view, "private_metadata", "", PRIVATE_METADATA_MAX)
-        self.string(view, "callback_id", "", ID_MAX)
-        self.string(view, "external_id", "", ID_MAX)
+                    self.text(view[key], f"/{key}", slack.VIEW_TEXT_MAX, plain_only=True)
+        self.string(view, "private_metadata", "", slack.PRIVATE_METADATA_MAX)
+        self.string(view, "callback_id", "", slack.ID_MAX)
+        self.string(view, "external_id", "", slack.ID_MAX)
         blocks = view.get("blocks")
         if blocks is None:
             self.add("/blocks", "a view needs blocks")
@@ -177,7 +149,7 @@ class _Checker:
         if not isinstance(blocks, list):
             self.add(pointer, "blocks must be an array")
             return
-        limit = MAX_BLOCKS[surface]
+        limit = slack.MAX_BLOCKS[surface]
         if len(blocks) > limit:
             self.add(pointer, f"a {surface} holds at most {limit} blocks, not {len(blocks)}")
         seen: dict[str, int] = {}
@@ -195,7 +167,7 @@ class _Checker:
             self.block(block, where)
 
     def block(self, block: Mapping[str, Any], pointer: str) -> None:
-        self.string(block, "block_id", pointer, ID_MAX)
+        self.string(block, "block_id", pointer, slack.ID_MAX)
         kind = block.get("type")
         if not isinstance(kind, str):
             self.add(f"{pointer}/type", "a block needs a type")
@@ -223,15 +195,15 @@ class _Checker:
         if text is None and fields is None:
             self.add(pointer, "a section needs text or fields")
         if text is not None:
-            self.text(text, f"{pointer}/text", SECTION_TEXT_MAX)
+            self.text(text, f"{pointer}/text", slack.SECTION_TEXT_MAX)
         if fields is not None:
             if not isinstance(fields, list) or not fields:
                 self.add(f"{pointer}/fields", "fields must be a non-empty array")
             else:
-                if len(fields) > SECTION_FIELDS_MAX:
-                    self.add(f"{pointer}/fields", f"at most {SECTION_FIELDS_MAX} fields, not {len(fields)}")
+                if len(fields) > slack.SECTION_FIELDS_MAX:
+                    self.add(f"{pointer}/fields", f"at most {slack.SECTION_FIELDS_MAX} fields, not {len(fields)}")
                 for i, field in enumerate(fields):
-                    self.text(field, f"{pointer}/fields/{i}", SECTION_FIELD_TEXT_MAX)
+                    self.text(field, f"{pointer}/fields/{i}", slack.SECTION_FIELD_TEXT_MAX)
         if block.get("accessory") is not None:
             self.element(block["accessory"], f"{pointer}/accessory")
 
@@ -239,19 +211,19 @@ class _Checker:
         if block.get("text") is None:
             self.add(f"{pointer}/text", "a header needs text")
         else:
-            self.text(block["text"], f"{pointer}/text", HEADER_TEXT_MAX, plain_only=True)
+            self.text(block["text"], f"{pointer}/text", slack.HEADER_TEXT_MAX, plain_only=True)
 
     def _block_actions(self, block: Mapping[str, Any], pointer: str) -> None:
-        elements = self.array(block, "elements", pointer, ACTIONS_ELEMENTS_MAX)
+        elements = self.array(block, "elements", pointer, slack.ACTIONS_ELEMENTS_MAX)
         for i, element in enumerate(elements):
             self.element(element, f"{pointer}/elements/{i}")
 
     def _block_context(self, block: Mapping[str, Any], pointer: str) -> None:
-        elements = self.array(block, "elements", pointer, CONTEXT_ELEMENTS_MAX)
+        elements = self.array(block, "elements", pointer, slack.CONTEXT_ELEMENTS_MAX)
         for i, element in enumerate(elements):
             where = f"{pointer}/elements/{i}"
             if isinstance(element, Mapping) and element.get("type") in ("plain_text", "mrkdwn"):
-                self.text(element, where, SECTION_TEXT_MAX)
+                self.text(element, where, slack.SECTION_TEXT_MAX)
             elif not (isinstance(element, Mapping) and element.get("type") == "image"):
                 self.add(where, "context elements are text objects or images")
 
@@ -260,9 +232,9 @@ class _Checker:
         if block.get("label") is None:
             self.add(f"{pointer}/label", "an input block needs a label")
         else:
-            self.text(block["label"], f"{pointer}/label", INPUT_LABEL_MAX, plain_only=True)
+            self.text(block["label"], f"{pointer}/label", slack.INPUT_LABEL_MAX, plain_only=True)
         if block.get("hint") is not None:
-            self.text(block["hint"], f"{pointer}/hint", INPUT_HINT_MAX, plain_only=True)
+            self.text(block["hint"], f"{pointer}/hint", slack.INPUT_HINT_MAX, plain_only=True)
         if block.get("element") is None:
             self.add(f"{pointer}/element", "an input block needs an element")
         else:
@@ -270,7 +242,7 @@ class _Checker:
 
     def _block_image(self, block: Mapping[str, Any], pointer: str) -> None:
         if block.get("title") is not None:
-            self.text(block["title"], f"{pointer}/title", IMAGE_TITLE_MAX, plain_only=True)
+            self.text(block["title"], f"{pointer}/title", slack.IMAGE_TITLE_MAX, plain_only=True)
 
     # -- elements ------------------------------------------------------------------------------------------
 
@@ -279,9 +251,9 @@ class _Checker:
             self.add(pointer, "an element must be a JSON object")
             return
         kind = element.get("type")
-        self.string(element, "action_id", pointer, ID_MAX)
+        self.string(element, "action_id", pointer, slack.ID_MAX)
         if kind in _PLACEHOLDER_ELEMENTS and element.get("placeholder") is not None:
-            self.text(element["placeholder"], f"{pointer}/placeholder", PLACEHOLDER_MAX, plain_only=True)
+            self.text(element["placeholder"], f"{pointer}/placeholder", slack.PLACEHOLDER_MAX, plain_only=True)
         if element.get("confirm") is not None:
             self.confirm(element["confirm"], f"{pointer}/confirm")
         if kind == "button":
@@ -295,9 +267,9 @@ class _Checker:
         if element.get("text") is None:
             self.add(f"{pointer}/text", "a button needs text")
         else:
-            self.text(element["text"], f"{pointer}/text", BUTTON_TEXT_MAX, plain_only=True)
-        self.string(element, "value", pointer, BUTTON_VALUE_MAX)
-        self.string(element, "url", pointer, URL_MAX)
+            self.text(element["text"], f"{pointer}/text", slack.BUTTON_TEXT_MAX, plain_only=True)
+        self.string(element, "value", pointer, slack.BUTTON_VALUE_MAX)
+        self.string(element, "url", pointer, slack.URL_MAX)
 
     def options_element(self, element: Mapping[str, Any], kind: str, pointer: str) -> None:
         plain_only = kind in _PLAIN_OPTION_ELEMENTS
@@ -305,7 +277,7 @@ class _Checker:
         if kind in _SELECT_ELEMENTS and groups is not None:
             if options is not None:
                 self.add(pointer, "options and option_groups cannot both be given")
-            listed = self.array(element, "option_groups", pointer, OPTION_GROUPS_MAX)
+            listed = self.array(element, "option_groups", pointer, slack.OPTION_GROUPS_MAX)
             for g, group in enumerate(listed):
                 where = f"{pointer}/option_groups/{g}"
                 if not isinstance(group, Mapping):
@@ -314,19 +286,19 @@ class _Checker:
                 if group.get("label") is None:
                     self.add(f"{where}/label", "an option group needs a label")
                 else:
-                    self.text(group["label"], f"{where}/label", OPTION_GROUP_LABEL_MAX, plain_only=True)
-                for i, option in enumerate(self.array(group, "options", where, SELECT_OPTIONS_MAX)):
+                    self.text(group["label"], f"{where}/label", slack.OPTION_GROUP_LABEL_MAX, plain_only=True)
+                for i, option in enumerate(self.array(group, "options", where, slack.SELECT_OPTIONS_MAX)):
                     self.option(option, f"{where}/options/{i}", plain_only)
             return
         if kind in _CHOICE_ELEMENTS:
-            limit = CHOICE_OPTIONS_MAX
+            limit = slack.CHOICE_OPTIONS_MAX
         elif kind == "overflow":
-            limit = OVERFLOW_OPTIONS_MAX
+            limit = slack.OVERFLOW_OPTIONS_MAX
         else:
-            limit = SELECT_OPTIONS_MAX
+            limit = slack.SELECT_OPTIONS_MAX
         listed = self.array(element, "options", pointer, limit)
-        if kind == "overflow" and listed and len(listed) < OVERFLOW_OPTIONS_MIN:
-            self.add(f"{pointer}/options", f"an overflow menu needs at least {OVERFLOW_OPTIONS_MIN} options")
+        if kind == "overflow" and listed and len(listed) < slack.OVERFLOW_OPTIONS_MIN:
+            self.add(f"{pointer}/options", f"an overflow menu needs at least {slack.OVERFLOW_OPTIONS_MIN} options")
         for i, option in enumerate(listed):
             self.option(option, f"{pointer}/options/{i}", plain_only)
         values = {o.get("value") for o in listed if isinstance(o, Mapping)}
@@ -344,27 +316,29 @@ class _Checker:
         if option.get("text") is None:
             self.add(f"{pointer}/text", "an option needs text")
         else:
-            self.text(option["text"], f"{pointer}/text", OPTION_TEXT_MAX, plain_only=plain_only)
+            self.text(option["text"], f"{pointer}/text", slack.OPTION_TEXT_MAX, plain_only=plain_only)
         if option.get("value") is None:
             self.add(f"{pointer}/value", "an option needs a value")
-        self.string(option, "value", pointer, OPTION_VALUE_MAX)
+        self.string(option, "value", pointer, slack.OPTION_VALUE_MAX)
         if option.get("description") is not None:
-            self.text(option["description"], f"{pointer}/description", OPTION_DESCRIPTION_MAX, plain_only=plain_only)
-        self.string(option, "url", pointer, URL_MAX)
+            self.text(
+                option["description"], f"{pointer}/description", slack.OPTION_DESCRIPTION_MAX, plain_only=plain_only
+            )
+        self.string(option, "url", pointer, slack.URL_MAX)
 
     def text_input(self, element: Mapping[str, Any], pointer: str) -> None:
         min_length, max_length = element.get("min_length"), element.get("max_length")
-        if max_length is not None and not _int_between(max_length, 1, TEXT_INPUT_MAX):
-            self.add(f"{pointer}/max_length", f"max_length must be a whole number from 1 to {TEXT_INPUT_MAX}")
+        if max_length is not None and not _int_between(max_length, 1, slack.TEXT_INPUT_MAX):
+            self.add(f"{pointer}/max_length", f"max_length must be a whole number from 1 to {slack.TEXT_INPUT_MAX}")
             max_length = None
-        if min_length is not None and not _int_between(min_length, 0, TEXT_INPUT_MAX):
-            self.add(f"{pointer}/min_length", f"min_length must be a whole number from 0 to {TEXT_INPUT_MAX}")
+        if min_length is not None and not _int_between(min_length, 0, slack.TEXT_INPUT_MAX):
+            self.add(f"{pointer}/min_length", f"min_length must be a whole number from 0 to {slack.TEXT_INPUT_MAX}")
             min_length = None
         if min_length is not None and max_length is not None and min_length > max_length:
             self.add(f"{pointer}/min_length", f"min_length {min_length} exceeds max_length {max_length}")
         initial = element.get("initial_value")
         if isinstance(initial, str):
-            cap = max_length if max_length is not None else TEXT_INPUT_MAX
+            cap = max_length if max_length is not None else slack.TEXT_INPUT_MAX
             if len(initial) > cap:
                 self.add(f"{pointer}/initial_value", f"initial_value has {len(initial)} characters; at most {cap}")
 
@@ -373,10 +347,10 @@ class _Checker:
             self.add(pointer, "a confirm dialog must be a JSON object")
             return
         for key, limit, plain in (
-            ("title", CONFIRM_TITLE_MAX, True),
-            ("text", CONFIRM_TEXT_MAX, False),
-            ("confirm", CONFIRM_BUTTON_MAX, True),
-            ("deny", CONFIRM_BUTTON_MAX, True),
+            ("title", slack.CONFIRM_TITLE_MAX, True),
+            ("text", slack.CONFIRM_TEXT_MAX, False),
+            ("confirm", slack.CONFIRM_BUTTON_MAX, True),
+            ("deny", slack.CONFIRM_BUTTON_MAX, True),
         ):
             if confirm.get(key) is not None:
                 self.text(confirm[key], f"{pointer}/{key}", limit, plain_only=plain)

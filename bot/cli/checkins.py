@@ -12,7 +12,7 @@ from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.jobs import JobContext, close_round, open_round, remind, run_scheduler
 from bot.render import plural, render_part
 from bot.services.checkins import NothingToCheck
-from bot.slack_clients import SlackUnavailable
+from bot.slack.clients import SlackUnavailable
 from persona_store.checkins import RoundClosed
 from persona_store.locks import ClockAlreadyRunning, clock_lock
 from persona_store.schedule import parse_quarter, quarter_label

@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackClientError
 
 from bot.cli.root import Runtime, cli, friendly_errors, pass_runtime
 from bot.render import plural
-from bot.slack_clients import SlackUnavailable
-from bot.slack_people import resolve_owner_emails
+from bot.slack.clients import SlackUnavailable
+from bot.slack.directory import SlackDirectory, resolve_owner_emails
 from persona_store import db
 from persona_store.files import (
     FileError,
@@ -20,7 +20,6 @@ from persona_store.files import (
     parse_persona_file,
     persona_file_format,
 )
-from persona_store.personas import export_personas, import_personas, list_personas
 
 # --- database -------------------------------------------------------------------------------------------------
 
@@ -54,13 +53,12 @@ def personas_group() -> None:
 def personas_import(runtime: Runtime, file: Path) -> None:
     """Import personas from a YAML, JSON, Markdown (.md) or CSV file (all or nothing; owners may be emails)."""
     specs = parse_persona_file(file)
-    workspace_id = runtime.workspace_id()
+    team_id = runtime.team_id()
     if any(spec.owner and "@" in spec.owner for spec in specs):
-        specs, problems = resolve_owner_emails(specs, _slack_client(runtime))
+        specs, problems = resolve_owner_emails(specs, SlackDirectory(_slack_client(runtime)))
         if problems:
             raise FileError(problems)
-    with runtime.sessions.begin() as s:
-        summary = import_personas(s, workspace_id, specs, author="import")
+    summary = runtime.services.persona_files.import_specs(team_id, specs)
     click.echo(
         f"imported {plural(len(specs), 'persona')} from {file.name}: "
         f"{summary.created} new, {summary.updated} changed, {summary.unchanged} unchanged"
@@ -89,9 +87,7 @@ def personas_export(runtime: Runtime, output: Path | None, fmt: Literal["yaml", 
     """Export every persona, in an import format: YAML, JSON or Markdown."""
     if fmt is None:
         fmt = persona_file_format(output.name) if output is not None else "yaml"
-    workspace_id = runtime.workspace_id()
-    with runtime.sessions.begin() as s:
-        specs = export_personas(s, workspace_id)
+    specs = runtime.services.persona_files.export_specs(runtime.team_id())
     text = dump_persona_file(specs, fmt=fmt)
     if output is None:
         click.echo(text, nl=False)
@@ -106,14 +102,9 @@ def personas_export(runtime: Runtime, output: Path | None, fmt: Literal["yaml", 
 @friendly_errors
 def personas_list(runtime: Runtime, include_retired: bool) -> None:
     """List personas: key, name, role, revision."""
-    workspace_id = runtime.workspace_id()
-    with runtime.sessions.begin() as s:
-        rows = [
-            (p.key, p.name, p.role, p.status, p.revision_number)
-            for p in list_personas(s, workspace_id, include_retired=include_retired)
-        ]
-    if not rows:
+    lines = runtime.services.persona_files.lines(runtime.team_id(), include_retired=include_retired)
+    if not lines:
         click.echo("no personas yet: import some with `persona-bot personas import FILE`")
-    for key, name, role, status, revision in rows:
-        suffix = "" if status == "active" else f" [{status}]"
-        click.echo(f"{key:<32} {name} ({role or 'no role'}) rev {revision}{suffix}")
+    for line in lines:
+        suffix = "" if line.status == "active" else f" [{line.status}]"
+        click.echo(f"{line.key:<32} {line.name} ({line.role or 'no role'}) rev {line.revision}{suffix}")

@@ -20,7 +20,7 @@ from bot.cli.root import cli, friendly_errors
 @friendly_errors
 def demo(out: Path | None) -> None:
     """Play the whole loop offline on SQLite against a local Slack stand-in, and show what people see."""
-    from bot.demo import run_demo
+    from bot.demo.run import run_demo
 
     # The demo prints what people see; the app's JSON request logs would drown it.
     logging.getLogger().setLevel(logging.WARNING)

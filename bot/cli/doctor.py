@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from bot.cli.root import CLIError, Runtime, cli, pass_runtime
 from bot.doctor import run_doctor
 from bot.services.doctor import Check, DoctorService
+from bot.slack.oauth import BOT_SCOPES
 from persona_store import db
 
 
@@ -29,8 +30,6 @@ def check_line(check: Check, *, show_team: bool = False) -> str:
 @pass_runtime
 def doctor(runtime: Runtime) -> None:
     """Check the setup: tokens and their scopes, signing secret, database and migrations, roster, owners, clock."""
-    from bot.oauth import BOT_SCOPES
-
     settings = runtime.settings
     engines: list[Engine] = []
 

@@ -7,7 +7,7 @@ import click
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.render import plural
 from bot.review_jobs import send_due_reviews
-from bot.slack_clients import SlackUnavailable
+from bot.slack.clients import SlackUnavailable
 from persona_store.models import utcnow
 
 

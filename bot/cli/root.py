@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings, SettingsError
 from bot.request_log import configure_logging
 from bot.services import Services
-from bot.slack_clients import SlackClients
+from bot.slack.clients import SlackClients, make_web_client
+from bot.slack.oauth import InstalledSlackClients
+from bot.slack.roles import SlackRoleCache
 from persona_store import db
 from persona_store.files import FileError
 from persona_store.personas import PersonaConflict, PersonaNotFound
-from persona_store.workspaces import ensure_workspace, find_workspace, list_workspaces
+from persona_store.workspaces import find_workspace, list_workspaces
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,15 +71,11 @@ class Runtime:
     @cached_property
     def slack_clients(self) -> SlackClients:
         if self.settings.oauth_enabled:
-            from bot.oauth import InstalledSlackClients
-
             return InstalledSlackClients(self.settings, self.sessions)
         return SlackClients(self.settings, self.sessions)
 
     @cached_property
     def services(self) -> Services:
-        from bot.slack_roles import SlackRoleCache
-
         # Slack's own admins and owners count as admins of their workspace: asked lazily, cached.
         roles = SlackRoleCache(self.slack_clients.for_team, self.settings.admin_role_cache_seconds)
         services = Services.build(self.settings, self.sessions, self.background, roles)
@@ -101,8 +99,6 @@ class Runtime:
             names = ", ".join(w.team_id for w in known)
             raise CLIError(f"several workspaces are on record ({names}); pass --team TEAM_ID")
         if self.settings.slack_bot_token:
-            from bot.app import make_web_client
-
             try:
                 return str(make_web_client(self.settings).auth_test()["team_id"])
             except SlackApiError as error:
@@ -125,17 +121,10 @@ class Runtime:
         """The bot token's workspace, when a token is set and Slack accepts it (else None)."""
         if not self.settings.slack_bot_token or self.settings.oauth_enabled:
             return None
-        from bot.app import make_web_client
-
         try:
             return str(make_web_client(self.settings).auth_test()["team_id"])
         except (SlackApiError, OSError):
             return None
-
-    def workspace_id(self) -> int:
-        team = self.team_id()
-        with self.sessions.begin() as s:
-            return ensure_workspace(s, team).id
 
     def close(self) -> None:
         while self._closers:

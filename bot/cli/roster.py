@@ -15,15 +15,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
-from bot.roster_directory import DirectoryError, SlackDirectory, resolve_rows
 from bot.services.roster import NotOnRoster
-from bot.slack_clients import SlackUnavailable
-from persona_store.files import FileError
+from bot.slack.clients import SlackUnavailable
+from bot.slack.directory import DirectoryError, SlackDirectory, resolve_rows
+from persona_store.files import FileError, is_timezone
 from persona_store.roster import MemberDiff, ProfileFacts, RosterChange, RosterSummary
 from persona_store.roster_file import (
     RosterRow,
     is_email,
-    is_timezone,
     parse_role,
     parse_roster_file,
     parse_slack_user,

@@ -43,7 +43,7 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
     app = create_app(settings, runtime.services)
     extra_routes = None
     if settings.oauth_enabled:
-        from bot.oauth import oauth_routes
+        from bot.slack.oauth import oauth_routes
 
         extra_routes = oauth_routes(app)  # GET /slack/install and /slack/oauth_redirect
     wsgi = PersonaBotWSGI(app, runtime.engine, settings.slack_signing_secret or "", extra_routes=extra_routes)

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.doctor import probe_app_token, probe_bot_token
 from bot.render import render_part
 from bot.services.doctor import TokenAnswer
+from bot.slack.clients import make_web_client
 
 RETRY_DELAYS = (2, 4, 8, 15, 30)  # seconds, then every 30 s
 
@@ -41,8 +42,6 @@ def unreachable_line(answer: TokenAnswer, retry_seconds: int) -> str:
 
 def probe(settings: Settings, *, app_token: bool) -> TokenAnswer | None:
     """The first token Slack refuses or can't be asked about, else None (both work)."""
-    from bot.app import make_web_client
-
     answers: list[Callable[[], TokenAnswer]] = [lambda: probe_bot_token(make_web_client(settings))]
     if app_token:
         answers.append(lambda: probe_app_token(settings))

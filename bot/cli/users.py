@@ -10,7 +10,7 @@ import click
 
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.render import plural
-from persona_store.users import UserNotFound, delete_user, export_user
+from persona_store.users import UserNotFound
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
@@ -30,10 +30,8 @@ def _user_id(value: str) -> str:
 def export_user_command(runtime: Runtime, slack_user_id: str, output: Path | None) -> None:
     """Every record about one person in the workspace, as JSON (roster, feedback, check-ins, edits, reviews)."""
     user_id = _user_id(slack_user_id)
-    workspace_id = runtime.workspace_id()
     try:
-        with runtime.sessions.begin() as s:
-            data = export_user(s, workspace_id, user_id)
+        data = runtime.services.user_data.export(runtime.team_id(), user_id)
     except UserNotFound as error:
         raise CLIError(str(error)) from None
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
@@ -64,11 +62,9 @@ _COUNTED = {  # key: (one, many)
 def delete_user_command(runtime: Runtime, slack_user_id: str, erase_text: bool, yes: bool) -> None:
     """Remove one person: roster row gone, their records anonymised so every aggregate stays as it was."""
     user_id = _user_id(slack_user_id)
-    workspace_id = runtime.workspace_id()
     team_id = runtime.team_id()
     try:
-        with runtime.sessions.begin() as s:
-            export_user(s, workspace_id, user_id)  # fails fast, before asking, when nothing is on record
+        runtime.services.user_data.export(team_id, user_id)  # fails fast, before asking, when nothing is on record
     except UserNotFound as error:
         raise CLIError(str(error)) from None
     if not yes:
@@ -78,8 +74,7 @@ def delete_user_command(runtime: Runtime, slack_user_id: str, erase_text: bool, 
             err=True,
         )
     try:
-        with runtime.sessions.begin() as s:
-            summary = delete_user(s, workspace_id, user_id, erase_text=erase_text)
+        summary = runtime.services.user_data.delete(team_id, user_id, erase_text=erase_text)
     except UserNotFound as error:
         raise CLIError(str(error)) from None
     parts = [

@@ -28,20 +28,26 @@ from contextvars import ContextVar
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt.kwargs_injection.args import Args
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.blocks.persona import build_text
+from bot.blocks.common import Message
+from bot.blocks.persona import build_message
+from bot.listeners.requests import CommandHandler, CommandRequest
+from bot.render import render_part
 from bot.request_log import describe_request, note
+from bot.services import Services
 
 log = logging.getLogger("persona_bot.app")
 
 FollowUp = Callable[[], object]
 _pending: ContextVar[list[FollowUp] | None] = ContextVar("persona_bot_after_ack", default=None)
 
-# What our listeners ask Bolt for; a wrapper passes each listener the subset its signature names.
-_BOLT_ARGUMENTS = ("ack", "body", "client", "respond", "context", "logger")
+# What our listeners ask Bolt for; a wrapper passes each listener the subset its signature names. `services` is
+# the app's, put into every request's context by one middleware (`bot.app`).
+_BOLT_ARGUMENTS = ("ack", "body", "client", "respond", "context", "logger", "services")
 
 
 def after_ack(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
@@ -53,28 +59,54 @@ def after_ack(fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
         pending.append(functools.partial(fn, *args, **kwargs))
 
 
+def after_answer(handler: CommandHandler) -> CommandHandler:
+    """A subcommand that acks at once and then opens a modal or posts: acknowledged now, the handler runs after."""
+
+    def acknowledge_first(
+        req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        after_ack(handler, req, services, Ack(), client, respond)  # the handler's own ack() is then a no-op
+
+    return acknowledge_first
+
+
+def open_or_explain(view: dict[str, Any] | Message, client: WebClient, trigger_id: str, respond: Respond) -> None:
+    """Open a modal, or tell the person privately why not (after a button's answer: the ack is spent)."""
+    if isinstance(view, Message):
+        respond(response_type="ephemeral", replace_original=False, **view.fields())
+    else:
+        client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_from_home(allowed: bool, open_modal: Callable[[], object], what: str) -> None:
+    """A Home button's modal, for those the button is drawn for (a replayed click from anyone else does nothing);
+    the Home tab has nowhere to say that Slack refused it, so the log does."""
+    if not allowed:
+        return
+    try:
+        open_modal()
+    except SlackApiError as error:
+        log.warning("could not open the %s modal (%s)", what, error.response.get("error"))
+
+
 def modal_or_apology(open_modal: Callable[[], object], respond: Respond, apology: list[dict[str, Any]]) -> None:
     """Open a modal after the answer; when Slack refuses, tell the person privately (the answer is already spent)."""
     try:
         open_modal()
     except SlackApiError as error:
         log.warning("could not open a modal (%s)", error.response.get("error"))
-        respond(response_type="ephemeral", replace_original=False, blocks=apology, text="Please try again")
+        respond(
+            response_type="ephemeral", replace_original=False, blocks=apology, text=render_part("fallbacks", "retry")
+        )
 
 
 def answering(listener: Callable[..., None]) -> Callable[..., None]:
     """A Bolt listener that runs `listener` in the request thread, then its `after_ack` calls."""
     wanted = _argument_names(listener)
 
-    def answer_in_request(
-        ack: Ack,
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-        logger: logging.Logger,
-    ) -> None:
-        given = {"ack": ack, "body": body, "client": client, "respond": respond, "context": context, "logger": logger}
+    def answer_in_request(args: Args) -> None:  # Bolt's name: all of a listener's arguments
+        given = _given(args, args.ack)
         pending: list[FollowUp] = []
         token = _pending.set(pending)
         try:
@@ -82,7 +114,7 @@ def answering(listener: Callable[..., None]) -> Callable[..., None]:
         finally:
             _pending.reset(token)
         if pending:
-            _follow_ups(context).submit(run_follow_ups, pending, body, logger)
+            _follow_ups(args.context).submit(run_follow_ups, pending, args.body, args.logger)
 
     return _named(answer_in_request, listener)
 
@@ -91,19 +123,12 @@ def ack_then(handler: Callable[..., None]) -> Callable[..., None]:
     """A Bolt listener that acknowledges at once and runs all of `handler` after the answer."""
     wanted = _argument_names(handler)
 
-    def ack_then_work(
-        ack: Ack,
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-        logger: logging.Logger,
-    ) -> None:
-        ack()
+    def ack_then_work(args: Args) -> None:  # Bolt's name: all of a listener's arguments
+        args.ack()
         # The real ack is spent: the handler's own ack() goes to a fresh Ack that nobody reads.
-        given = {"ack": Ack(), "body": body, "client": client, "respond": respond, "context": context, "logger": logger}
+        given = _given(args, Ack())
         work = functools.partial(handler, **{name: given[name] for name in wanted})
-        _follow_ups(context).submit(run_follow_ups, [work], body, logger)
+        _follow_ups(args.context).submit(run_follow_ups, [work], args.body, args.logger)
 
     return _named(ack_then_work, handler)
 
@@ -128,11 +153,15 @@ def handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger)
             WebhookClient(response_url, timeout=5).send(
                 response_type="ephemeral",
                 replace_original=False,
-                text="Sorry, something went wrong",
-                blocks=build_text("errors", "unexpected"),
+                **build_message("errors", "unexpected"),
             )
         except Exception:  # the original error is already logged; a second failure must not hide it
             log.warning("could not tell the person about the error", exc_info=True)
+
+
+def _given(args: Args, ack: Ack) -> dict[str, Any]:
+    given = {"ack": ack, "body": args.body, "client": args.client, "respond": args.respond, "logger": args.logger}
+    return {**given, "context": args.context, "services": args.context.get("services")}
 
 
 def _follow_ups(context: BoltContext) -> Executor:
@@ -158,4 +187,13 @@ def _named(wrapper: Callable[..., None], inner: Callable[..., Any]) -> Callable[
     return wrapper
 
 
-__all__ = ["ack_then", "after_ack", "answering", "handle_error", "run_follow_ups"]
+__all__ = [
+    "ack_then",
+    "after_ack",
+    "after_answer",
+    "answering",
+    "handle_error",
+    "open_from_home",
+    "open_or_explain",
+    "run_follow_ups",
+]

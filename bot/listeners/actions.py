@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
 from bot import ids
-from bot.blocks.persona import build_card, build_text, card_fallback
+from bot.blocks.persona import build_card, build_message, card_fallback
 from bot.listeners.acking import ack_then
-from bot.listeners.requests import Interaction
+from bot.listeners.requests import parse_action
 from bot.services import Services
 from bot.untrusted import parse_id
-
-
-@dataclass(frozen=True)
-class ActionRequest:
-    team_id: str
-    user_id: str
-    channel_id: str | None
-    value: str
-    trigger_id: str
-
-
-def parse_action(body: dict[str, Any]) -> ActionRequest:
-    """Any interaction's who and where (typed at the door: `bot.listeners.requests.Interaction`)."""
-    request = Interaction.of(body)
-    return ActionRequest(
-        team_id=request.team_id,
-        user_id=request.user_id,
-        channel_id=request.channel_id,
-        value=request.value,
-        trigger_id=request.trigger_id or "",
-    )
-
-
-def persona_id_from(value: str) -> int | None:
-    """Button values can be replayed or forged: accept only a bounded positive id."""
-    return parse_id(value)
 
 
 def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, services: Services) -> None:
     ack()
     req = parse_action(body)
-    persona_id = persona_id_from(req.value)
+    persona_id = parse_id(req.value)
     card = services.lookup.card(req.team_id, persona_id) if persona_id else None
     if card is None:
-        respond(replace_original=False, response_type="ephemeral", blocks=build_text("lookup", "gone"), text="Gone")
+        respond(replace_original=False, response_type="ephemeral", **build_message("lookup", "gone"))
         return
     # response_url can post in the channel even where the app is not a member (DMs, private channels).
     respond(
@@ -64,14 +37,14 @@ def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, services: Ser
 def handle_pick(ack: Ack, body: dict[str, Any], respond: Respond, services: Services) -> None:
     ack()
     req = parse_action(body)
-    persona_id = persona_id_from(req.value)
+    persona_id = parse_id(req.value)
     card = services.lookup.card(req.team_id, persona_id) if persona_id else None
     if card is None:
-        respond(replace_original=True, blocks=build_text("lookup", "gone"), text="That persona is gone")
+        respond(replace_original=True, **build_message("lookup", "gone"))
         return
     respond(replace_original=True, blocks=build_card(card), text=card_fallback(card))
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_SHARE_CARD)(ack_then(lambda ack, body, respond: handle_share(ack, body, respond, services)))
-    app.action(ids.ACTION_PICK_PERSONA)(ack_then(lambda ack, body, respond: handle_pick(ack, body, respond, services)))
+    app.action(ids.ACTION_SHARE_CARD)(ack_then(handle_share))
+    app.action(ids.ACTION_PICK_PERSONA)(ack_then(handle_pick))

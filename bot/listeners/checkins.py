@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -25,15 +25,13 @@ from bot.blocks.checkins import (
 )
 from bot.blocks.feedback import FormErrors, parse_feedback_answers
 from bot.listeners.acking import ack_then, answering
-from bot.listeners.requests import Interaction
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
+from bot.render import render_part
 from bot.services import Services
 from bot.services.checkins import RoundClosed
 from bot.untrusted import parse_id
 from persona_store.checkins import SKIP_REASONS
 from persona_store.feedback import FeedbackError
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger("persona_bot.checkins")
 
@@ -200,15 +198,14 @@ def show_checkin_status(req: CommandRequest, services: Services, ack: Ack, clien
     words = req.args.split()
     quarter = next((w.upper() for w in words if w.lower() != "status"), None)
     status = services.checkins.status(req.team_id, quarter)
-    ack(response_type="ephemeral", blocks=build_status(status), text="Check-in status")
+    ack(response_type="ephemeral", blocks=build_status(status), text=render_part("fallbacks", "checkin_status"))
+
+
+COMMANDS: dict[str, CommandHandler] = {"checkin": show_checkin_status}
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_CHECKIN_START)(
-        ack_then(lambda ack, body, client, respond: handle_start(ack, body, client, respond, services))
-    )
-    app.action(ids.ACTION_CHECKIN_SNOOZE)(
-        ack_then(lambda ack, body, respond: handle_snooze(ack, body, respond, services))
-    )
-    app.action(ids.ACTION_CHECKIN_SKIP)(ack_then(lambda ack, body, respond: handle_skip(ack, body, respond, services)))
-    app.view(ids.VIEW_CHECKIN)(answering(lambda ack, body, client: handle_page(ack, body, client, services)))
+    app.action(ids.ACTION_CHECKIN_START)(ack_then(handle_start))
+    app.action(ids.ACTION_CHECKIN_SNOOZE)(ack_then(handle_snooze))
+    app.action(ids.ACTION_CHECKIN_SKIP)(ack_then(handle_skip))
+    app.view(ids.VIEW_CHECKIN)(answering(handle_page))

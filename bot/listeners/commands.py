@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -11,59 +9,21 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.persona import build_card, build_help, build_list, build_no_match, build_pick_list, card_fallback
-from bot.listeners.acking import after_ack, answering
-from bot.listeners.checkins import show_checkin_status
-from bot.listeners.doctor import handle_doctor
-from bot.listeners.feedback import start_feedback
-from bot.listeners.personas_admin import handle_edit, handle_history, handle_new, handle_reviews
-from bot.listeners.reports import request_report
-from bot.listeners.requests import Command
-from bot.listeners.results import show_results
-from bot.listeners.roster import handle_roster
-from bot.listeners.settings import handle_settings
-from bot.render import plural
+from bot.listeners import checkins, doctor, feedback, personas_admin, reports, results, roster, settings
+from bot.listeners.acking import answering
+from bot.listeners.requests import CommandHandler, CommandRequest, parse_command
+from bot.render import render_part
 from bot.services import Services
 from bot.services.lookup import LookupOutcome
 
 
-@dataclass(frozen=True)
-class CommandRequest:
-    team_id: str
-    user_id: str
-    channel_id: str
-    trigger_id: str
-    response_url: str
-    text: str  # everything after the command, stripped
-    subcommand: str  # the first word, lower-cased ("" for a bare `/persona`)
-    args: str  # the rest after the first word
-
-
-def parse_command(body: dict[str, Any]) -> CommandRequest:
-    command = Command.of(body)  # typed at the door (`bot.listeners.requests`)
-    text = " ".join(command.text.split())
-    first, _, rest = text.partition(" ")
-    return CommandRequest(
-        team_id=command.team_id,
-        user_id=command.user_id,
-        channel_id=command.channel_id,
-        trigger_id=command.trigger_id,
-        response_url=command.response_url,
-        text=text,
-        subcommand=first.lower(),
-        args=rest.strip(),
-    )
-
-
-Handler = Callable[[CommandRequest, Services, Ack, WebClient, Respond], None]
-
-
 def show_help(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
-    ack(response_type="ephemeral", blocks=build_help(), text="How to use /persona")
+    ack(response_type="ephemeral", blocks=build_help(), text=render_part("fallbacks", "help"))
 
 
 def show_list(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     cards = services.lookup.list_active(req.team_id)
-    ack(response_type="ephemeral", blocks=build_list(cards), text=plural(len(cards), "active persona"))
+    ack(response_type="ephemeral", blocks=build_list(cards), text=render_part("fallbacks", "persona_list", len(cards)))
 
 
 def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -74,49 +34,34 @@ def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebCl
         blocks = build_card(answer.card, outcome=outcome)
         ack(response_type="ephemeral", blocks=blocks, text=card_fallback(answer.card))
     elif answer.outcome is LookupOutcome.PICK:
-        ack(response_type="ephemeral", blocks=build_pick_list(answer), text="Which persona did you mean?")
+        ack(response_type="ephemeral", blocks=build_pick_list(answer), text=render_part("fallbacks", "which_persona"))
     else:
-        ack(response_type="ephemeral", blocks=build_no_match(answer), text="No persona matched")
+        ack(response_type="ephemeral", blocks=build_no_match(answer), text=render_part("fallbacks", "no_match"))
 
 
-def after_answer(handler: Handler) -> Handler:
-    """A subcommand that acks at once and then opens a modal or posts: acknowledged now, the handler runs after."""
-
-    def acknowledge_first(
-        req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        after_ack(handler, req, services, Ack(), client, respond)  # the handler's own ack() is then a no-op
-
-    return acknowledge_first
-
-
-def routes() -> dict[str, Handler]:
-    """Subcommands by first word. Anything else is a search."""
+def routes() -> dict[str, CommandHandler]:
+    """Subcommands by first word, each feature's from its own module. Anything else is a search."""
     return {
         "": show_help,
         "help": show_help,
         "list": show_list,
-        "new": handle_new,
-        "edit": handle_edit,
-        "history": handle_history,
-        "reviews": handle_reviews,
-        "report": request_report,
-        "results": show_results,
-        "feedback": after_answer(start_feedback),
-        "checkin": show_checkin_status,
-        "roster": handle_roster,
-        "settings": handle_settings,
-        "doctor": handle_doctor,
+        **personas_admin.COMMANDS,
+        **reports.COMMANDS,
+        **feedback.COMMANDS,
+        **checkins.COMMANDS,
+        **roster.COMMANDS,
+        **settings.COMMANDS,
+        **doctor.COMMANDS,
+        **results.COMMANDS,
     }
 
 
-def register(app: App, services: Services) -> None:
-    table = routes()
+def handle_persona_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services
+) -> None:
+    req = parse_command(body)
+    routes().get(req.subcommand, show_lookup)(req, services, ack, client, respond)
 
-    @app.command(ids.COMMAND)
-    @answering
-    def handle_persona_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        req = parse_command(body)
-        handler = table.get(req.subcommand, show_lookup)
-        handler(req, services, ack, client, respond)
+
+def register(app: App, services: Services) -> None:
+    app.command(ids.COMMAND)(answering(handle_persona_command))

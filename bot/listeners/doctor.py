@@ -7,19 +7,15 @@ answer goes to the command's response_url.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.doctor import build_doctor_report
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message
 from bot.doctor import run_doctor
-from bot.render import render_part
+from bot.listeners.requests import CommandHandler, CommandRequest
 from bot.services import Services
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +24,16 @@ def handle_doctor(req: CommandRequest, services: Services, ack: Ack, client: Web
     if not services.access.is_admin(req.team_id, req.user_id):
         ack(
             response_type="ephemeral",
-            blocks=build_text("doctor", "only_admins"),
-            text=render_part("doctor", "only_admins"),
+            **build_message("doctor", "only_admins"),
         )
         return
-    ack(response_type="ephemeral", blocks=build_text("doctor", "checking"), text=render_part("doctor", "checking"))
+    ack(response_type="ephemeral", **build_message("doctor", "checking"))
     services.background.submit(_run, services, client, req.team_id, respond)
 
 
 def _run(services: Services, client: WebClient, team_id: str, respond: Respond) -> None:
-    from bot.oauth import BOT_SCOPES
     from bot.services.doctor import DoctorService
+    from bot.slack.oauth import BOT_SCOPES
 
     engine = services.sessions.kw["bind"]
     try:
@@ -52,5 +47,8 @@ def _run(services: Services, client: WebClient, team_id: str, respond: Respond) 
         message = build_doctor_report(report)
     except Exception:  # anything: the admin must hear about it, and the traceback must be logged
         log.exception("the doctor could not finish", extra={"team_id": team_id})
-        message = {"blocks": build_text("errors", "unexpected"), "text": "Sorry, something went wrong"}
+        message = build_message("errors", "unexpected")
     respond(response_type="ephemeral", replace_original=False, **message)
+
+
+COMMANDS: dict[str, CommandHandler] = {"doctor": handle_doctor}

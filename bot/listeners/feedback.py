@@ -15,7 +15,7 @@ import dataclasses
 import logging
 import traceback
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -24,7 +24,6 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import ids
 from bot.blocks.feedback import (
-    TEXT_MAX,
     FeedbackModalMeta,
     FormErrors,
     build_confirmation,
@@ -37,8 +36,8 @@ from bot.blocks.feedback import (
     view_values,
 )
 from bot.blocks.persona import build_text
-from bot.listeners.acking import ack_then, after_ack, answering
-from bot.listeners.actions import parse_action, persona_id_from
+from bot.listeners.acking import ack_then, after_ack, after_answer, answering
+from bot.listeners.requests import CommandHandler, CommandRequest, parse_action
 from bot.render import render_part
 from bot.services import Services
 from bot.services.feedback import (
@@ -50,9 +49,8 @@ from bot.services.feedback import (
     PersonaUnavailable,
     RoundAnswer,
 )
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
+from bot.slack.limits import TEXT_INPUT_MAX
+from bot.untrusted import parse_id
 
 log = logging.getLogger("persona_bot.feedback")
 
@@ -83,7 +81,7 @@ def handle_give_feedback(
     """The Give feedback button on a persona card (value = persona id; replayable, so checked like any input)."""
     ack()
     req = parse_action(body)
-    persona_id = persona_id_from(req.value)
+    persona_id = parse_id(req.value)
     form = services.feedback.form(req.team_id, req.user_id, persona_id=persona_id) if persona_id else None
     if form is None:
         _notice(body, client, respond, "persona_gone")
@@ -116,9 +114,11 @@ def handle_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: 
     if form is None or not form.personas:
         _notice(body, client, respond, "no_personas")
         return
-    prefill = FeedbackAnswers(persona_id=0, revision_number=0, role=form.role or "", evidence_message=text[:TEXT_MAX])
+    prefill = FeedbackAnswers(
+        persona_id=0, revision_number=0, role=form.role or "", evidence_message=text[:TEXT_INPUT_MAX]
+    )
     meta = FeedbackModalMeta(
-        key=new_form_key(), source="shortcut", channel_id=channel_id, quote_cut=len(text) > TEXT_MAX
+        key=new_form_key(), source="shortcut", channel_id=channel_id, quote_cut=len(text) > TEXT_INPUT_MAX
     )
     opened = client.views_open(trigger_id=req.trigger_id, view=build_feedback_modal(form, meta, prefill=prefill))
     # The link is fetched after the modal is open (the trigger can't wait) and tucked into its metadata.
@@ -268,7 +268,7 @@ def send_confirmation(
 def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
     ack()
     req = parse_action(body)
-    feedback_id = persona_id_from(req.value)
+    feedback_id = parse_id(req.value)
     try:
         form: FeedbackForm | None = (
             services.feedback.edit_form(req.team_id, req.user_id, feedback_id) if feedback_id else None
@@ -295,7 +295,7 @@ def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Resp
 def handle_delete(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
     ack()
     req = parse_action(body)
-    feedback_id = persona_id_from(req.value)
+    feedback_id = parse_id(req.value)
     try:
         name = services.feedback.delete(req.team_id, req.user_id, feedback_id) if feedback_id else None
     except NotAuthor:
@@ -310,20 +310,13 @@ def handle_delete(ack: Ack, body: dict[str, Any], client: WebClient, respond: Re
     respond(replace_original=True, blocks=build_text("feedback", "deleted", name), text=_t("deleted", name))
 
 
+COMMANDS: dict[str, CommandHandler] = {"feedback": after_answer(start_feedback)}
+
+
 def register(app: App, services: Services) -> None:
-    app.action(ids.ACTION_GIVE_FEEDBACK)(
-        ack_then(lambda ack, body, client, respond: handle_give_feedback(ack, body, client, respond, services))
-    )
-    app.shortcut(ids.SHORTCUT_LOG_FEEDBACK)(
-        ack_then(lambda ack, body, client, respond: handle_shortcut(ack, body, client, respond, services))
-    )
-    app.action(ids.ACTION_FEEDBACK_PERSONA)(
-        ack_then(lambda ack, body, client: handle_persona_switch(ack, body, client, services))
-    )
-    app.view(ids.VIEW_FEEDBACK)(answering(lambda ack, body, client: handle_submission(ack, body, client, services)))
-    app.action(ids.ACTION_FEEDBACK_EDIT)(
-        ack_then(lambda ack, body, client, respond: handle_edit(ack, body, client, respond, services))
-    )
-    app.action(ids.ACTION_FEEDBACK_DELETE)(
-        ack_then(lambda ack, body, client, respond: handle_delete(ack, body, client, respond, services))
-    )
+    app.action(ids.ACTION_GIVE_FEEDBACK)(ack_then(handle_give_feedback))
+    app.shortcut(ids.SHORTCUT_LOG_FEEDBACK)(ack_then(handle_shortcut))
+    app.action(ids.ACTION_FEEDBACK_PERSONA)(ack_then(handle_persona_switch))
+    app.view(ids.VIEW_FEEDBACK)(answering(handle_submission))
+    app.action(ids.ACTION_FEEDBACK_EDIT)(ack_then(handle_edit))
+    app.action(ids.ACTION_FEEDBACK_DELETE)(ack_then(handle_delete))

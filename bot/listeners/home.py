@@ -7,7 +7,6 @@ builds and DMs the same workbook as `/persona report` (`queue_report`, on the bo
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,11 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.blocks.home import build_home
 from bot.listeners.acking import ack_then
 from bot.listeners.checkins import open_checkin_modal
+from bot.listeners.home_tab import publish_home
 from bot.listeners.reports import queue_report
-from bot.listeners.requests import EventEnvelope, Interaction
+from bot.listeners.requests import EventEnvelope, parse_action
 from bot.services import Services
 from bot.services.report_builds import Admission
 from bot.untrusted import parse_id
@@ -28,49 +27,15 @@ from persona_store.quarters import QuarterError
 log = logging.getLogger("persona_bot.home")
 
 
-@dataclass(frozen=True)
-class HomeRequest:
-    team_id: str
-    user_id: str
-    tab: str = "home"
-    value: str = ""
-    trigger_id: str = ""
-
-
-def parse_home_opened(body: dict[str, Any]) -> HomeRequest:
-    envelope = EventEnvelope.of(body)
-    return HomeRequest(
-        team_id=envelope.team_id,
-        user_id=envelope.event.user or "",
-        tab=envelope.event.tab or "",
-    )
-
-
-def parse_home_action(body: dict[str, Any]) -> HomeRequest:
-    request = Interaction.of(body)
-    return HomeRequest(
-        team_id=request.team_id,
-        user_id=request.user_id,
-        value=request.value,
-        trigger_id=request.trigger_id or "",
-    )
-
-
-def publish_home(req: HomeRequest, services: Services, client: WebClient) -> None:
-    """Build and publish the person's Home tab. Publishing is idempotent, so Slack's event retries are harmless."""
-    if req.tab != "home" or not req.user_id or not req.team_id:
-        return  # the Messages tab, or a payload without a person: nothing to draw
-    view = services.home.build_for(req.team_id, req.user_id)
-    client.views_publish(user_id=req.user_id, view=build_home(view))
-
-
 def handle_home_opened(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    publish_home(parse_home_opened(body), services, client)
+    envelope = EventEnvelope.of(body)
+    if envelope.event.tab == "home":  # not the Messages tab
+        publish_home(envelope.team_id, envelope.event.user or "", services, client)
 
 
 def handle_start_checkin(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    req = parse_home_action(body)
+    req = parse_action(body)
     round_id = parse_id(req.value)
     if round_id is not None and (
         open_checkin_modal(services, client, req.team_id, req.user_id, round_id, req.trigger_id) is None
@@ -78,14 +43,14 @@ def handle_start_checkin(ack: Ack, body: dict[str, Any], client: WebClient, serv
         return
     # Answered, skipped or closed meanwhile (or a forged value): the tab is stale, so redraw it as it is now.
     try:
-        publish_home(req, services, client)
+        publish_home(req.team_id, req.user_id, services, client)
     except SlackApiError as error:
         log.warning("could not redraw the Home tab (%s)", error.response.get("error"))
 
 
 def handle_download_report(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    req = parse_home_action(body)
+    req = parse_action(body)
     if not services.reports.may_request(req.team_id, req.user_id):
         return  # the button is only drawn for managers and admins; a replayed click from anyone else does nothing
     try:
@@ -98,10 +63,6 @@ def handle_download_report(ack: Ack, body: dict[str, Any], client: WebClient, se
 
 
 def register(app: App, services: Services) -> None:
-    app.event(ids.EVENT_APP_HOME_OPENED)(ack_then(lambda body, client: handle_home_opened(body, client, services)))
-    app.action(ids.ACTION_HOME_START_CHECKIN)(
-        ack_then(lambda ack, body, client: handle_start_checkin(ack, body, client, services))
-    )
-    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(
-        ack_then(lambda ack, body, client: handle_download_report(ack, body, client, services))
-    )
+    app.event(ids.EVENT_APP_HOME_OPENED)(ack_then(handle_home_opened))
+    app.action(ids.ACTION_HOME_START_CHECKIN)(ack_then(handle_start_checkin))
+    app.action(ids.ACTION_HOME_DOWNLOAD_REPORT)(ack_then(handle_download_report))

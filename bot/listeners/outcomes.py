@@ -22,7 +22,7 @@ from bot.blocks.persona import build_text
 from bot.listeners.acking import ack_then
 from bot.render import render_part
 from bot.services import Services
-from bot.slack_files import FileRefused, download, file_info
+from bot.slack.files import FileRefused, download, file_info
 from persona_store.files import FileError
 
 log = logging.getLogger("persona_bot.outcomes")
@@ -129,8 +129,5 @@ def ignore_other_messages() -> None:
 
 
 def register(app: App, services: Services) -> None:
-    def handle_message_file_share(body: dict[str, Any], client: WebClient) -> None:
-        handle_file_share(body, client, services)
-
-    app.event({"type": "message", "subtype": "file_share"})(ack_then(handle_message_file_share))
+    app.event({"type": "message", "subtype": "file_share"})(ack_then(handle_file_share))
     app.event("message")(ignore_other_messages)

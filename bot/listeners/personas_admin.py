@@ -3,69 +3,28 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
 
 from bot import ids
-from bot.blocks.common import actions, button, fallback_text, mrkdwn_section, to_dicts
-from bot.blocks.edit import TooLargeForModal, build_edit_modal, edit_errors, parse_edit_submission
+from bot.blocks.common import Message, fallback_text
+from bot.blocks.edit import build_edit_view, edit_errors, parse_edit_submission
 from bot.blocks.history import build_history, history_fallback
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message, build_text
 from bot.blocks.reviews import build_overdue, build_review_done, review_done_fallback
-from bot.listeners.acking import ack_then, after_ack, answering
-from bot.listeners.requests import Interaction
-from bot.render import plural, render_part
+from bot.listeners.acking import ack_then, after_ack, answering, open_or_explain
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
+from bot.render import render_part
 from bot.services import Services
 from bot.services.personas_admin import STALE_FORM, EditOpen, Outcome, SaveResult
 from bot.services.reviews import ReviewAnswer, ReviewStatus
 from bot.untrusted import parse_id
 from persona_store.models import utcnow
 
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
-
 log = logging.getLogger(__name__)
-PICK_LIMIT = 5
-
-
-def _refusal(opened: EditOpen) -> tuple[list[dict[str, Any]], str]:
-    """What to say instead of opening the form."""
-    if opened.outcome is Outcome.NOT_ALLOWED:
-        name = opened.candidates[0].name if opened.candidates else ""
-        return build_text("edit", "not_allowed", name), "Sorry, you can't edit that persona"
-    if opened.outcome is Outcome.NEED_NAME:
-        return build_text("edit", "need_name", "edit"), "Which persona?"
-    if opened.outcome is Outcome.PICK or opened.candidates:
-        macro = "pick" if opened.outcome is Outcome.PICK else "no_match"
-        blocks: list[Block] = [mrkdwn_section(render_part("edit", macro, opened.query))]
-        if opened.candidates:
-            choices = [button(f"Edit {p.name}", ids.ACTION_EDIT_PICK, str(p.id)) for p in opened.candidates]
-            blocks.append(actions(choices[:PICK_LIMIT]))
-        return to_dicts(blocks), "Which persona?"
-    return build_text("edit", "no_match", opened.query), "No persona matched"
-
-
-def open_edit_form(opened: EditOpen, client: WebClient, trigger_id: str) -> tuple[list[dict[str, Any]], str] | None:
-    """Open the modal (returns None) or say why not (returns the message)."""
-    view = edit_form_view(opened)
-    if isinstance(view, tuple):
-        return view
-    client.views_open(trigger_id=trigger_id, view=view)
-    return None
-
-
-def edit_form_view(opened: EditOpen) -> dict[str, Any] | tuple[list[dict[str, Any]], str]:
-    """The edit modal to open, or the message that says why not."""
-    if opened.outcome is not Outcome.FORM or opened.form is None:
-        return _refusal(opened)
-    try:
-        return build_edit_modal(opened.form)
-    except TooLargeForModal:
-        return build_text("edit", "too_large", opened.form.spec.name), "Too large to edit in Slack"
 
 
 def handle_new(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
@@ -77,9 +36,9 @@ def handle_edit(req: CommandRequest, services: Services, ack: Ack, client: WebCl
 
 
 def _answer_command(opened: EditOpen, req: CommandRequest, ack: Ack, client: WebClient) -> None:
-    view = edit_form_view(opened)
-    if isinstance(view, tuple):
-        ack(response_type="ephemeral", blocks=view[0], text=view[1])
+    view = build_edit_view(opened)
+    if isinstance(view, Message):
+        ack(response_type="ephemeral", **view.fields())
         return
     ack()
     # The trigger expires 3 s after the command: the modal opens right after the answer.
@@ -91,24 +50,27 @@ def handle_history(req: CommandRequest, services: Services, ack: Ack, client: We
     if answer.outcome is Outcome.FORM and answer.persona is not None:
         ack(response_type="ephemeral", blocks=build_history(answer), text=fallback_text(history_fallback(answer)))
     elif answer.outcome is Outcome.NEED_NAME:
-        ack(response_type="ephemeral", blocks=build_text("edit", "need_name", "history"), text="Which persona?")
+        ack(response_type="ephemeral", **build_message("edit", "need_name", "history"))
     elif answer.outcome is Outcome.PICK:
         ack(
             response_type="ephemeral",
-            blocks=build_text("history", "pick", answer.query, answer.candidates),
-            text="Which persona?",
+            **build_message("history", "pick", answer.query, answer.candidates),
         )
     else:
-        ack(response_type="ephemeral", blocks=build_text("edit", "no_match", answer.query), text="No persona matched")
+        ack(response_type="ephemeral", **build_message("edit", "no_match", answer.query))
 
 
 def handle_reviews(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     items = services.reviews.overdue_for_admins(req.team_id, req.user_id, utcnow())
     if items is None:
-        ack(response_type="ephemeral", blocks=build_text("reviews", "admins_only"), text="Admins only")
+        ack(response_type="ephemeral", **build_message("reviews", "admins_only"))
         return
     days = services.reviews.interval(req.team_id)
-    ack(response_type="ephemeral", blocks=build_overdue(items, days), text=f"{plural(len(items), 'review')} overdue")
+    ack(
+        response_type="ephemeral",
+        blocks=build_overdue(items, days),
+        text=render_part("fallbacks", "overdue", len(items)),
+    )
 
 
 def handle_edit_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
@@ -119,14 +81,11 @@ def handle_edit_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond:
         respond(
             response_type="ephemeral",
             replace_original=False,
-            blocks=build_text("edit", "no_match", ""),
-            text="No persona matched",
+            **build_message("edit", "no_match", ""),
         )
         return
     opened = services.personas_admin.open_edit_by_id(request.team_id, request.user_id, persona_id)
-    refusal = open_edit_form(opened, client, request.trigger_id or "")
-    if refusal is not None:
-        respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
+    open_or_explain(build_edit_view(opened), client, request.trigger_id or "", respond)
 
 
 def handle_edit_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -169,15 +128,17 @@ def _confirm_save(client: WebClient, user_id: str, result: SaveResult) -> None:
         log.warning("could not confirm a persona save: %s", error.response.get("error"))
 
 
+COMMANDS: dict[str, CommandHandler] = {
+    "new": handle_new,
+    "edit": handle_edit,
+    "history": handle_history,
+    "reviews": handle_reviews,
+}
+
+
 def register(app: App, services: Services) -> None:
-    def handle_edit_pick_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_edit_pick(ack, body, client, respond, services)
-
-    def handle_edit_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_edit_submission(ack, body, client, services)
-
-    app.action(ids.ACTION_EDIT_PICK)(ack_then(handle_edit_pick_button))
-    app.view(ids.VIEW_EDIT_PERSONA)(answering(handle_edit_form))
+    app.action(ids.ACTION_EDIT_PICK)(ack_then(handle_edit_pick))
+    app.view(ids.VIEW_EDIT_PERSONA)(answering(handle_edit_submission))
 
 
-__all__ = ["handle_edit", "handle_history", "handle_new", "handle_reviews", "open_edit_form", "register"]
+__all__ = ["handle_edit", "handle_history", "handle_new", "handle_reviews", "register"]

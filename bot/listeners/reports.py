@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.persona import build_message
+from bot.listeners.requests import CommandHandler, CommandRequest
 from bot.render import render_part
 from bot.services import Services
 from bot.services.report_builds import Admission
 from bot.services.reports import Report
 from persona_store.quarters import Period, QuarterError
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +98,6 @@ def _tell_failure(client: WebClient, channel: str, period: Period) -> None:
         client.chat_postMessage(channel=channel, **build_message("reports", "failed", period.label))
     except SlackApiError:
         log.warning("could not tell the requester that the report failed", exc_info=True)
+
+
+COMMANDS: dict[str, CommandHandler] = {"report": request_report}

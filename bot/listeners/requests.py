@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.services import Services
 
 MAX_JSON_DEPTH = 48  # Slack's deepest real payloads (a view's rich text inside its state) stay well under 20
 MAX_ACTIONS = 25
@@ -193,6 +199,50 @@ class Command(_Model):
         return cls.model_validate(body)
 
 
+class CommandRequest(Command):
+    """A slash command as the router reads it: `text` with its spaces collapsed, then subcommand and args."""
+
+    @property
+    def subcommand(self) -> str:
+        """The first word, lower-cased ("" for a bare `/persona`)."""
+        return self.text.partition(" ")[0].lower()
+
+    @property
+    def args(self) -> str:
+        """The rest after the first word."""
+        return self.text.partition(" ")[2]
+
+
+def parse_command(body: dict[str, Any]) -> CommandRequest:
+    command = CommandRequest.model_validate(body)  # typed at the door, like every payload
+    return command.model_copy(update={"text": " ".join(command.text.split())})
+
+
+# A `/persona` subcommand's handler; each feature exports its own as COMMANDS (`bot.listeners.commands.routes`).
+CommandHandler = Callable[[CommandRequest, Services, Ack, WebClient, Respond], None]
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    value: str
+    trigger_id: str
+
+
+def parse_action(body: dict[str, Any]) -> ActionRequest:
+    """Any interaction's who and where, with the trigger as a string (empty when there is none)."""
+    request = Interaction.of(body)
+    return ActionRequest(
+        team_id=request.team_id,
+        user_id=request.user_id,
+        channel_id=request.channel_id,
+        value=request.value,
+        trigger_id=request.trigger_id or "",
+    )
+
+
 class Event(_Model):
     type: ShortText
     user: SlackId | None = None
@@ -292,8 +342,11 @@ def check_payload(body: dict[str, Any]) -> None:
 
 __all__ = [
     "Action",
+    "ActionRequest",
     "BadRequest",
     "Command",
+    "CommandHandler",
+    "CommandRequest",
     "ElementState",
     "EventEnvelope",
     "Interaction",
@@ -301,6 +354,8 @@ __all__ = [
     "View",
     "check_body",
     "check_payload",
+    "parse_action",
     "parse_body",
+    "parse_command",
     "too_deep",
 ]

@@ -9,7 +9,7 @@ answer what from the server's own records.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -21,9 +21,9 @@ from bot.blocks.persona import build_message
 from bot.blocks.results import build_results
 from bot.blocks.reviews import build_review_done, review_done_fallback
 from bot.listeners.acking import ack_then, after_ack
-from bot.listeners.home import HomeRequest, publish_home
+from bot.listeners.home_tab import publish_home
 from bot.listeners.reports import open_dm
-from bot.listeners.requests import Interaction
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.report.charts import PersonaFit, render_fit_chart
 from bot.services import Services
@@ -31,9 +31,6 @@ from bot.services.personas_admin import Outcome
 from bot.services.results import ResultsAnswer, ResultsStatus
 from bot.services.reviews import ReviewStatus
 from bot.untrusted import parse_id
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger("persona_bot.results")
 
@@ -124,22 +121,16 @@ def handle_still_accurate(ack: Ack, body: dict[str, Any], client: WebClient, ser
             )
         except SlackApiError as error:  # the review is recorded; only the old DM keeps its buttons
             log.warning("could not update the review DM (%s)", error.response.get("error"))
-    publish_home(HomeRequest(request.team_id, request.user_id), services, client)
+    publish_home(request.team_id, request.user_id, services, client)
+
+
+COMMANDS: dict[str, CommandHandler] = {"results": show_results}
 
 
 def register(app: App, services: Services) -> None:
-    def handle_results_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_results_open(ack, body, client, services)
-
-    def handle_history_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        handle_results_history(ack, body, respond, services)
-
-    def handle_still_accurate_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_still_accurate(ack, body, client, services)
-
-    app.action(ids.ACTION_RESULTS_OPEN)(ack_then(handle_results_button))
-    app.action(ids.ACTION_RESULTS_HISTORY)(ack_then(handle_history_button))
-    app.action(ids.ACTION_HOME_STILL_ACCURATE)(ack_then(handle_still_accurate_button))
+    app.action(ids.ACTION_RESULTS_OPEN)(ack_then(handle_results_open))
+    app.action(ids.ACTION_RESULTS_HISTORY)(ack_then(handle_results_history))
+    app.action(ids.ACTION_HOME_STILL_ACCURATE)(ack_then(handle_still_accurate))
 
 
-__all__ = ["handle_results_open", "has_chart", "register", "send_chart", "show_results"]
+__all__ = ["COMMANDS", "handle_results_open", "has_chart", "register", "send_chart", "show_results"]

@@ -14,13 +14,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.blocks.persona import build_text
+from bot.blocks.edit import build_edit_view
+from bot.blocks.persona import build_message
 from bot.blocks.reviews import build_review_done, parse_review_value, review_done_fallback
-from bot.listeners import revision_drafts
-from bot.listeners.acking import ack_then
-from bot.listeners.personas_admin import open_edit_form
+from bot.listeners.acking import ack_then, open_or_explain
 from bot.listeners.requests import Interaction
-from bot.render import render_part
 from bot.services import Services
 from bot.services.reviews import ReviewStatus
 
@@ -52,8 +50,7 @@ def _say(respond: Respond, macro: str, *args: Any) -> None:
     respond(
         response_type="ephemeral",
         replace_original=False,
-        blocks=build_text("reviews", macro, *args),
-        text=render_part("reviews", macro, *args),
+        **build_message("reviews", macro, *args),
     )
 
 
@@ -95,19 +92,10 @@ def handle_review_edit(ack: Ack, body: dict[str, Any], client: WebClient, respon
         return
     persona_id, cycle = click.target
     opened = services.personas_admin.open_edit_by_id(click.team_id, click.user_id, persona_id, review_cycle=cycle)
-    refusal = open_edit_form(opened, client, click.trigger_id)
-    if refusal is not None:
-        respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
+    open_or_explain(build_edit_view(opened), client, click.trigger_id, respond)
 
 
 def register(app: App, services: Services) -> None:
-    def handle_review_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_review_answer(ack, body, client, respond, services)
-
-    def handle_review_edit_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_review_edit(ack, body, client, respond, services)
-
     for action_id in OUTCOMES:
-        app.action(action_id)(ack_then(handle_review_button))
-    app.action(ids.ACTION_REVIEW_EDIT)(ack_then(handle_review_edit_button))
-    revision_drafts.register(app, services)  # Accept / Dismiss on the drafts a review DM (and Home) proposes
+        app.action(action_id)(ack_then(handle_review_answer))
+    app.action(ids.ACTION_REVIEW_EDIT)(ack_then(handle_review_edit))

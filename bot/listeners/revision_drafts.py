@@ -16,11 +16,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.blocks.common import Message
+from bot.blocks.edit import build_edit_view
 from bot.blocks.persona import build_text
 from bot.blocks.revision_drafts import parse_draft_value
 from bot.listeners.acking import ack_then
-from bot.listeners.home import HomeRequest, publish_home
-from bot.listeners.personas_admin import open_edit_form
+from bot.listeners.home_tab import publish_home
 from bot.listeners.requests import Interaction
 from bot.render import render_part
 from bot.services import Services
@@ -47,7 +48,7 @@ def parse_draft_click(body: dict[str, Any]) -> DraftClick:
 
 def _tell(click: DraftClick, respond: Respond, client: WebClient, services: Services, macro: str, *args: Any) -> None:
     if click.on_home:  # the tab shows what is true now
-        publish_home(HomeRequest(click.team_id, click.user_id), services, client)
+        publish_home(click.team_id, click.user_id, services, client)
         return
     respond(
         response_type="ephemeral",
@@ -82,9 +83,11 @@ def handle_draft_accept(
     opened = services.personas_admin.open_edit_by_id(click.team_id, click.user_id, persona_id)
     if opened.outcome is Outcome.FORM and opened.form is not None:
         opened = dataclasses.replace(opened, form=dataclasses.replace(opened.form, draft=answer.draft))
-    refusal = open_edit_form(opened, client, click.trigger_id)
-    if refusal is not None and not click.on_home:
-        respond(response_type="ephemeral", replace_original=False, blocks=refusal[0], text=refusal[1])
+    view = build_edit_view(opened)
+    if not isinstance(view, Message):
+        client.views_open(trigger_id=click.trigger_id, view=view)
+    elif not click.on_home:  # the Home tab has no reply URL; what it shows stays true
+        respond(response_type="ephemeral", replace_original=False, **view.fields())
 
 
 def handle_draft_dismiss(
@@ -105,11 +108,5 @@ def handle_draft_dismiss(
 
 
 def register(app: App, services: Services) -> None:
-    def handle_accept_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_draft_accept(ack, body, client, respond, services)
-
-    def handle_dismiss_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        handle_draft_dismiss(ack, body, client, respond, services)
-
-    app.action(ids.ACTION_DRAFT_ACCEPT)(ack_then(handle_accept_button))
-    app.action(ids.ACTION_DRAFT_DISMISS)(ack_then(handle_dismiss_button))
+    app.action(ids.ACTION_DRAFT_ACCEPT)(ack_then(handle_draft_accept))
+    app.action(ids.ACTION_DRAFT_DISMISS)(ack_then(handle_draft_dismiss))

@@ -9,28 +9,24 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message, build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
-from bot.listeners.acking import ack_then, after_ack, modal_or_apology
-from bot.listeners.requests import Interaction
+from bot.listeners.acking import ack_then, after_ack, modal_or_apology, open_from_home
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction, parse_action
 from bot.render import render_part
-from bot.roster_directory import DirectoryError, SlackDirectory, resolve_rows
 from bot.roster_sync import sync_link
 from bot.services import Services
 from bot.services.roster import LinkInfo, NotOnRoster
+from bot.slack.directory import DirectoryError, SlackDirectory, resolve_rows
 from persona_store.files import FileError
 from persona_store.roster import RosterChange, RosterSummary
 from persona_store.roster_file import RosterRow
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger("persona_bot.roster")
 
@@ -42,7 +38,7 @@ def open_roster_modal(services: Services, client: WebClient, team_id: str, trigg
 
 def handle_roster(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     if not services.roster.may_manage(req.team_id, req.user_id):
-        ack(response_type="ephemeral", blocks=build_text("roster", "admins_only"), text="Admins only")
+        ack(response_type="ephemeral", **build_message("roster", "admins_only"))
         return
     ack()
     # The trigger expires 3 s after the command: the modal opens right after the answer.
@@ -147,25 +143,17 @@ def _sync_now(services: Services, client: WebClient, team_id: str, link: LinkInf
 
 def handle_home_roster(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    request = Interaction.of(body)
-    team_id, user_id = request.team_id, request.user_id
-    if not services.roster.may_manage(team_id, user_id):
-        return  # the button is only drawn for admins; a replayed click from anyone else does nothing
-    try:
-        open_roster_modal(services, client, team_id, request.trigger_id or "")
-    except SlackApiError as error:
-        log.warning("could not open the roster modal (%s)", error.response.get("error"))
+    req = parse_action(body)
+    allowed = services.roster.may_manage(req.team_id, req.user_id)
+    open_from_home(allowed, lambda: open_roster_modal(services, client, req.team_id, req.trigger_id), "roster")
+
+
+COMMANDS: dict[str, CommandHandler] = {"roster": handle_roster}
 
 
 def register(app: App, services: Services) -> None:
-    def handle_roster_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_roster_submission(ack, body, client, services)
-
-    def handle_home_roster_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_home_roster(ack, body, client, services)
-
-    app.view(ids.VIEW_ROSTER)(handle_roster_form)
-    app.action(ids.ACTION_HOME_ROSTER)(ack_then(handle_home_roster_button))
+    app.view(ids.VIEW_ROSTER)(handle_roster_submission)
+    app.action(ids.ACTION_HOME_ROSTER)(ack_then(handle_home_roster))
 
 
 __all__ = ["handle_roster", "open_roster_modal", "register"]

@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.blocks.persona import build_text
+from bot.blocks.persona import build_message, build_text
 from bot.blocks.settings import block_id, build_settings_modal, build_settings_saved, parse_settings_submission
-from bot.listeners.acking import ack_then, after_ack, modal_or_apology
-from bot.listeners.requests import Interaction
+from bot.listeners.acking import ack_then, after_ack, modal_or_apology, open_from_home
+from bot.listeners.requests import CommandHandler, CommandRequest, Interaction, parse_action
 from bot.render import render_part
 from bot.services import Services
 from bot.services.settings import SettingsInvalid
-
-if TYPE_CHECKING:
-    from bot.listeners.commands import CommandRequest
 
 log = logging.getLogger("persona_bot.settings")
 
@@ -37,7 +33,7 @@ def open_settings_modal(services: Services, client: WebClient, team_id: str, tri
 
 def handle_settings(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
     if not services.workspace_settings.may_change(req.team_id, req.user_id):
-        ack(response_type="ephemeral", blocks=build_text("settings", "admins_only"), text="Admins only")
+        ack(response_type="ephemeral", **build_message("settings", "admins_only"))
         return
     ack()
     # The trigger expires 3 s after the command: the modal opens right after the answer.
@@ -65,25 +61,17 @@ def handle_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient
 
 def handle_home_settings(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    request = Interaction.of(body)
-    team_id, user_id = request.team_id, request.user_id
-    if not services.workspace_settings.may_change(team_id, user_id):
-        return  # the button is only drawn for admins
-    try:
-        open_settings_modal(services, client, team_id, request.trigger_id or "")
-    except SlackApiError as error:
-        log.warning("could not open the settings modal (%s)", error.response.get("error"))
+    req = parse_action(body)
+    allowed = services.workspace_settings.may_change(req.team_id, req.user_id)
+    open_from_home(allowed, lambda: open_settings_modal(services, client, req.team_id, req.trigger_id), "settings")
+
+
+COMMANDS: dict[str, CommandHandler] = {"settings": handle_settings}
 
 
 def register(app: App, services: Services) -> None:
-    def handle_settings_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_settings_submission(ack, body, client, services)
-
-    def handle_home_settings_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        handle_home_settings(ack, body, client, services)
-
-    app.view(ids.VIEW_SETTINGS)(handle_settings_form)
-    app.action(ids.ACTION_HOME_SETTINGS)(ack_then(handle_home_settings_button))
+    app.view(ids.VIEW_SETTINGS)(handle_settings_submission)
+    app.action(ids.ACTION_HOME_SETTINGS)(ack_then(handle_home_settings))
 
 
 __all__ = ["handle_settings", "open_settings_modal", "register"]

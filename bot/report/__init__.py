@@ -1,1 +1,1 @@
-"""Reports people look at: chart images (charts.py); the workbook is bot/spreadsheet.py for now."""
+"""Reports people look at: the workbook (workbook.py, its cells and its Outcomes sheet) and chart images (charts.py)."""

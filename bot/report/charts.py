@@ -19,10 +19,10 @@ from matplotlib.figure import Figure
 
 from bot.labels import role_label
 from bot.render import render_part, truncate
+from bot.slack.limits import ALT_TEXT_MAX
 from persona_store.evidence import VALIDATED_MIN_MEAN
 from persona_store.models import FEEDBACK_ROLES
 
-ALT_TEXT_MAX = 2000  # Slack's limit for an image block's alt_text
 DPI = 100
 HEIGHT_INCHES = 4.0
 MAX_PERSONAS = 20  # more would be unreadable in one Slack image; callers pass the worst first

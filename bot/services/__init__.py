@@ -16,6 +16,7 @@ from bot.services.home import HomeService
 from bot.services.installs import InstallService
 from bot.services.lookup import LookupService
 from bot.services.outcomes import OutcomesService
+from bot.services.persona_files import PersonaFileService
 from bot.services.personas_admin import PersonaAdminService
 from bot.services.report_builds import ReportBuilds
 from bot.services.reports import ReportService
@@ -23,6 +24,7 @@ from bot.services.results import ResultsService
 from bot.services.reviews import ReviewService
 from bot.services.roster import RosterService
 from bot.services.settings import SettingsService
+from bot.services.users import UserDataService
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Services:
     outcomes: OutcomesService
     roster: RosterService
     workspace_settings: SettingsService
+    persona_files: PersonaFileService  # the command line's personas import, export and list
+    user_data: UserDataService  # the command line's export-user and delete-user
     access: Access  # who may do what (`bot.services.access`)
     # Report builds have their own bounded threads: `background` (check-in DM updates) never waits behind them.
     report_builds: ReportBuilds = field(default_factory=lambda: ReportBuilds(workers=2, per_workspace=2, queue_limit=8))
@@ -56,7 +60,7 @@ class Services:
     def build(
         cls, settings: Settings, sessions: sessionmaker[Session], background: Executor, roles: SlackRoles | None = None
     ) -> Services:
-        """`roles`: Slack's own admins and owners (`bot.slack_roles.SlackRoleCache`), when this process can ask."""
+        """`roles`: Slack's own admins and owners (`bot.slack.roles.SlackRoleCache`), when this process can ask."""
         access = Access(sessions, settings, roles)
         return cls(
             settings=settings,
@@ -74,6 +78,8 @@ class Services:
             outcomes=OutcomesService(sessions, settings, access),
             roster=RosterService(sessions, settings, access=access),
             workspace_settings=SettingsService(sessions, settings, access=access),
+            persona_files=PersonaFileService(sessions),
+            user_data=UserDataService(sessions),
             report_builds=ReportBuilds(
                 workers=settings.report_build_workers,
                 per_workspace=settings.report_builds_per_workspace,

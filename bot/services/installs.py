@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.installations import forget_tokens, is_uninstalled, record_install, record_uninstall
+from persona_store.installations import forget_tokens, is_uninstalled, record_uninstall
 
 
 class InstallService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-
-    def installed(self, team_id: str, name: str | None = None) -> None:
-        """A workspace finished the OAuth install (or reinstalled after an uninstall)."""
-        with self._sessions.begin() as s:
-            record_install(s, team_id, name)
 
     def uninstalled(self, team_id: str) -> bool:
         """The app was uninstalled or its bot token revoked: stop messaging the workspace and drop its tokens.

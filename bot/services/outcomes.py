@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.outcomes_sheet import OutcomesSheet, build_outcomes_sheet
+from bot.report.outcomes_sheet import OutcomesSheet, build_outcomes_sheet
 from bot.services.access import Access
 from persona_store import evidence, outcomes
 from persona_store.db import insert_ignore

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.access import Access
 from persona_store.evidence import persona_evidence
-from persona_store.files import FileError, PersonaSpec, build_persona_spec, slugify
+from persona_store.files import FileError, build_persona_spec, slugify
 from persona_store.models import Persona, PersonaStatus, utcnow
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import (
     FieldChange,
     PersonaConflict,

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.evidence_text import rule_sentences
 from bot.render import plural, render_part
+from bot.report.workbook import WorkbookText, write_report
 from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
-from bot.spreadsheet import WorkbookText, write_report
 from persona_store import evidence, report_rows, themes
 from persona_store.evidence import Evidence, EvidenceRules, Verdict
 from persona_store.models import utcnow

@@ -1,6 +1,6 @@
 """The roster: who is on it, with which role, and who is asked in check-ins. Each method is one transaction.
 
-Nothing here calls Slack: emails, profiles and group members are looked up first (`bot.roster_directory`) and
+Nothing here calls Slack: emails, profiles and group members are looked up first (`bot.slack.directory`) and
 handed in as plain values. A change that makes someone a manager or an observer (or takes their role away)
 withdraws them from open check-in rounds they had not answered, so they are neither reminded nor counted.
 """

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.jobs import JobContext
 from bot.services.checkins import CheckinService
-from bot.slack_clients import SlackClients
+from bot.slack.clients import SlackClients
 from persona_store.files import RosterEntry, parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.roster import import_roster

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.access import Access
-from bot.slack_roles import SlackRoleCache
+from bot.slack.roles import SlackRoleCache
 from persona_store.models import slack_installations, utcnow
 
 SINGLE = Settings(admins=frozenset({"U0LISTED"}))

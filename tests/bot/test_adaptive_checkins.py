@@ -13,8 +13,8 @@ from bot.services.checkins import CheckinService
 from persona_store.checkins import Assignment
 from persona_store.evidence import EvidenceRules, statement_coverage
 from persona_store.feedback import FeedbackAnswers
-from persona_store.files import PersonaSpec
 from persona_store.models import ROLES
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, get_persona_by_key
 from persona_store.quarters import parse_period
 from persona_store.workspaces import ensure_workspace

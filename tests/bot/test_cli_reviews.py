@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from persona_store.db import make_engine, make_session_factory, upgrade
-from persona_store.files import PersonaSpec
 from persona_store.models import utcnow
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin

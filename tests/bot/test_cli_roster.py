@@ -17,7 +17,7 @@ from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 
 TEAM = "T0ROSTER"
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "roster.csv"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "roster.csv"
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cli import cli
 from bot.config import Settings
 from bot.jobs import record_clock_tick
-from bot.oauth import BOT_SCOPES, installation_store
+from bot.slack.oauth import BOT_SCOPES, installation_store
 from persona_store.clock import record_tick
 from persona_store.db import make_engine, make_session_factory, upgrade
-from persona_store.files import PersonaSpec
 from persona_store.models import RosterMember, utcnow
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin

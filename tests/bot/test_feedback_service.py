@@ -17,7 +17,7 @@ from persona_store.personas import import_personas, list_personas, set_status
 from persona_store.roster import import_roster
 from persona_store.workspaces import ensure_workspace
 
-DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"
 TEAM = "T0SERVICE"
 REP = "U0DEMO002"  # sales in the demo roster
 

@@ -58,7 +58,7 @@ from persona_store.reviews import review_cycle, review_key
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "personas.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "personas.yaml"
 SECRET = "fuzz-signing-secret"
 TOKEN = "xoxb-fuzz"
 TEAM_A, TEAM_B = "T0FUZZA", "T0FUZZB"

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import jobs
 from bot.config import Settings
-from bot.oauth import InstalledSlackClients, installation_store
 from bot.services import Services
-from bot.slack_clients import SlackClients, SlackUnavailable
+from bot.slack.clients import SlackClients, SlackUnavailable
+from bot.slack.oauth import InstalledSlackClients, installation_store
 from persona_store.workspaces import list_workspaces
 from slack_standin import SlackStandin
 

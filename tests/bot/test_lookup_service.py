@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.lookup import LookupOutcome, LookupService
 from persona_store.db import make_session_factory
-from persona_store.files import PersonaSpec
 from persona_store.models import Feedback, Workspace
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, set_status
 
 MARY = PersonaSpec(

@@ -11,7 +11,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Table, inspect
 
 from bot.cli import cli
-from bot.oauth import BOT_SCOPES, REDIRECT_PATH
+from bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
 from persona_store.db import make_engine, make_session_factory, upgrade
 from persona_store.models import slack_bots, slack_installations, slack_oauth_states
 from persona_store.workspaces import ensure_workspace

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import jobs
 from bot.config import Settings
-from bot.oauth import InstalledSlackClients
 from bot.services.checkins import CheckinService
+from bot.slack.oauth import InstalledSlackClients
 from slack_standin import SlackStandin
 from tests.e2e.clocks import Workspace, duplicates_and_misses, seed_workspaces, sent_dms
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.personas_admin import EditSubmission, Outcome, PersonaAdminService
-from persona_store.files import PersonaSpec
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, get_persona, list_personas
 
 TEAM = "T0TEST"  # the `workspace_id` fixture's team

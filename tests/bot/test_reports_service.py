@@ -14,8 +14,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.report.cells import MAX_CELL_CHARS, clean_text, naive_utc
+from bot.report.workbook import SHEETS
 from bot.services.reports import Report, ReportService
-from bot.spreadsheet import MAX_CELL_CHARS, SHEETS, clean_text, naive_utc
 from persona_store.quarters import QuarterError
 from tests.reports_seed import (
     HOSTILE_EVIDENCE,

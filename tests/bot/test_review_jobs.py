@@ -18,9 +18,9 @@ from bot.jobs import RECONCILE_STEPS, JobContext
 from bot.review_jobs import reconcile_reviews, run_due_reviews, send_due_reviews
 from bot.services import Services
 from bot.services.reviews import ReviewRequest, ReviewService, ReviewStatus
-from bot.slack_clients import SlackClients
-from persona_store.files import PersonaSpec
+from bot.slack.clients import SlackClients
 from persona_store.models import Effect
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, get_persona
 from persona_store.reviews import overdue_reviews
 from slack_standin import SlackStandin

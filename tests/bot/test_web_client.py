@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from bot.app import make_web_client
 from bot.config import Settings
+from bot.slack.clients import make_web_client
 from slack_standin import SlackStandin
 
 

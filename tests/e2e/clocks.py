@@ -19,8 +19,8 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
 from bot.config import Settings
-from bot.oauth import installation_store
 from bot.services.checkins import CheckinService
+from bot.slack.oauth import installation_store
 from persona_store.db import ensure_schema, make_engine, make_session_factory
 from persona_store.files import RosterEntry, parse_persona_file
 from persona_store.personas import import_personas
@@ -30,7 +30,7 @@ from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 from tests.e2e.harness import REPO_ROOT, BotProcess
 
-PERSONAS = REPO_ROOT / "bot" / "demo_data" / "personas.yaml"
+PERSONAS = REPO_ROOT / "bot" / "demo" / "data" / "personas.yaml"
 ROLES = ("sales", "success", "onboarding")  # the roles a round asks
 
 

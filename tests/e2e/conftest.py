@@ -26,7 +26,7 @@ from persona_store.workspaces import ensure_workspace
 from slack_standin import SignedSlackClient, SlackStandin
 from tests.e2e.harness import BotProcess
 
-DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"
 BOT_TOKEN = "xoxb-e2e-token"  # valid only against the stand-in
 SIGNING_SECRET = secrets.token_hex(16)
 STANDIN_TEAM = "T0E2E"

@@ -21,7 +21,7 @@ from bot import ids, untrusted
 from bot.config import Settings
 from bot.review_jobs import run_due_reviews
 from bot.services import Services
-from bot.slack_clients import SlackClients
+from bot.slack.clients import SlackClients
 from persona_store.checkins import Assignment, assign, close_round, open_round
 from persona_store.feedback import FeedbackAnswers, checkin_submission_key, record_feedback
 from persona_store.files import parse_persona_file

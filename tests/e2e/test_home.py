@@ -17,9 +17,9 @@ from tests.e2e.conftest import E2E, STANDIN_TEAM
 
 pytestmark = pytest.mark.e2e
 
-MANAGER = "U0DEMO001"  # manager=true in bot/demo_data/roster.csv
+MANAGER = "U0DEMO001"  # manager=true in bot/demo/data/roster.csv
 REP = "U0DEMO002"
-OWNER = "U0OWNER1"  # owns Mary and Rick in bot/demo_data/personas.yaml
+OWNER = "U0OWNER1"  # owns Mary and Rick in bot/demo/data/personas.yaml
 
 
 def open_home(e2e: E2E, user_id: str, tab: str = "home") -> dict[str, Any]:

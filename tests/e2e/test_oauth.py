@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.oauth import InstalledSlackClients
-from bot.slack_clients import SlackUnavailable
+from bot.slack.clients import SlackUnavailable
+from bot.slack.oauth import InstalledSlackClients
 from persona_store.models import Workspace, slack_bots
 from persona_store.workspaces import find_workspace
 from slack_standin import SlackStandin

@@ -17,7 +17,7 @@ from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.config import Settings
 from bot.review_jobs import run_due_reviews
 from bot.services import Services
-from bot.slack_clients import SlackClients
+from bot.slack.clients import SlackClients
 from persona_store.files import parse_persona_file
 from persona_store.models import PersonaReview, utcnow
 from persona_store.personas import get_persona_by_key, import_personas

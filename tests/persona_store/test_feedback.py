@@ -22,8 +22,8 @@ from persona_store.feedback import (
     record_feedback,
     update_feedback,
 )
-from persona_store.files import PersonaSpec
 from persona_store.models import AttributeCheck, Feedback, Workspace
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, set_status
 
 HOSTILE = '<!channel> =HYPERLINK("http://x","y") \x07\x1b\x7f 🎉 עברית العربية ' + "x" * 2900

@@ -9,9 +9,7 @@ import pytest
 
 from persona_store.files import (
     KEY_PATTERN,
-    PERSONA_FIELDS,
     FileError,
-    PersonaSpec,
     RosterEntry,
     build_persona_spec,
     dump_persona_file,
@@ -20,8 +18,9 @@ from persona_store.files import (
     persona_file_format,
     slugify,
 )
+from persona_store.persona_spec import PERSONA_FIELDS, PersonaSpec
 
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"
 
 MARY = """\
 personas:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.evidence import EvidenceRules, load_evidence, statement_coverage, wording_since
 from persona_store.feedback import FeedbackAnswers, record_feedback
-from persona_store.files import PersonaSpec
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona
 from persona_store.quarters import parse_period
 

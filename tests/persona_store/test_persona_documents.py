@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from persona_store.files import FileError, PersonaSpec, dump_persona_file, parse_persona_file
+from persona_store.files import FileError, dump_persona_file, parse_persona_file
+from persona_store.persona_spec import PersonaSpec
 
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "personas.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "personas.yaml"
 
 MARKDOWN = """\
 # Our customer personas

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.files import FileError, PersonaSpec, dump_persona_file, parse_persona_file
+from persona_store.files import FileError, dump_persona_file, parse_persona_file
 from persona_store.models import Persona, PersonaReview, PersonaRevision, Workspace
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import (
     FieldChange,
     PersonaConflict,
@@ -31,7 +32,7 @@ from persona_store.personas import (
     set_status,
 )
 
-DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "personas.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "personas.yaml"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=30)
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.files import PersonaSpec
 from persona_store.models import AttributeCheck, Feedback
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, record_review, set_status
 from persona_store.reviews import (
     REVIEW_LEASE,

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.files import PersonaSpec, fold_name, slugify
+from persona_store.files import fold_name, slugify
 from persona_store.models import Persona
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import import_personas, list_personas
 from persona_store.search import SearchResult, search_personas
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store import report_rows
 from persona_store.evidence import load_evidence
-from persona_store.files import PersonaSpec
 from persona_store.models import (
     CheckinRound,
     Effect,
@@ -22,6 +21,7 @@ from persona_store.models import (
     RosterMember,
     slack_installations,
 )
+from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, record_review
 from persona_store.quarters import Period, parse_quarter
 from persona_store.users import UserNotFound, delete_user, export_user, pseudonym

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.oauth import BOT_SCOPES
+from bot.slack.oauth import BOT_SCOPES
 from slack_standin import SlackStandin
 
 

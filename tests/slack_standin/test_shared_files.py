@@ -1,4 +1,4 @@
-"""The stand-in's files.info and url_private, and the bot's download guard (`bot.slack_files`)."""
+"""The stand-in's files.info and url_private, and the bot's download guard (`bot.slack.files`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_files import FileRefused, download, file_info
+from bot.slack.files import FileRefused, download, file_info
 from slack_standin import SlackStandin
 
 

@@ -17,12 +17,13 @@ from bot.blocks.edit import (
     parse_edit_submission,
     split_list,
 )
-from bot.blocks.history import MESSAGE_BLOCK_LIMIT, build_history
+from bot.blocks.history import build_history
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from bot.blocks.reviews import build_overdue, build_review_dm, build_review_done, parse_review_value
 from bot.services.personas_admin import EditForm, HistoryAnswer, HistoryEntry, Outcome, PersonaRef
 from bot.services.reviews import ReviewAnswer, ReviewRequest, ReviewStatus
-from persona_store.files import LIST_FIELDS, PersonaSpec
+from bot.slack.limits import MAX_BLOCKS
+from persona_store.persona_spec import LIST_FIELDS, PersonaSpec
 from persona_store.personas import describe_changes
 from persona_store.quarters import parse_period
 from persona_store.reviews import MissingNote, OverdueReview, ReviewDigest
@@ -113,7 +114,7 @@ def test_history_stays_within_50_blocks_and_3000_characters_per_section() -> Non
     )
     blocks = build_history(HistoryAnswer(Outcome.FORM, "big", PersonaRef(1, "Big", "active"), entries))
     assert_valid_blocks(blocks)
-    assert len(blocks) <= MESSAGE_BLOCK_LIMIT
+    assert len(blocks) <= MAX_BLOCKS["message"]
     assert "older revision" in json.dumps(blocks[-1])
 
 
