@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.services.access import Access
 from bot.services.lookup import PersonaCard
 from persona_store import checkins as store
+from persona_store import effects
 from persona_store.checkins import Assignment, ClaimState, RoundClosed
 from persona_store.evidence import PersonaEvidence, ResponseRate, load_evidence, participation
 from persona_store.feedback import FeedbackAnswers, FeedbackError, checkin_submission_key, record_feedback
@@ -430,7 +431,7 @@ class CheckinService:
         """Claim one message before sending it (committed on return); False: sent, taken, or no longer wanted."""
         return self.take(team_id, item, token) is not None
 
-    def take(self, team_id: str, item: Outgoing, token: str) -> store.Claim | None:
+    def take(self, team_id: str, item: Outgoing, token: str) -> effects.Claim | None:
         """`claim`, also saying when this took over an abandoned claim (whose message may already be in Slack)."""
         now = self._clock()
         lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
@@ -440,38 +441,38 @@ class CheckinService:
                 state = store.claim_state(s, workspace_id, item.round_id, item.user_id)
                 if state is None or state.round_status != "open" or not _still_wanted(item, state):
                     return None
-            return store.take_effect(s, workspace_id, item.key, token, now, lease)
+            return effects.take(s, workspace_id, item.key, token, now, lease)
 
     def undone(self, team_id: str, keys: Sequence[str]) -> set[str]:
         """Which of these ledger keys are not done (or failed) yet: lets the clock skip finished work cheaply."""
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)
-            finished = store.finished_keys(s, workspace_id, keys)
+            finished = effects.finished(s, workspace_id, keys)
             return set(keys) - finished
 
     def renew(self, team_id: str, item: Outgoing, token: str) -> bool:
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)
-            return store.renew_effect(s, workspace_id, item.key, token, self._clock())
+            return effects.renew(s, workspace_id, item.key, token, self._clock())
 
     def abandon(self, team_id: str, item: Outgoing, token: str) -> None:
         """Give up a send whose outcome is unknown; the next run takes it over and looks before sending."""
         lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)
-            store.abandon_effect(s, workspace_id, item.key, token, self._clock(), lease)
+            effects.abandon(s, workspace_id, item.key, token, self._clock(), lease)
 
     def release(self, team_id: str, item: Outgoing, token: str) -> None:
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)
-            store.release_effect(s, workspace_id, item.key, token)
+            effects.release(s, workspace_id, item.key, token)
 
     def complete(self, team_id: str, item: Outgoing, token: str, channel: str | None, ts: str | None) -> bool:
         """Record a message Slack accepted: the ledger row and the rep's participation, in one transaction."""
         now = self._clock()
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)
-            if not store.complete_effect(s, workspace_id, item.key, token, now, detail=ts):
+            if not effects.complete(s, workspace_id, item.key, token, now, detail=ts):
                 return False
             if item.kind == "invite":
                 store.update_participation(s, item.round_id, item.user_id, sent_at=now, dm_channel=channel, dm_ts=ts)
@@ -488,7 +489,7 @@ class CheckinService:
         now = self._clock()
         with self._sessions.begin() as s:
             workspace_id = self._workspace_id(s, team_id)
-            store.complete_effect(s, workspace_id, item.key, token, now, status="failed", detail=reason)
+            effects.complete(s, workspace_id, item.key, token, now, status="failed", detail=reason)
             if item.kind in ("summary", "workbook"):
                 return
             p = store.get_participation(s, item.round_id, item.user_id)

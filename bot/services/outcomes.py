@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.outcomes_sheet import OutcomesSheet, build_outcomes_sheet
 from bot.services.access import Access
-from persona_store import evidence, outcomes
-from persona_store.db import insert_ignore
-from persona_store.models import Effect, Persona, utcnow
+from persona_store import effects, evidence, outcomes
+from persona_store.models import Persona, utcnow
 from persona_store.outcomes import Columns, ImportReport, Kind, OutcomesData, PersonaOutcomes, RowsRejected
 from persona_store.quarters import Period, Quarter, parse_period
 from persona_store.roster import is_manager
@@ -91,19 +90,7 @@ class OutcomesService:
         """True the first time a Slack file is seen for import (Slack retries events; people share twice)."""
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
-            # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
-            claimed = s.scalar(
-                insert_ignore(s, Effect)
-                .values(
-                    workspace_id=workspace_id,
-                    key=f"outcomes-file:{file_id}"[:200],
-                    status="done",
-                    created_at=utcnow(),
-                    completed_at=utcnow(),
-                )
-                .returning(Effect.id)
-            )
-            return claimed is not None
+            return effects.record(s, workspace_id, f"outcomes-file:{file_id}"[:200], utcnow())
 
     def import_file(
         self,

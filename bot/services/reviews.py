@@ -14,23 +14,21 @@ from bot.config import Settings
 from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import ReviewMessage, may_edit
+from persona_store import effects
 from persona_store.evidence import last_reviewed
 from persona_store.locks import process_owner
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
 from persona_store.reviews import (
+    REVIEW_LEASE,
     OverdueReview,
     ReviewDigest,
-    abandon_review_request,
-    complete_review_request,
     due_for_review,
     overdue_reviews,
     recorded_review_message,
-    release_review_request,
     review_cycle,
     review_digest,
     review_key,
-    take_review_request,
 )
 from persona_store.signals import Signal
 from persona_store.workspace_settings import load_settings
@@ -146,7 +144,7 @@ class ReviewService:
         token = process_owner(self._sessions.kw["bind"]).token()  # a crash's claims are taken over at once
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            claim = take_review_request(s, workspace.id, request.key, token, now)
+            claim = effects.take(s, workspace.id, request.key, token, now, REVIEW_LEASE)
             return ReviewClaim(token, claim.abandoned_at) if claim is not None else None
 
     def complete(
@@ -154,19 +152,19 @@ class ReviewService:
     ) -> None:
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            complete_review_request(s, workspace.id, request.key, token, ok=ok, detail=detail, now=now)
+            effects.complete(s, workspace.id, request.key, token, now, effects.DONE if ok else effects.FAILED, detail)
 
     def abandon(self, team_id: str, request: ReviewRequest, token: str, now: datetime) -> None:
         """The send's outcome is unknown (a 5xx, a dropped connection): the next tick looks before sending."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            abandon_review_request(s, workspace.id, request.key, token, now)
+            effects.abandon(s, workspace.id, request.key, token, now, REVIEW_LEASE)
 
     def release(self, team_id: str, request: ReviewRequest, token: str) -> None:
         """Nothing was sent (a passing failure): the next tick may ask again."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
-            release_review_request(s, workspace.id, request.key, token)
+            effects.release(s, workspace.id, request.key, token)
 
     def record_outcome(
         self, team_id: str, user_id: str, persona_id: int, cycle: int, outcome: str, now: datetime | None = None

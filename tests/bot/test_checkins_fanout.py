@@ -13,7 +13,7 @@ from bot import jobs
 from bot.checkin_delivery import Fanout
 from bot.services.checkins import CheckinService, Outgoing
 from bot.services.reports import ReportService
-from persona_store.checkins import Claim
+from persona_store.effects import Claim
 from persona_store.feedback import FeedbackAnswers
 from persona_store.models import Effect, Participation
 from persona_store.personas import list_personas
