@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot import ids, jobs
+from bot import ids
+from bot.clock import jobs
+from bot.clock.context import ClockContext
 from bot.render import plural
 from bot.services.checkins import CheckinService
 from bot.slack_clients import SlackClients
@@ -17,12 +19,12 @@ if TYPE_CHECKING:
     from bot.demo import DemoWorld
 
 
-def _context(world: DemoWorld) -> jobs.JobContext:
+def _context(world: DemoWorld) -> ClockContext:
     # The demo is quick: no spacing between invitation and reminder, and a brisk pace against the stand-in.
     settings = world.settings.with_overrides(checkin_reminder_spacing_hours=0, slack_post_rate=50.0)
     engine = world.services.sessions.kw["bind"]
     service = CheckinService(world.services.sessions, settings)
-    return jobs.JobContext(settings, service, SlackClients(settings), engine, reports=world.services.reports)
+    return ClockContext(settings, service, SlackClients(settings), engine, reports=world.services.reports)
 
 
 def _dm(world: DemoWorld, user_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from bot import ids
 from bot.blocks.edit import action_id
-from bot.review_jobs import run_due_reviews
+from bot.clock.reviews import run_due_reviews
 from bot.slack_clients import SlackClients
 from persona_store.models import AttributeCheck, Feedback, Persona, utcnow
 from persona_store.personas import get_persona_by_key

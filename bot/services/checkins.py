@@ -1,7 +1,7 @@
 """Quarterly check-in rounds: the use cases behind `checkin open|remind|close|status`, the clock and the DM buttons.
 
-Each method is one transaction and none calls Slack: the fan-out (`bot.checkin_delivery`) asks this service what
-is due, claims each message here before it calls Slack, and completes it here afterwards.
+Each method is one transaction and none calls Slack: the fan-out asks this service what is due, and claims and
+completes each message in the outbox (`bot.services.outbox`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.services.access import Access
 from bot.services.lookup import PersonaCard
+from bot.services.outbox import Outgoing, PersonaRef
 from persona_store import checkins as store
-from persona_store import effects
-from persona_store.checkins import Assignment, ClaimState, RoundClosed
+from persona_store.checkins import Assignment, RoundClosed
 from persona_store.evidence import PersonaEvidence, ResponseRate, load_evidence, participation
 from persona_store.feedback import FeedbackAnswers, FeedbackError, checkin_submission_key, record_feedback
-from persona_store.locks import process_owner
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
 from persona_store.quarters import Period, parse_quarter
@@ -69,35 +68,12 @@ class RoundInfo:
 
 
 @dataclass(frozen=True)
-class PersonaRef:
-    id: int
-    name: str
-    role: str
-
-
-@dataclass(frozen=True)
 class MemberRef:
     """A roster member about to join a round; `timezone` is the roster's (None: ask Slack)."""
 
     user_id: str
     role: str
     timezone: str | None
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message of a round to one person, with its ledger key and everything its blocks need."""
-
-    key: str
-    kind: str  # invite | reminder | snooze | summary | workbook
-    round_id: int
-    quarter: str
-    due_date: date
-    user_id: str  # the rep, or the summary's target (a channel or a manager)
-    number: int = 0  # reminder number
-    personas: tuple[PersonaRef, ...] = ()
-    dm_channel: str | None = None
-    dm_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -416,86 +392,6 @@ class CheckinService:
                 if _silent(p) and p.snoozed_until is not None and p.snoozed_until <= now
             ]
 
-    # --- the ledger -------------------------------------------------------------------------------------------
-
-    def new_token(self) -> str:
-        """A claim token naming this process, so that a run after this process dies takes its claims over at once
-        (`persona_store.locks`)."""
-        return process_owner(self._sessions.kw["bind"]).token()
-
-    def done_with(self, token: str) -> None:
-        """The sender is finished with `token` (sent, failed, released or died): see `new_token`."""
-        process_owner(self._sessions.kw["bind"]).done(token)
-
-    def claim(self, team_id: str, item: Outgoing, token: str) -> bool:
-        """Claim one message before sending it (committed on return); False: sent, taken, or no longer wanted."""
-        return self.take(team_id, item, token) is not None
-
-    def take(self, team_id: str, item: Outgoing, token: str) -> effects.Claim | None:
-        """`claim`, also saying when this took over an abandoned claim (whose message may already be in Slack)."""
-        now = self._clock()
-        lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
-        with self._sessions.begin() as s:
-            workspace_id = self._workspace_id(s, team_id)
-            if item.kind not in ("summary", "workbook"):
-                state = store.claim_state(s, workspace_id, item.round_id, item.user_id)
-                if state is None or state.round_status != "open" or not _still_wanted(item, state):
-                    return None
-            return effects.take(s, workspace_id, item.key, token, now, lease)
-
-    def undone(self, team_id: str, keys: Sequence[str]) -> set[str]:
-        """Which of these ledger keys are not done (or failed) yet: lets the clock skip finished work cheaply."""
-        with self._sessions.begin() as s:
-            workspace_id = self._workspace_id(s, team_id)
-            finished = effects.finished(s, workspace_id, keys)
-            return set(keys) - finished
-
-    def renew(self, team_id: str, item: Outgoing, token: str) -> bool:
-        with self._sessions.begin() as s:
-            workspace_id = self._workspace_id(s, team_id)
-            return effects.renew(s, workspace_id, item.key, token, self._clock())
-
-    def abandon(self, team_id: str, item: Outgoing, token: str) -> None:
-        """Give up a send whose outcome is unknown; the next run takes it over and looks before sending."""
-        lease = timedelta(seconds=self._settings.checkin_claim_lease_seconds)
-        with self._sessions.begin() as s:
-            workspace_id = self._workspace_id(s, team_id)
-            effects.abandon(s, workspace_id, item.key, token, self._clock(), lease)
-
-    def release(self, team_id: str, item: Outgoing, token: str) -> None:
-        with self._sessions.begin() as s:
-            workspace_id = self._workspace_id(s, team_id)
-            effects.release(s, workspace_id, item.key, token)
-
-    def complete(self, team_id: str, item: Outgoing, token: str, channel: str | None, ts: str | None) -> bool:
-        """Record a message Slack accepted: the ledger row and the rep's participation, in one transaction."""
-        now = self._clock()
-        with self._sessions.begin() as s:
-            workspace_id = self._workspace_id(s, team_id)
-            if not effects.complete(s, workspace_id, item.key, token, now, detail=ts):
-                return False
-            if item.kind == "invite":
-                store.update_participation(s, item.round_id, item.user_id, sent_at=now, dm_channel=channel, dm_ts=ts)
-            elif item.kind == "reminder":
-                store.update_participation(
-                    s, item.round_id, item.user_id, reminder_count=item.number, last_reminded_at=now
-                )
-            elif item.kind == "snooze":
-                store.update_participation(s, item.round_id, item.user_id, snoozed_until=None, last_reminded_at=now)
-            return True
-
-    def record_unreachable(self, team_id: str, item: Outgoing, token: str, reason: str) -> None:
-        """Slack can't deliver to this person (deactivated, not found): recorded once, never retried."""
-        now = self._clock()
-        with self._sessions.begin() as s:
-            workspace_id = self._workspace_id(s, team_id)
-            effects.complete(s, workspace_id, item.key, token, now, status="failed", detail=reason)
-            if item.kind in ("summary", "workbook"):
-                return
-            p = store.get_participation(s, item.round_id, item.user_id)
-            if p is not None and p.unreachable_at is None:
-                p.unreachable_at, p.unreachable_reason = now, reason[:64]
-
     # --- status and summary -----------------------------------------------------------------------------------
 
     def status(self, team_id: str, quarter: str | None = None) -> RoundStatus | None:
@@ -676,13 +572,3 @@ def _reminder_hold(p: Participation, now: datetime, cap: int, spacing: timedelta
 
 def _silent(p: Participation) -> bool:
     return p.sent_at is not None and p.answered_at is None and p.skipped_at is None and p.unreachable_at is None
-
-
-def _still_wanted(item: Outgoing, state: ClaimState) -> bool:
-    if state.unreachable_at is not None:
-        return False
-    if item.kind == "invite":
-        return state.sent_at is None
-    if item.kind == "reminder":
-        return state.silent and state.reminder_count == item.number - 1
-    return state.silent and state.snoozed_until is not None
