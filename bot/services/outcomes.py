@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.outcomes_sheet import OutcomesSheet, build_outcomes_sheet
 from bot.services.access import Access
 from persona_store import effects, evidence, outcomes
 from persona_store.models import Persona, utcnow
@@ -25,6 +25,9 @@ from persona_store.roster import is_manager
 from persona_store.search import search_personas
 from persona_store.signals import FitInput, Signal, find_signals, fit_inputs
 from persona_store.workspaces import ensure_workspace
+
+if TYPE_CHECKING:
+    from bot.outcomes_sheet import OutcomesSheet
 
 __all__ = ["OutcomesService", "OutcomesView", "PersonaResults"]
 
@@ -164,6 +167,10 @@ class OutcomesService:
             data = outcomes.load_outcomes(s, workspace_id, period)
         if data.empty:
             return None
+        # Not at the top: openpyxl costs 0.4 s to import, which every process start (the clock, each CLI command)
+        # would pay; only a workbook build needs it (bench/crash_resume.py).
+        from bot.outcomes_sheet import build_outcomes_sheet
+
         fits = fit_inputs(report.personas)
         return build_outcomes_sheet(data, fits, find_signals(fits, data), report)
 

@@ -22,7 +22,6 @@ from bot.evidence_text import rule_sentences
 from bot.render import plural, render_part
 from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
-from bot.spreadsheet import WorkbookText, write_report
 from persona_store import evidence, report_rows, themes
 from persona_store.evidence import Evidence, EvidenceRules, Verdict
 from persona_store.models import utcnow
@@ -115,6 +114,10 @@ class ReportService:
         if responses == 0 and not reps:
             message = render_part("reports", "nothing_yet", resolved.label, latest)
             return Report(resolved, b"", filename, message, True, data, responses, latest)
+        # Not at the top: openpyxl costs 0.4 s to import, which every process start (the clock, each CLI command)
+        # would pay; only a workbook build needs it (bench/crash_resume.py).
+        from bot.spreadsheet import WorkbookText, write_report
+
         anonymous = chosen.anonymous
         text = WorkbookText(
             title=render_part("reports", "title", resolved.label),
