@@ -1,12 +1,10 @@
 """The exactly-once ledger: every effect the app has on people (a DM, a reminder, a summary, a workbook, a review
-request) has a key in `effects`, unique per workspace (queries never commit).
+request) has a key in `effects`, unique per workspace. Queries never commit.
 
-A sender *claims* the key (INSERT … ON CONFLICT DO NOTHING, committed) before calling Slack, and *completes* it
-after (`done`, or `failed` for good). A claim carries a token and a lease: a `pending` claim older than the lease,
-or whose owner process has ended (`persona_store.locks.owner_is_gone`), belonged to a sender that died, and is
-*taken over* by compare-and-swap on its token, so two live senders never both own one key. A claim is *released*
-(deleted) when nothing was sent, and *abandoned* (pending, its lease already over) when the send's outcome is
-unknown, so the next run takes it over at once and looks before sending again.
+A sender *claims* the key (INSERT … ON CONFLICT DO NOTHING, committed) before calling Slack and *completes* it after
+(`done`, or `failed` for good). A `pending` claim older than its lease, or whose owner process has ended
+(`persona_store.locks`), is *taken over* by compare-and-swap on its token. A claim is *released* (deleted) when
+nothing was sent, *abandoned* (its lease made over) when the outcome is unknown: the next run takes it at once.
 """
 
 from __future__ import annotations

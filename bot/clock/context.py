@@ -60,18 +60,10 @@ class ClockContext:
         cls, services: Services, slack: SlackClients, steps: tuple[ReconcileStep, ...] = (), **kw: Any
     ) -> ClockContext:
         """The clock over the process's services (the CLI and `persona-bot scheduler`)."""
-        return cls(
-            services.settings,
-            services.checkins,
-            slack,
-            services.sessions.kw["bind"],
-            reports=services.reports,
-            outbox=services.outbox,
-            reviews=services.reviews,
-            roster=services.roster,
-            steps=steps,
-            **kw,
-        )
+        s = services
+        engine = s.sessions.kw["bind"]
+        return cls(s.settings, s.checkins, slack, engine, reports=s.reports, outbox=s.outbox, reviews=s.reviews,
+                   roster=s.roster, steps=steps, **kw)  # fmt: skip
 
     def pacer(self, team_id: str, method: str = "chat.postMessage") -> AdaptivePacer:
         """The pace this process has learnt for `method` in workspace `team_id` (shared by all its senders)."""

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -67,15 +68,6 @@ class DeliveryReport:
                 self.failed.append((item.user_id, done.reason))
             elif done.result is Result.NOT_OURS:
                 self.already_done += 1
-
-    def merge(self, other: DeliveryReport) -> None:
-        self.sent += other.sent
-        self.already_done += other.already_done
-        self.recovered += other.recovered
-        self.unreachable += other.unreachable
-        self.failed += other.failed
-        self.rate_limited += other.rate_limited
-        self.aborted = self.aborted or other.aborted
 
 
 Message = Callable[[Outgoing], dict[str, Any]]  # -> chat.postMessage / chat.update keyword arguments
@@ -189,8 +181,6 @@ def resolve_assignments(
 
 
 def _valid_zone(zone: str, default: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -17,6 +17,7 @@ and does not stop the others.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import random
@@ -37,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.checkins import build_checkin_message, build_summary
 from bot.clock.context import ClockContext
-from bot.clock.fanout import DeliveryReport, Fanout, resolve_assignments
+from bot.clock.fanout import DeliveryReport, Fanout, Message, resolve_assignments
 from bot.services.checkins import RoundInfo
 from bot.services.outbox import OutboxService, Outgoing
 from bot.services.reports import Report
@@ -71,24 +72,15 @@ class CloseResult:
     report: DeliveryReport = field(default_factory=DeliveryReport)
 
 
-def _fanout(ctx: ClockContext, team_id: str, items: list[Outgoing]) -> DeliveryReport:
+def _fanout(ctx: ClockContext, team_id: str, items: list[Outgoing], message: Message | None = None) -> DeliveryReport:
+    """The workspace's fan-out of `items`: check-in DMs, or `message` (a summary) one at a time."""
     if not items:
         return DeliveryReport()
-    client = ctx.slack.for_team(team_id)
-    limit = ctx.checkins.reminder_cap(team_id)
-
-    def message(item: Outgoing) -> dict[str, Any]:
-        return build_checkin_message(item, reminder_limit=limit)
-
-    fan = Fanout(
-        client,
-        ctx.outbox_for(team_id),
-        message,
-        workers=ctx.settings.checkin_send_workers,
-        sleep=ctx.sleep,
-        pacer=ctx.pacer(team_id),
-    )
-    return fan.run(items)
+    workers = ctx.settings.checkin_send_workers if message is None else 1
+    if message is None:
+        message = functools.partial(build_checkin_message, reminder_limit=ctx.checkins.reminder_cap(team_id))
+    client, pacer = ctx.slack.for_team(team_id), ctx.pacer(team_id)
+    return Fanout(client, ctx.outbox_for(team_id), message, workers=workers, sleep=ctx.sleep, pacer=pacer).run(items)
 
 
 def assign_missing(ctx: ClockContext, team_id: str, round_id: int) -> int:
@@ -129,19 +121,10 @@ def send_summary(ctx: ClockContext, team_id: str, round_id: int) -> DeliveryRepo
         return DeliveryReport()
     workbook = _workbook(ctx, team_id, summary.status.round.quarter[:7], targets)  # a 2026-Q4.02 round: its quarter
     content = build_summary(summary, with_report=workbook is not None)
-    client = ctx.slack.for_team(team_id)
-    fan = Fanout(
-        client,
-        outbox,
-        lambda item: {"channel": item.user_id, **content},
-        workers=1,
-        sleep=ctx.sleep,
-        pacer=ctx.pacer(team_id),
-    )
-    report = fan.run(targets)
+    report = _fanout(ctx, team_id, targets, lambda item: {"channel": item.user_id, **content})
     if workbook is not None:
         for target in targets:
-            _attach_workbook(outbox, client, target, workbook, report)
+            _attach_workbook(outbox, ctx.slack.for_team(team_id), target, workbook, report)
     return report
 
 

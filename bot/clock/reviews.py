@@ -30,6 +30,15 @@ from persona_store.models import utcnow
 log = logging.getLogger("persona_bot.reviews")
 
 
+# Which count of a `ReviewRun` each delivery's result adds to (an unreachable owner is "failed": admins see it).
+COUNTED = {
+    Result.SENT: "sent",
+    Result.RECOVERED: "recovered",
+    Result.UNREACHABLE: "failed",
+    Result.RETRY_LATER: "retry_later",
+}
+
+
 @dataclass
 class ReviewRun:
     sent: int = 0
@@ -70,14 +79,8 @@ def send_due_reviews(
             log.warning("review requests stopped: %s", error, extra={"team_id": team_id})
             run.retry_later += 1
             break
-        if done.result is Result.SENT:
-            run.sent += 1
-        elif done.result is Result.RECOVERED:
-            run.recovered += 1
-        elif done.result is Result.UNREACHABLE:
-            run.failed += 1
-        elif done.result is Result.RETRY_LATER:
-            run.retry_later += 1
+        if counted := COUNTED.get(done.result):
+            setattr(run, counted, getattr(run, counted) + 1)
         if done.reason:
             log.warning("review request not sent: %s", done.reason, extra={"team_id": team_id})
     return run
@@ -99,10 +102,8 @@ def run_due_reviews(services: Services, slack_clients: SlackClients, now: dateti
             log.warning("reviews skipped for a workspace: %s", error, extra={"team_id": team_id})
             run.skipped_teams += 1
             continue
-        run.sent += one.sent
-        run.failed += one.failed
-        run.retry_later += one.retry_later
-        run.recovered += one.recovered
+        for counted in COUNTED.values():
+            setattr(run, counted, getattr(run, counted) + getattr(one, counted))
     return run
 
 

@@ -246,13 +246,12 @@ class Rounds(CheckinBase):
         """Invitations not sent yet: to everyone (`checkin open`), or to those whose local morning has come."""
         now = self._clock()
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            r = store.get_round(s, workspace.id, round_id)
-            if r is None or r.status != "open":
+            r = _open_round(s, team_id, round_id)
+            if r is None:
                 return []
-            plan = self.plan(r.due_date, self._schedule(s, workspace.id))
-            personas = list_personas(s, workspace.id)
-            rostered = store.active_member_ids(s, workspace.id)
+            plan = self.plan(r.due_date, self._schedule(s, r.workspace_id))
+            personas = list_personas(s, r.workspace_id)
+            rostered = store.active_member_ids(s, r.workspace_id)
             return [
                 self._outgoing(s, r, p, personas, "invite")
                 for p in store.participations(s, round_id)
@@ -270,16 +269,15 @@ class Rounds(CheckinBase):
         now = self._clock()
         spacing = timedelta(hours=self._settings.checkin_reminder_spacing_hours)
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            r = store.get_round(s, workspace.id, round_id)
-            if r is None or r.status != "open":
+            r = _open_round(s, team_id, round_id)
+            if r is None:
                 return []
-            ws = self._schedule(s, workspace.id)
+            ws = self._schedule(s, r.workspace_id)
             cap = ws.max_reminders
             plan = self.plan(r.due_date, ws)
-            personas = list_personas(s, workspace.id)
+            personas = list_personas(s, r.workspace_id)
             due: list[Outgoing] = []
-            rostered = store.active_member_ids(s, workspace.id)
+            rostered = store.active_member_ids(s, r.workspace_id)
             for p in store.participations(s, round_id):
                 if not _silent(p) or p.slack_user_id not in rostered or _reminder_hold(p, now, cap, spacing):
                     continue
@@ -314,11 +312,10 @@ class Rounds(CheckinBase):
         """ "Remind me tomorrow" reminders whose morning has come."""
         now = self._clock()
         with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            r = store.get_round(s, workspace.id, round_id)
-            if r is None or r.status != "open":
+            r = _open_round(s, team_id, round_id)
+            if r is None:
                 return []
-            personas = list_personas(s, workspace.id)
+            personas = list_personas(s, r.workspace_id)
             return [
                 self._outgoing(s, r, p, personas, "snooze", f"{p.snoozed_until:%Y%m%dT%H%M}")
                 for p in store.participations(s, round_id)
@@ -330,6 +327,11 @@ class Rounds(CheckinBase):
             workspace = ensure_workspace(s, team_id)
             found = store.get_round(s, workspace.id, round_id)
             return RoundInfo.of(found) if found else None
+
+
+def _open_round(s: Session, team_id: str, round_id: int) -> CheckinRound | None:
+    r = store.get_round(s, ensure_workspace(s, team_id).id, round_id)
+    return r if r is not None and r.status == "open" else None
 
 
 def _last_contact(p: Participation) -> datetime:

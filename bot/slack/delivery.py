@@ -1,17 +1,15 @@
 """The one sender over the exactly-once ledger: `deliver_once(client, ledger, item, policy)`.
 
-For each item: claim its ledger key (committed), wait for a slot (`policy.pacer`), call Slack, then complete the
-key. No transaction is open during a Slack call. Slack's errors fall in one taxonomy:
-- *unreachable*: this person can't be messaged (deactivated, not found): recorded as failed, never retried;
-- *passing*: not now (a 429, a 5xx, a dropped connection, anything else Slack refuses): a 429 pauses everyone on
-  the pacer for Retry-After and the same item is retried; after a 5xx or a dropped connection Slack may have posted
-  it all the same, so before each retry (with back-off) the sender looks for it (`bot.slack.recovery`), and after
-  `policy.attempts` the claim is abandoned (the next run takes it over at once and looks first); any other refusal
-  releases the claim for a later run;
-- *fatal*: nothing will work until a person fixes the app (bad token, missing scope, bad blocks): the claim is
-  released and `DeliveryAborted` raised.
-A claim taken over from a sender that died (`Claim.abandoned_at`) is looked for before it is sent again. While a
-sender waits it renews its lease, so a live sender is never overtaken.
+Claim the item's key (committed), wait for a slot (`policy.pacer`), call Slack, complete the key; no transaction is
+open during a Slack call. One taxonomy of Slack's errors:
+- *unreachable* (deactivated, not found): recorded as failed, never retried;
+- *passing*: a 429 pauses everyone on the pacer for Retry-After, then the same item is retried; after a 5xx or a
+  dropped connection Slack may have posted it all the same, so each retry (with back-off) looks first
+  (`bot.slack.recovery`), and after `policy.attempts` the claim is abandoned for the next run, which takes it over
+  at once and looks first; any other refusal releases the claim for a later run;
+- *fatal* (bad token, missing scope, bad blocks): the claim is released and `DeliveryAborted` raised.
+A claim taken over from a sender that died (`Claim.abandoned_at`) is looked for before it is sent again. A waiting
+sender renews its lease, so a live sender is never overtaken.
 """
 
 from __future__ import annotations
@@ -55,14 +53,10 @@ class Failure(StrEnum):
 
 
 def classify(error: SlackApiError) -> Failure:
-    code = error_code(error)
+    code = error.response.get("error")
     if code in UNREACHABLE_ERRORS:
         return Failure.UNREACHABLE
     return Failure.FATAL if code in FATAL_ERRORS else Failure.PASSING
-
-
-def error_code(error: SlackApiError) -> str:
-    return str(error.response.get("error") or "")
 
 
 class Result(StrEnum):
@@ -81,20 +75,18 @@ class Delivery:
     limited: int = 0  # 429 answers obeyed
 
 
-T = TypeVar("T")
-T_contra = TypeVar("T_contra", contravariant=True)
-
-
 class Keyed(Protocol):
     @property
     def key(self) -> str: ...
 
 
+T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 K = TypeVar("K", bound=Keyed)
 
 
 class Ledger(Protocol[T_contra]):
-    """The outbox of one workspace (`bot.services.outbox.OutboxService`): each call is one transaction."""
+    """One workspace's outbox (`bot.services.outbox.OutboxService.for_team`): each call is one transaction."""
 
     def new_token(self, item: T_contra) -> str: ...
     def done_with(self, token: str) -> None: ...
@@ -161,7 +153,7 @@ def _deliver(client: WebClient, ledger: Ledger[K], item: K, token: str, policy: 
             channel, ts = policy.send(client, message)
         except SlackApiError as error:
             status = error.response.status_code
-            reason = error_code(error) or f"HTTP {status}"
+            reason = str(error.response.get("error") or f"HTTP {status}")
             if is_rate_limited(error):
                 wait = retry_after(error)
                 if policy.pacer is not None:
