@@ -156,7 +156,7 @@ class Settings:
     checkin_reminder_spacing_hours: int = 24
     checkin_cadence: tuple[str, int] = ("quarterly", 1)
     checkin_quiet_days: tuple[date, ...] = ()
-    slack_post_rate: float | None = None  # a ceiling for the learnt pace (bot.pacing); None: Slack's answers decide
+    slack_post_rate: float | None = None  # a ceiling for the learnt pace (bot.slack.pacing); None: Slack decides
     slack_post_start_rate: float = 4.0
     checkin_claim_lease_seconds: int = 600
     checkin_send_workers: int = 4

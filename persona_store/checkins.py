@@ -1,11 +1,8 @@
-"""Quarterly check-in rounds: rounds, participation and the exactly-once effect ledger (queries never commit).
+"""Quarterly check-in rounds: rounds, participation and answers (queries never commit).
 
-Exactly once, in the database: every message the app sends for a round has a key in `effects`
-(`checkin:{round}:{user}:invite`, `…:reminder:{n}`, `…:snooze:{when}`, `round:{round}:summary:{target}`), unique per
-workspace. A sender *claims* the key (INSERT … ON CONFLICT DO NOTHING, committed) before calling Slack, and
-*completes* it after, together with the participation row. A claim carries a random token and a lease:
-a `pending` claim older than the lease belonged to a process that died, and is taken over by compare-and-swap on
-its token, so two live senders never both own one key.
+Every message the app sends for a round has a key in the exactly-once ledger (`persona_store.effects`):
+`checkin:{round}:{user}:invite`, `…:reminder:{n}`, `…:snooze:{when}`, `round:{round}:summary:{target}`; it is
+completed together with the participation row.
 """
 
 from __future__ import annotations
@@ -13,18 +10,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from persona_store.db import insert_ignore
-from persona_store.locks import owner_is_gone
 from persona_store.models import (
     CheckinRound,
-    Effect,
     Feedback,
     Participation,
     Persona,
@@ -38,21 +32,15 @@ ASSIGN_CHUNK = 500  # rows per INSERT (SQLite allows 32,766 bound parameters; 8 
 __all__ = [
     "SKIP_REASONS",
     "Assignment",
-    "Claim",
     "RoundClosed",
     "assign",
-    "claim_effect",
     "close_round",
-    "complete_effect",
     "effect_key",
     "get_participation",
     "get_round",
     "latest_open_round",
     "open_round",
     "personas_for_role",
-    "release_effect",
-    "renew_effect",
-    "take_effect",
     "unassigned_members",
 ]
 
@@ -302,173 +290,6 @@ def update_participation(session: Session, round_id: int, user_id: str, **values
 def personas_for_role(personas: Sequence[Persona], role: str) -> list[Persona]:
     """Active personas a rep of `role` checks: those naming the role in `team_roles`, plus those naming none."""
     return [p for p in personas if p.active and (not p.team_roles or role in p.team_roles)]
-
-
-# --- the effect ledger ----------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _claim_insert(dialect: str) -> Any:
-    table = cast(Table, Effect.__table__)
-    statement = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return (
-        statement.values(
-            workspace_id=bindparam("b_workspace_id"),
-            key=bindparam("b_key"),
-            status="pending",
-            detail=bindparam("b_token"),
-            created_at=bindparam("b_now", type_=table.c.created_at.type),
-        )
-        .on_conflict_do_nothing()
-        .returning(table.c.id)
-    )
-
-
-@functools.cache
-def _complete_update() -> Any:
-    table = cast(Table, Effect.__table__)
-    return (
-        update(table)
-        .where(
-            table.c.workspace_id == bindparam("b_workspace_id"),
-            table.c.key == bindparam("b_key"),
-            table.c.status == "pending",
-            table.c.detail == bindparam("b_token"),
-        )
-        .values(
-            status=bindparam("new_status"),
-            completed_at=bindparam("b_now", type_=table.c.completed_at.type),
-            detail=bindparam("new_detail"),
-        )
-    )
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The caller owns a key. `abandoned_at` is set when it took over an expired `pending` claim: that sender's
-    last claim or renewal time. Only then is the outcome of an earlier send unknown (Slack may have accepted it)."""
-
-    abandoned_at: datetime | None = None
-
-
-def claim_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta) -> bool:
-    """Claim `key` for the caller (token); commit right after, before the Slack call.
-
-    True when the caller now owns it: a fresh key, or a `pending` claim older than `lease` (its owner died;
-    taken over by compare-and-swap on the old token). False when it is done, failed, or owned by a live sender.
-    """
-    return take_effect(session, workspace_id, key, token, now, lease) is not None
-
-
-def take_effect(
-    session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta
-) -> Claim | None:
-    """`claim_effect`, telling a fresh claim from the takeover of an abandoned one (see `Claim`).
-
-    A `pending` claim is abandoned once its lease has passed, or at once when the process that made it has ended
-    (`persona_store.locks.owner_is_gone`): a run after a crash doesn't wait for leases. On PostgreSQL the row is
-    read `FOR UPDATE SKIP LOCKED`: while another sender is taking it over, this one moves on instead of queueing.
-    """
-    # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING through SQLAlchemy.
-    dialect = session.get_bind().dialect.name
-    params = {"b_workspace_id": workspace_id, "b_key": key, "b_token": token, "b_now": now}
-    if session.execute(_claim_insert(dialect), params).first() is not None:
-        return Claim()
-    existing = session.scalar(
-        select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key).with_for_update(skip_locked=True)
-    )
-    if existing is None or existing.status != "pending":
-        return None
-    if existing.created_at > now - lease and not owner_is_gone(session, existing.detail):
-        return None
-    abandoned_at = existing.created_at
-    taken = session.execute(
-        update(Effect)
-        .where(
-            Effect.workspace_id == workspace_id,
-            Effect.key == key,
-            Effect.status == "pending",
-            Effect.detail == existing.detail,
-            Effect.created_at == existing.created_at,
-        )
-        .values(detail=token, created_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return Claim(abandoned_at) if taken.rowcount else None  # type: ignore[attr-defined]
-
-
-def _owned(workspace_id: int, key: str, token: str) -> Any:
-    return and_(
-        Effect.workspace_id == workspace_id, Effect.key == key, Effect.status == "pending", Effect.detail == token
-    )
-
-
-def renew_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> bool:
-    """Extend the caller's lease (while it waits out a 429); False when someone else took the claim over."""
-    result = session.execute(
-        update(Effect)
-        .where(_owned(workspace_id, key, token))
-        .values(created_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def complete_effect(
-    session: Session,
-    workspace_id: int,
-    key: str,
-    token: str,
-    now: datetime,
-    status: str = "done",
-    detail: str | None = None,
-) -> bool:
-    """Mark the caller's claim done (or failed); False when the caller no longer owns it."""
-    params = {
-        "b_workspace_id": workspace_id,
-        "b_key": key,
-        "b_token": token,
-        "new_status": status,
-        "b_now": now,
-        "new_detail": detail,
-    }
-    return bool(session.execute(_complete_update(), params).rowcount)  # type: ignore[attr-defined]
-
-
-def abandon_effect(session: Session, workspace_id: int, key: str, token: str, now: datetime, lease: timedelta) -> bool:
-    """Give up a claim whose send may or may not have reached Slack (a 5xx, a dropped connection): it stays
-    pending but with its lease already over, so the next run takes it over at once, as from a sender that died,
-    and looks for the message before sending it again."""
-    result = session.execute(
-        update(Effect)
-        .where(_owned(workspace_id, key, token))
-        .values(created_at=now - lease - timedelta(seconds=1))
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def release_effect(session: Session, workspace_id: int, key: str, token: str) -> bool:
-    """Give a claim back (Slack failed and nothing was sent): a later run may claim it afresh."""
-    result = session.execute(
-        delete(Effect).where(_owned(workspace_id, key, token)).execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def finished_keys(session: Session, workspace_id: int, keys: Sequence[str]) -> set[str]:
-    """The keys among `keys` whose effect is done or failed."""
-    return set(
-        session.scalars(
-            select(Effect.key).where(
-                Effect.workspace_id == workspace_id, Effect.key.in_(list(keys)), Effect.status != "pending"
-            )
-        )
-    )
-
-
-def get_effect(session: Session, workspace_id: int, key: str) -> Effect | None:
-    return session.scalar(select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == key))
 
 
 # --- answers ---------------------------------------------------------------------------------------------------

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
@@ -16,6 +14,9 @@ from sqlalchemy.sql.dml import Insert
 
 from persona_store.models import Base
 from persona_store.sqlite_writes import give_up_turn, queue_writes, take_turn
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_SECONDS = 3
@@ -119,6 +120,10 @@ def make_readonly_session_factory(sessions: sessionmaker[Session]) -> sessionmak
 
 
 def alembic_config(engine: Engine) -> Config:
+    # Alembic is imported here, not at the top: it costs 0.1-0.2 s that every process start would pay, and only a
+    # migration or `persona-bot doctor` needs it (bench/crash_resume.py).
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -127,6 +132,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
+    from alembic import command  # see alembic_config
+
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from persona_store.db import alembic_config
@@ -34,6 +32,9 @@ class MigrationState:
 
 def migration_state(engine: Engine) -> MigrationState:
     """The database's current revisions and the code's heads; raises SQLAlchemy's errors when unreachable."""
+    from alembic.runtime.migration import MigrationContext  # see persona_store.db.alembic_config
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()

@@ -390,8 +390,8 @@ class ClockTick(Base):
 
 
 class SlackPace(Base):
-    """The pace Slack allowed a workspace for one Web API method, last learnt (`bot.pacing`): a process that starts
-    (a restart, a resumed round) begins there instead of finding it again."""
+    """The pace Slack allowed a workspace for one Web API method, last learnt (`bot.slack.pacing`): a process that
+    starts (a restart, a resumed round) begins there instead of finding it again."""
 
     __tablename__ = "slack_paces"
     __table_args__ = (UniqueConstraint("workspace_id", "method"),)

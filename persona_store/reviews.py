@@ -1,4 +1,4 @@
-"""Six-monthly persona reviews: what is due, the ledger that makes each request exactly-once, and the digest.
+"""Six-monthly persona reviews: what is due, the ledger keys that make each request exactly-once, and the digest.
 
 "Review due" is the evidence model's rule (`evidence.review_due_clause`: no review and no revision for
 REVIEW_AFTER_DAYS). A persona's review *cycle* is named by its last review or revision (`evidence.last_reviewed`,
@@ -16,14 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from persona_store.checkins import (
-    Claim,
-    abandon_effect,
-    claim_effect,
-    complete_effect,
-    release_effect,
-    take_effect,
-)
+from persona_store import effects
 from persona_store.evidence import (
     EvidenceRules,
     PersonaEvidence,
@@ -33,7 +26,7 @@ from persona_store.evidence import (
     persona_evidence,
     review_due_clause,
 )
-from persona_store.models import Effect, Feedback, Persona
+from persona_store.models import Feedback, Persona
 from persona_store.quarters import Period, quarter_of
 from persona_store.themes import Theme, group_themes, latest_texts_between
 
@@ -41,9 +34,6 @@ from persona_store.themes import Theme, group_themes, latest_texts_between
 TOP_MISMATCHES = 5
 LATEST_MISSING = 3
 TOP_THEMES = 3
-EFFECT_PENDING = "pending"
-EFFECT_DONE = "done"
-EFFECT_FAILED = "failed"
 # A claim still `pending` after this long belongs to a sender that died: another tick may take it over.
 REVIEW_LEASE = timedelta(hours=1)
 
@@ -110,7 +100,7 @@ def due_for_review(session: Session, workspace_id: int, now: datetime, after_day
         )
         .order_by(last_reviewed_column(), Persona.id)
     ).all()
-    claimed = _effect_statuses(session, workspace_id, personas, live_after=now - REVIEW_LEASE)
+    claimed = effects.statuses(session, workspace_id, _keys(personas), live_after=now - REVIEW_LEASE)
     return [p for p in personas if review_key(p.id, review_cycle(p)) not in claimed]
 
 
@@ -124,7 +114,7 @@ def overdue_reviews(session: Session, workspace_id: int, now: datetime, after_da
         )
         .order_by(last_reviewed_column(), Persona.name_folded, Persona.id)
     ).all()
-    statuses = _effect_statuses(session, workspace_id, personas)
+    statuses = effects.statuses(session, workspace_id, _keys(personas))
     return [
         OverdueReview(
             persona_id=p.id,
@@ -138,67 +128,21 @@ def overdue_reviews(session: Session, workspace_id: int, now: datetime, after_da
     ]
 
 
-def _effect_statuses(
-    session: Session, workspace_id: int, personas: Sequence[Persona], live_after: datetime | None = None
-) -> dict[str, str]:
-    """Ledger status by key; with `live_after`, a `pending` claim older than that is left out (takeover-able)."""
-    keys = [review_key(p.id, review_cycle(p)) for p in personas]
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(Effect.key, Effect.status, Effect.created_at).where(
-            Effect.workspace_id == workspace_id, Effect.key.in_(keys)
-        )
-    )
-    return {
-        key: status
-        for key, status, created_at in rows
-        if live_after is None or status != EFFECT_PENDING or created_at > live_after
-    }
+def _keys(personas: Sequence[Persona]) -> list[str]:
+    return [review_key(p.id, review_cycle(p)) for p in personas]
 
 
 def recorded_review_message(session: Session, workspace_id: int, persona_id: int, cycle: int) -> tuple[str, str] | None:
     """The review DM this app sent for (persona, cycle), as the ledger recorded it: (channel, ts), or None.
 
     The only message a review answer may update: never a channel or ts taken from the request."""
-    effect = session.scalar(
-        select(Effect).where(Effect.workspace_id == workspace_id, Effect.key == review_key(persona_id, cycle))
-    )
-    if effect is None or effect.status != EFFECT_DONE or not effect.detail:
+    effect = effects.find(session, workspace_id, review_key(persona_id, cycle))
+    if effect is None or effect.status != effects.DONE or not effect.detail:
         return None
     channel, separator, ts = effect.detail.partition(":")
     if not separator or not channel or not ts or channel == "None" or ts == "None":
         return None
     return channel, ts
-
-
-def claim_review_request(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> bool:
-    """Claim the right to send one review request (commit before the Slack call): True for exactly one caller,
-    however many race; a claim left `pending` longer than REVIEW_LEASE (its sender died) can be taken over."""
-    return claim_effect(session, workspace_id, key, token, now, REVIEW_LEASE)
-
-
-def take_review_request(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> Claim | None:
-    """`claim_review_request`, telling a fresh claim from the takeover of an abandoned one (`Claim.abandoned_at`)."""
-    return take_effect(session, workspace_id, key, token, now, REVIEW_LEASE)
-
-
-def complete_review_request(
-    session: Session, workspace_id: int, key: str, token: str, *, ok: bool, detail: str | None, now: datetime
-) -> bool:
-    """Done (the DM went out) or failed for good (the owner can't be reached); False if the claim was lost."""
-    return complete_effect(session, workspace_id, key, token, now, EFFECT_DONE if ok else EFFECT_FAILED, detail)
-
-
-def abandon_review_request(session: Session, workspace_id: int, key: str, token: str, now: datetime) -> bool:
-    """Give up a send whose outcome is unknown (a 5xx, a dropped connection): the next tick takes it over at once
-    and looks for the DM before sending it again."""
-    return abandon_effect(session, workspace_id, key, token, now, REVIEW_LEASE)
-
-
-def release_review_request(session: Session, workspace_id: int, key: str, token: str) -> bool:
-    """Give the claim back after a passing failure (Slack down, rate limited): a later tick asks again."""
-    return release_effect(session, workspace_id, key, token)
 
 
 def review_digest(

@@ -7,25 +7,21 @@ from datetime import date
 import click
 
 from bot.blocks.checkins import status_lines
-from bot.checkin_delivery import DeliveryAborted, DeliveryReport
-from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
-from bot.jobs import JobContext, close_round, open_round, remind, run_scheduler
+from bot.cli.root import CLOCK_STEPS, CLIError, Runtime, cli, friendly_errors, pass_runtime
+from bot.clock.context import ClockContext
+from bot.clock.fanout import DeliveryReport
+from bot.clock.jobs import close_round, open_round, remind, run_scheduler
 from bot.render import plural, render_part
 from bot.services.checkins import NothingToCheck
 from bot.slack.clients import SlackUnavailable
+from bot.slack.delivery import DeliveryAborted
 from persona_store.checkins import RoundClosed
 from persona_store.locks import ClockAlreadyRunning, clock_lock
 from persona_store.schedule import parse_quarter, quarter_label
 
 
-def _context(runtime: Runtime) -> JobContext:
-    return JobContext(
-        runtime.settings,
-        runtime.services.checkins,
-        runtime.slack_clients,
-        runtime.engine,
-        reports=runtime.services.reports,
-    )
+def _context(runtime: Runtime) -> ClockContext:
+    return ClockContext.of(runtime.services, runtime.slack_clients, CLOCK_STEPS)
 
 
 def _quarter(value: str | None) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
+from bot.clock.reviews import send_due_reviews
 from bot.render import plural
-from bot.review_jobs import send_due_reviews
 from bot.slack.clients import SlackUnavailable
 from persona_store.models import utcnow
 
@@ -24,7 +24,7 @@ def reviews(runtime: Runtime, send: bool) -> None:
             client = runtime.slack_clients.for_team(team_id)
         except SlackUnavailable as error:
             raise CLIError(str(error)) from None
-        run = send_due_reviews(runtime.services.reviews, client, team_id, now)
+        run = send_due_reviews(runtime.services.reviews, runtime.services.outbox, client, team_id, now)
         click.echo(f"{plural(run.sent, 'review request')} sent")
         if run.failed:
             raise CLIError(f"{plural(run.failed, 'owner')} could not be reached; `persona-bot reviews` shows which")

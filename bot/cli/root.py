@@ -16,6 +16,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock.context import ReconcileStep
+from bot.clock.jobs import reconcile_checkins
+from bot.clock.reviews import reconcile_reviews
+from bot.clock.roster import reconcile_roster
 from bot.config import Settings, SettingsError
 from bot.request_log import configure_logging
 from bot.services import Services
@@ -28,6 +32,8 @@ from persona_store.personas import PersonaConflict, PersonaNotFound
 from persona_store.workspaces import find_workspace, list_workspaces
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What the clock does for each workspace every tick, in order: check-in rounds, review requests, the roster.
+CLOCK_STEPS: tuple[ReconcileStep, ...] = (reconcile_checkins, reconcile_reviews, reconcile_roster)
 
 
 class CLIError(click.ClickException):

@@ -6,8 +6,10 @@ from typing import Any
 
 import click
 
-from bot import ids, jobs
+from bot import ids
 from bot.blocks.checkins import build_status
+from bot.clock import jobs
+from bot.clock.context import ClockContext
 from bot.demo.world import DemoWorld
 from bot.render import plural
 from bot.services.checkins import CheckinService
@@ -16,12 +18,12 @@ from persona_store.schedule import quarter_of
 from slack_standin import SlackStandin
 
 
-def _context(world: DemoWorld) -> jobs.JobContext:
+def _context(world: DemoWorld) -> ClockContext:
     # The demo is quick: no spacing between invitation and reminder, and a brisk pace against the stand-in.
     settings = world.settings.with_overrides(checkin_reminder_spacing_hours=0, slack_post_rate=50.0)
     engine = world.services.sessions.kw["bind"]
     service = CheckinService(world.services.sessions, settings)
-    return jobs.JobContext(settings, service, SlackClients(settings), engine, reports=world.services.reports)
+    return ClockContext(settings, service, SlackClients(settings), engine, reports=world.services.reports)
 
 
 def _dm(world: DemoWorld, user_id: str) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from bot import ids
 from bot.blocks.edit import action_id
+from bot.clock.reviews import run_due_reviews
 from bot.demo.world import DEMO_ADMIN, DemoWorld
-from bot.review_jobs import run_due_reviews
 from bot.slack.clients import SlackClients
 from persona_store.models import AttributeCheck, Feedback, Persona, utcnow
 from persona_store.personas import get_persona_by_key

@@ -2,8 +2,7 @@
 
 The command is acknowledged at once; building and uploading happen on `services.report_builds` (bounded: one build
 per requester and period, a cap per workspace, a bounded queue; never on Bolt's listener pool, and never on the
-pool the check-in DM updates use). `upload_report` is also what the check-in round
-close uses to attach the same workbook to its summary.
+pool the check-in DM updates use). The upload is `bot.slack.uploads`, which the round close shares.
 """
 
 from __future__ import annotations
@@ -18,10 +17,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.persona import build_message
 from bot.listeners.requests import CommandHandler, CommandRequest
-from bot.render import render_part
 from bot.services import Services
 from bot.services.report_builds import Admission
-from bot.services.reports import Report
+from bot.slack.calls import open_dm
+from bot.slack.uploads import upload_report
 from persona_store.quarters import Period, QuarterError
 
 log = logging.getLogger(__name__)
@@ -72,25 +71,6 @@ def deliver_report(services: Services, client: WebClient, team_id: str, user_id:
     except Exception:  # anything: the requester must hear about it, and the traceback must be logged
         log.exception("report delivery failed", extra={"team_id": team_id, "period": period.label})
         _tell_failure(client, channel or user_id, period)
-
-
-def open_dm(client: WebClient, user_id: str) -> str:
-    return str(client.conversations_open(users=user_id)["channel"]["id"])
-
-
-def upload_report(client: WebClient, channel: str, report: Report, thread_ts: str | None = None) -> None:
-    """Upload a built (non-empty) report to a channel or DM, its headline as the message."""
-    if report.empty:
-        raise ValueError("an empty report has no file to upload")
-    comment = render_part("reports", "ready", report.period.label, report.headline)
-    client.files_upload_v2(
-        channel=channel,
-        content=report.data,
-        filename=report.filename,
-        title=report.filename.removesuffix(".xlsx"),
-        initial_comment=comment,
-        thread_ts=thread_ts,
-    )
 
 
 def _tell_failure(client: WebClient, channel: str, period: Period) -> None:

@@ -22,7 +22,6 @@ from bot.blocks.results import build_results
 from bot.blocks.reviews import build_review_done, review_done_fallback
 from bot.listeners.acking import ack_then, after_ack
 from bot.listeners.home_tab import publish_home
-from bot.listeners.reports import open_dm
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.report.charts import PersonaFit, render_fit_chart
@@ -30,6 +29,7 @@ from bot.services import Services
 from bot.services.personas_admin import Outcome
 from bot.services.results import ResultsAnswer, ResultsStatus
 from bot.services.reviews import ReviewStatus
+from bot.slack.calls import open_dm
 from bot.untrusted import parse_id
 
 log = logging.getLogger("persona_bot.results")

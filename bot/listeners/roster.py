@@ -2,7 +2,7 @@
 
 The submission is checked in two steps: its shape (`parse_roster_submission`), then what only Slack knows (emails,
 a group's handle); every problem comes back next to its field. A linked group or channel is synced at once on the
-background executor, and on every clock tick after that (`bot.roster_sync`).
+background executor, and on every clock tick after that (`bot.clock.roster`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.persona import build_message, build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
+from bot.clock.roster import sync_link
 from bot.listeners.acking import ack_then, after_ack, modal_or_apology, open_from_home
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction, parse_action
 from bot.render import render_part
-from bot.roster_sync import sync_link
 from bot.services import Services
 from bot.services.roster import LinkInfo, NotOnRoster
 from bot.slack.directory import DirectoryError, SlackDirectory, resolve_rows
@@ -128,7 +128,7 @@ def _read_profiles(services: Services, client: WebClient, team_id: str, user_ids
     directory = SlackDirectory(client)
     try:
         directory.people(user_ids)
-    except DirectoryError as error:  # the clock re-reads profiles anyway (`bot.roster_sync.refresh_profiles`)
+    except DirectoryError as error:  # the clock re-reads profiles anyway (`bot.clock.roster.refresh_profiles`)
         log.warning("could not read new roster members' profiles: %s", error, extra={"team_id": team_id})
     services.roster.record_profiles(team_id, directory.looked_up())
 

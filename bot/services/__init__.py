@@ -15,6 +15,7 @@ from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
 from bot.services.installs import InstallService
 from bot.services.lookup import LookupService
+from bot.services.outbox import OutboxService
 from bot.services.outcomes import OutcomesService
 from bot.services.persona_files import PersonaFileService
 from bot.services.personas_admin import PersonaAdminService
@@ -38,6 +39,7 @@ class Services:
     personas_admin: PersonaAdminService
     reviews: ReviewService
     checkins: CheckinService
+    outbox: OutboxService  # every message the clock sends, exactly once (`for_team` per workspace)
     reports: ReportService
     feedback: FeedbackService
     home: HomeService
@@ -70,6 +72,7 @@ class Services:
             personas_admin=PersonaAdminService(sessions, settings, access),
             reviews=ReviewService(sessions, settings, access),
             checkins=CheckinService(sessions, settings, access=access),
+            outbox=OutboxService(sessions, settings),
             reports=ReportService(sessions, settings, access),
             feedback=FeedbackService(sessions, settings),
             home=HomeService(sessions, settings, access),

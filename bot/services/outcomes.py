@@ -10,16 +10,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.report.outcomes_sheet import OutcomesSheet, build_outcomes_sheet
 from bot.services.access import Access
-from persona_store import evidence, outcomes
-from persona_store.db import insert_ignore
-from persona_store.models import Effect, Persona, utcnow
+from persona_store import effects, evidence, outcomes
+from persona_store.models import Persona, utcnow
 from persona_store.outcomes import Columns, ImportReport, Kind, OutcomesData, PersonaOutcomes, RowsRejected
 from persona_store.quarters import Period, Quarter, parse_period
 from persona_store.roster import is_manager
@@ -27,6 +26,9 @@ from persona_store.search import search_personas
 from persona_store.signals import FitInput, Signal, find_signals, fit_inputs
 from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
+
+if TYPE_CHECKING:
+    from bot.report.outcomes_sheet import OutcomesSheet
 
 __all__ = ["OutcomesService", "OutcomesView", "PersonaResults"]
 
@@ -92,19 +94,7 @@ class OutcomesService:
         """True the first time a Slack file is seen for import (Slack retries events; people share twice)."""
         with self._sessions.begin() as s:
             workspace_id = ensure_workspace(s, team_id).id
-            # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
-            claimed = s.scalar(
-                insert_ignore(s, Effect)
-                .values(
-                    workspace_id=workspace_id,
-                    key=f"outcomes-file:{file_id}"[:200],
-                    status="done",
-                    created_at=utcnow(),
-                    completed_at=utcnow(),
-                )
-                .returning(Effect.id)
-            )
-            return claimed is not None
+            return effects.record(s, workspace_id, f"outcomes-file:{file_id}"[:200], utcnow())
 
     def import_file(
         self,
@@ -178,6 +168,10 @@ class OutcomesService:
             data = outcomes.load_outcomes(s, workspace_id, period)
         if data.empty:
             return None
+        # Not at the top: openpyxl costs 0.4 s to import, which every process start (the clock, each CLI command)
+        # would pay; only a workbook build needs it (bench/crash_resume.py).
+        from bot.report.outcomes_sheet import build_outcomes_sheet
+
         fits = fit_inputs(report.personas)
         return build_outcomes_sheet(data, fits, find_signals(fits, data), report)
 

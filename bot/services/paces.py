@@ -1,4 +1,4 @@
-"""Learnt Slack paces that outlive the process (`bot.pacing.PaceMemory` on the database): one transaction each."""
+"""Learnt Slack paces that outlive the process (`bot.slack.pacing.PaceMemory` on the database): one transaction each."""
 
 from __future__ import annotations
 

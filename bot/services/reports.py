@@ -116,6 +116,9 @@ class ReportService:
         if responses == 0 and not reps:
             message = render_part("reports", "nothing_yet", resolved.label, latest)
             return Report(resolved, b"", filename, message, True, data, responses, latest)
+        # Not at the top: openpyxl costs 0.4 s to import, which every process start (the clock, each CLI command)
+        # would pay; only a workbook build needs it (bench/crash_resume.py).
+
         anonymous = chosen.anonymous
         text = WorkbookText(
             title=render_part("reports", "title", resolved.label),

@@ -1,4 +1,4 @@
-"""Six-monthly persona reviews: which owners to ask, the exactly-once ledger, and what their answers do."""
+"""Six-monthly persona reviews: which owners to ask, and what their answers do (requests go through the outbox)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,23 +16,18 @@ from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import ReviewMessage, may_edit
 from persona_store.evidence import last_reviewed, persona_evidence
-from persona_store.locks import process_owner
 from persona_store.models import PersonaReview, PersonaStatus, utcnow
 from persona_store.personas import get_persona, record_review, set_status
 from persona_store.quarters import Period, quarter_of
 from persona_store.reviews import (
     OverdueReview,
     ReviewDigest,
-    abandon_review_request,
-    complete_review_request,
     due_for_review,
     overdue_reviews,
     recorded_review_message,
-    release_review_request,
     review_cycle,
     review_digest,
     review_key,
-    take_review_request,
 )
 from persona_store.revision_drafts import DISMISSED, RevisionDraft, drafts_for, find_draft, record_decision
 from persona_store.signals import Signal
@@ -56,6 +52,7 @@ class ReviewRequest:
     signals: tuple[Signal, ...] = ()  # outcome signals on this persona, beside the digest (bot.services.outcomes)
     signals_period: str = ""
     drafts: tuple[RevisionDraft, ...] = ()  # revisions the evidence proposes (RULE_DISPUTED), not answered yet
+    kind: ClassVar[str] = "review"  # in the outbox (`bot.services.outbox`)
 
 
 class ReviewStatus(StrEnum):
@@ -73,12 +70,6 @@ class ReviewAnswer:
     reviewer: str | None = None
     reviewed_at: datetime | None = None
     message: ReviewMessage | None = None  # set only for someone entitled to answer: the DM to rebuild
-
-
-@dataclass(frozen=True)
-class ReviewClaim:
-    token: str
-    abandoned_at: datetime | None = None  # set when an expired claim was taken over: see `persona_store.Claim`
 
 
 def with_signals(
@@ -154,38 +145,6 @@ class ReviewService:
                 )
             workspace_id = workspace.id
         return with_signals(self._sessions, self._settings, workspace_id, requests)
-
-    def claim(self, team_id: str, request: ReviewRequest, now: datetime) -> str | None:
-        """Commit a claim before the DM is sent: a token for exactly one caller per persona and cycle, else None."""
-        taken = self.take(team_id, request, now)
-        return taken.token if taken is not None else None
-
-    def take(self, team_id: str, request: ReviewRequest, now: datetime) -> ReviewClaim | None:
-        """`claim`, also saying when this took over an abandoned claim (whose DM may already be in Slack)."""
-        token = process_owner(self._sessions.kw["bind"]).token()  # a crash's claims are taken over at once
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            claim = take_review_request(s, workspace.id, request.key, token, now)
-            return ReviewClaim(token, claim.abandoned_at) if claim is not None else None
-
-    def complete(
-        self, team_id: str, request: ReviewRequest, token: str, *, ok: bool, detail: str | None, now: datetime
-    ) -> None:
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            complete_review_request(s, workspace.id, request.key, token, ok=ok, detail=detail, now=now)
-
-    def abandon(self, team_id: str, request: ReviewRequest, token: str, now: datetime) -> None:
-        """The send's outcome is unknown (a 5xx, a dropped connection): the next tick looks before sending."""
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            abandon_review_request(s, workspace.id, request.key, token, now)
-
-    def release(self, team_id: str, request: ReviewRequest, token: str) -> None:
-        """Nothing was sent (a passing failure): the next tick may ask again."""
-        with self._sessions.begin() as s:
-            workspace = ensure_workspace(s, team_id)
-            release_review_request(s, workspace.id, request.key, token)
 
     def record_outcome(
         self, team_id: str, user_id: str, persona_id: int, cycle: int, outcome: str, now: datetime | None = None

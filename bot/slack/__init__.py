@@ -1,1 +1,1 @@
-"""The Slack Web API adapter: clients per workspace, OAuth, delivery, Slack's limits."""
+"""The Slack Web API adapter: clients, delivery with its one error taxonomy, recovery, and shared answers."""

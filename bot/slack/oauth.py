@@ -40,7 +40,7 @@ BOT_SCOPES = (
     "users:read",
     "files:write",
     "files:read",  # deal exports DMed to the bot (bot/listeners/outcomes.py)
-    # the roster: emails, user groups and channel members (bot/roster_directory.py)
+    # the roster: emails, user groups and channel members (bot/slack/directory.py)
     "users:read.email",
     "usergroups:read",
     "channels:read",

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli.root import CLOCK_STEPS
+from bot.clock.context import ClockContext
 from bot.config import Settings
-from bot.jobs import JobContext
 from bot.services.checkins import CheckinService
+from bot.services.outbox import OutboxService
 from bot.slack.clients import SlackClients
 from persona_store.files import RosterEntry, parse_persona_file
 from persona_store.personas import import_personas
@@ -75,10 +77,13 @@ class CheckinWorld:
     reps: list[str]
     workspace_id: int
 
-    def context(self, *, sleep: Callable[[float], None] = time.sleep, **overrides: Any) -> JobContext:
+    def context(self, *, sleep: Callable[[float], None] = time.sleep, **overrides: Any) -> ClockContext:
+        """The clock over this world, running the real steps (`CLOCK_STEPS`), on the world's clock."""
         settings = self.settings.with_overrides(**overrides) if overrides else self.settings
         service = CheckinService(self.sessions, settings, clock=self.clock)
-        return JobContext(settings, service, SlackClients(settings), self.engine, sleep=sleep)
+        outbox = OutboxService(self.sessions, settings, clock=self.clock)
+        slack = SlackClients(settings)
+        return ClockContext(settings, service, slack, self.engine, sleep=sleep, outbox=outbox, steps=CLOCK_STEPS)
 
     @property
     def service(self) -> CheckinService:

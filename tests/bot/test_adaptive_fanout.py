@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import jobs
 from bot.blocks.checkins import build_checkin_message
-from bot.checkin_delivery import Fanout
+from bot.clock import jobs
+from bot.clock.fanout import Fanout
 from bot.services.checkins import Outgoing
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world, roster_entries
 
@@ -36,7 +36,7 @@ def test_without_a_ceiling_the_fanout_learns_a_limit_that_drops_mid_round(sessio
 
         pacer = ctx.pacer(TEAM)
         items = ctx.checkins.invites_due(TEAM, info.id, now_for_everyone=True)
-        report = Fanout(ctx.slack.for_team(TEAM), ctx.checkins, TEAM, message, pacer=pacer).run(items)
+        report = Fanout(ctx.slack.for_team(TEAM), ctx.outbox_for(TEAM), message, pacer=pacer).run(items)
 
         assert report.sent == 160 and not report.failed
         assert_everyone_once(world)

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import jobs
-from bot.checkin_delivery import Fanout
-from bot.services.checkins import CheckinService, Outgoing
+from bot.clock import jobs
+from bot.clock.fanout import Fanout
+from bot.services.outbox import OutboxService, Outgoing
 from bot.services.reports import ReportService
-from persona_store.checkins import Claim
+from persona_store.effects import Claim
 from persona_store.feedback import FeedbackAnswers
 from persona_store.models import Effect, Participation
 from persona_store.personas import list_personas
@@ -95,7 +95,9 @@ def test_server_errors_are_retried_after_looking_and_a_long_outage_is_resumed_on
         jobs.assign_missing(ctx, TEAM, info.id)
         world.standin.fail("chat.postMessage", status=503, times=10_000)
         items = ctx.checkins.invites_due(TEAM, info.id, now_for_everyone=True)
-        down = Fanout(ctx.slack.for_team(TEAM), ctx.checkins, TEAM, _message, rate=500, sleep=lambda _: None).run(items)
+        down = Fanout(ctx.slack.for_team(TEAM), ctx.outbox_for(TEAM), _message, rate=500, sleep=lambda _: None).run(
+            items
+        )
         assert len(down.failed) == 6 and down.sent == 0
         assert len(pending_effects(world)) == 6, "unknown outcomes stay claimed, for the next run to check"
         world.standin.clear_faults()
@@ -111,38 +113,39 @@ def _message(item: Outgoing) -> dict[str, Any]:
     return build_checkin_message(item)
 
 
-class CrashingService(CheckinService):
+class CrashingOutbox(OutboxService):
     """Dies (like kill -9) at a chosen point of the Nth message: after its claim, or after Slack accepted it."""
 
-    def __init__(self, base: CheckinService, *, after_claims: int | None = None, after_sends: int | None = None):
+    def __init__(self, base: OutboxService, *, after_claims: int | None = None, after_sends: int | None = None):
         super().__init__(base._sessions, base._settings, base._clock)
         self.after_claims, self.after_sends = after_claims, after_sends
         self.claims = self.sends = 0
         self._lock = threading.Lock()
 
-    def take(self, team_id: str, item: Outgoing, token: str) -> Claim | None:
-        got = super().take(team_id, item, token)
+    def take(self, item: Any, token: str) -> Claim | None:
+        got = super().take(item, token)
         with self._lock:
             self.claims += got is not None
             if self.after_claims is not None and self.claims > self.after_claims:
                 raise Crash
         return got
 
-    def complete(self, team_id: str, item: Outgoing, token: str, channel: str | None, ts: str | None) -> bool:
+    def complete(self, item: Any, token: str, channel: str | None, ts: str | None) -> bool:
         with self._lock:
             self.sends += 1
             if self.after_sends is not None and self.sends > self.after_sends:
                 raise Crash
-        return super().complete(team_id, item, token, channel, ts)
+        return super().complete(item, token, channel, ts)
 
 
 def _crashing_run(world: CheckinWorld, **crash: int) -> None:
     ctx = world.context(checkin_send_workers=1)
     info, _ = ctx.checkins.open_round(TEAM, "2026-Q4")
     jobs.assign_missing(ctx, TEAM, info.id)
-    crashing = CrashingService(ctx.checkins, **crash)
-    items = crashing.invites_due(TEAM, info.id, now_for_everyone=True)
-    fan = Fanout(ctx.slack.for_team(TEAM), crashing, TEAM, _message, rate=500, workers=1)
+    assert ctx.outbox is not None
+    crashing = CrashingOutbox(ctx.outbox, **crash).for_team(TEAM)
+    items = ctx.checkins.invites_due(TEAM, info.id, now_for_everyone=True)
+    fan = Fanout(ctx.slack.for_team(TEAM), crashing, _message, rate=500, workers=1)
     with pytest.raises(Crash):
         fan.run(items)
 
@@ -303,17 +306,18 @@ def test_claims_expire_but_a_waiting_sender_keeps_its_own(sessions: sessionmaker
         info, _ = ctx.checkins.open_round(TEAM, "2026-Q4")
         jobs.assign_missing(ctx, TEAM, info.id)
         (item,) = ctx.checkins.invites_due(TEAM, info.id, now_for_everyone=True)
-        assert ctx.checkins.claim(TEAM, item, "first")
+        outbox = ctx.outbox_for(TEAM)
+        assert outbox.claim(item, "first")
         world.clock.advance(seconds=8)
-        assert ctx.checkins.renew(TEAM, item, "first")
+        assert outbox.renew(item, "first")
         world.clock.advance(seconds=8)
-        assert not ctx.checkins.claim(TEAM, item, "second"), "renewed 8 s ago: still live"
+        assert not outbox.claim(item, "second"), "renewed 8 s ago: still live"
         world.clock.advance(seconds=11)
-        assert ctx.checkins.claim(TEAM, item, "second"), "abandoned: taken over"
-        assert not ctx.checkins.complete(TEAM, item, "first", "D1", "1.0"), "the old owner can't complete it"
-        assert ctx.checkins.complete(TEAM, item, "second", "D1", "1.0")
+        assert outbox.claim(item, "second"), "abandoned: taken over"
+        assert not outbox.complete(item, "first", "D1", "1.0"), "the old owner can't complete it"
+        assert outbox.complete(item, "second", "D1", "1.0")
         world.clock.advance(days=1)
-        assert not ctx.checkins.claim(TEAM, item, "third"), "done is done"
+        assert not outbox.claim(item, "third"), "done is done"
         with world.sessions.begin() as s:
             assert s.scalar(select(Effect.status).where(Effect.key == item.key)) == "done"
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import jobs
+from bot.clock import jobs
+from bot.clock.context import ClockContext
 from persona_store.files import RosterEntry
 from persona_store.roster import import_roster
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world
@@ -136,20 +137,16 @@ def test_the_scheduler_job_is_stable_coalesced_and_generous_about_misfires(sessi
 def test_other_features_add_reconcile_steps(sessions: sessionmaker[Session]) -> None:
     seen: list[str] = []
 
-    def count(ctx: jobs.JobContext, team_id: str) -> None:
+    def count(ctx: ClockContext, team_id: str) -> None:
         seen.append(team_id)
 
-    def broken(ctx: jobs.JobContext, team_id: str) -> None:
+    def broken(ctx: ClockContext, team_id: str) -> None:
         raise RuntimeError("a broken step")
 
     with checkin_world(sessions, REPS[:1]) as world:
-        jobs.register_step(broken)
-        jobs.register_step(count)
-        try:
-            jobs.reconcile(world.context())
-        finally:
-            jobs.RECONCILE_STEPS.remove(broken)
-            jobs.RECONCILE_STEPS.remove(count)
+        ctx = world.context()
+        ctx.steps = (*ctx.steps, broken, count)
+        jobs.reconcile(ctx)
         assert seen == [TEAM], "a failing step doesn't stop the next one"
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import cli
+from bot.clock.jobs import record_clock_tick
 from bot.config import Settings
-from bot.jobs import record_clock_tick
 from bot.slack.oauth import BOT_SCOPES, installation_store
 from persona_store.clock import record_tick
 from persona_store.db import make_engine, make_session_factory, upgrade

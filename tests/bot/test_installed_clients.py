@@ -11,7 +11,8 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import jobs
+from bot.clock import jobs
+from bot.clock.context import ClockContext
 from bot.config import Settings
 from bot.services import Services
 from bot.slack.clients import SlackClients, SlackUnavailable
@@ -52,14 +53,13 @@ def test_each_installed_workspace_gets_its_own_token_and_an_uninstalled_one_none
     clients = InstalledSlackClients(settings, sessions)
     seen: list[tuple[str, str]] = []
 
-    def step(ctx: jobs.JobContext, team_id: str) -> None:
+    def step(ctx: ClockContext, team_id: str) -> None:
         client: WebClient = ctx.slack.for_team(team_id)
         seen.append((team_id, str(client.auth_test()["team_id"])))
 
-    monkeypatch.setattr(jobs, "RECONCILE_STEPS", [step])
     with ThreadPoolExecutor(1) as pool:
         services = Services.build(settings, sessions, pool)
-        ctx = jobs.JobContext(settings, services.checkins, clients, engine)
+        ctx = ClockContext.of(services, clients, (step,))
         jobs.reconcile(ctx)
         assert sorted(seen) == [("T0ALPHA", "T0ALPHA"), ("T0BRAVO", "T0BRAVO")]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.pacing import START_RATE, AdaptivePacer, PacerRegistry
+from bot.slack.pacing import START_RATE, AdaptivePacer, PacerRegistry
 
 
 @dataclass

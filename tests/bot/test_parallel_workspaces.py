@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import jobs
+from bot.cli.root import CLOCK_STEPS
+from bot.clock import jobs
+from bot.clock.context import ClockContext
 from bot.config import Settings
 from bot.services.checkins import CheckinService
 from bot.slack.oauth import InstalledSlackClients
@@ -22,7 +24,7 @@ from tests.e2e.clocks import Workspace, duplicates_and_misses, seed_workspaces, 
 class Teams:
     standin: SlackStandin
     workspaces: list[Workspace]
-    ctx: jobs.JobContext
+    ctx: ClockContext
 
     def sent(self, workspace: Workspace) -> int:
         return len(sent_dms(self.standin, self.workspaces)[workspace.team_id])
@@ -42,9 +44,8 @@ def teams(sessions: sessionmaker[Session], count: int, reps: int) -> Iterator[Te
             slack_post_start_rate=200.0,
             scheduler_parallel_workspaces=count,
         )
-        ctx = jobs.JobContext(
-            settings, CheckinService(sessions, settings), InstalledSlackClients(settings, sessions), engine
-        )
+        clients = InstalledSlackClients(settings, sessions)
+        ctx = ClockContext(settings, CheckinService(sessions, settings), clients, engine, steps=CLOCK_STEPS)
         yield Teams(standin, workspaces, ctx)
 
 
@@ -53,12 +54,12 @@ def test_a_slow_workspace_never_delays_the_others_and_the_tick_does_not_wait(ses
         slow, *fast = world.workspaces
         entered, release = threading.Event(), threading.Event()
 
-        def stall(ctx: jobs.JobContext, team_id: str) -> None:
+        def stall(ctx: ClockContext, team_id: str) -> None:
             if team_id == slow.team_id:  # e.g. a huge roster, or Slack answering slowly there
                 entered.set()
                 assert release.wait(30)
 
-        jobs.RECONCILE_STEPS.insert(0, stall)
+        world.ctx.steps = (stall, *world.ctx.steps)
         runner = jobs.WorkspaceRunner(world.ctx)
         try:
             first = runner.tick()  # returns at once: the fan-outs run on the pool
@@ -77,7 +78,6 @@ def test_a_slow_workspace_never_delays_the_others_and_the_tick_does_not_wait(ses
             first.wait()
         finally:
             release.set()
-            jobs.RECONCILE_STEPS.remove(stall)
             runner.shutdown()
         assert world.sent(slow) == 8
         assert duplicates_and_misses(world.standin, world.workspaces) == (0, 0)

@@ -3,27 +3,29 @@ not after their lease; claims of a process that is still alive are left alone.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import jobs
-from bot.checkin_delivery import Fanout
-from bot.services.checkins import CheckinService
+from bot.clock import jobs
+from bot.clock.fanout import Fanout
+from bot.services.outbox import OutboxService
 from persona_store.locks import ClaimOwner
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world, roster_entries
-from tests.bot.test_checkins_fanout import Crash, CrashingService, _message, assert_everyone_once, pending_effects
+from tests.bot.test_checkins_fanout import Crash, CrashingOutbox, _message, assert_everyone_once, pending_effects
 
 LONG_LEASE = 3600  # nothing below waits for it: the clock never moves
 
 
-class OtherProcess(CrashingService):
+class OtherProcess(CrashingOutbox):
     """Another process's sender: its claims name `owner`, whose lock goes when the process does."""
 
-    def __init__(self, base: CheckinService, owner: ClaimOwner, **crash: int) -> None:
+    def __init__(self, base: OutboxService, owner: ClaimOwner, **crash: int) -> None:
         super().__init__(base, **crash)
         self.owner = owner
 
-    def new_token(self) -> str:
+    def new_token(self, item: Any) -> str:
         return self.owner.token()
 
 
@@ -32,10 +34,11 @@ def crash_elsewhere(world: CheckinWorld, *, dies: bool = True, **crash: int) -> 
     ctx = world.context(checkin_send_workers=1)
     info, _ = ctx.checkins.open_round(TEAM, "2026-Q4")
     jobs.assign_missing(ctx, TEAM, info.id)
-    other = OtherProcess(ctx.checkins, owner, **crash)
-    items = other.invites_due(TEAM, info.id, now_for_everyone=True)
+    assert ctx.outbox is not None
+    other = OtherProcess(ctx.outbox, owner, **crash).for_team(TEAM)
+    items = ctx.checkins.invites_due(TEAM, info.id, now_for_everyone=True)
     with pytest.raises(Crash):
-        Fanout(ctx.slack.for_team(TEAM), other, TEAM, _message, rate=500, workers=1).run(items)
+        Fanout(ctx.slack.for_team(TEAM), other, _message, rate=500, workers=1).run(items)
     if dies:
         owner.release()  # what the operating system does to a killed process's locks
     return owner

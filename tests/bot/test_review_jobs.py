@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks
+from bot.cli.root import CLOCK_STEPS
+from bot.clock.context import ClockContext
+from bot.clock.reviews import reconcile_reviews, run_due_reviews
 from bot.config import Settings
-from bot.jobs import RECONCILE_STEPS, JobContext
-from bot.review_jobs import reconcile_reviews, run_due_reviews, send_due_reviews
 from bot.services import Services
-from bot.services.reviews import ReviewRequest, ReviewService, ReviewStatus
+from bot.services.outbox import OutboxService
+from bot.services.reviews import ReviewStatus
 from bot.slack.clients import SlackClients
 from persona_store.models import Effect
 from persona_store.persona_spec import PersonaSpec
@@ -140,10 +143,8 @@ class Crash(BaseException):
     """Stands in for kill -9 between Slack accepting the DM and our commit."""
 
 
-class DiesBeforeRecording(ReviewService):
-    def complete(
-        self, team_id: str, request: ReviewRequest, token: str, *, ok: bool, detail: str | None, now: datetime
-    ) -> None:
+class DiesBeforeRecording(OutboxService):
+    def complete(self, item: object, token: str, channel: str | None, ts: str | None) -> bool:
         raise Crash
 
 
@@ -158,7 +159,7 @@ def test_a_clock_that_died_after_slack_accepted_the_dm_is_not_followed_by_a_seco
 ) -> None:
     dying = DiesBeforeRecording(services.sessions, services.settings)
     with pytest.raises(Crash):
-        send_due_reviews(dying, SlackClients(services.settings).for_team(TEAM), TEAM, DUE)
+        reconcile_reviews(ClockContext.of(replace(services, outbox=dying), SlackClients(services.settings)), TEAM, DUE)
     (dm,) = review_dms(standin)
     assert run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(minutes=5)).sent == 0, "live"
     run = run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(hours=2))
@@ -171,7 +172,8 @@ def test_a_clock_that_died_before_slack_answered_is_followed_by_exactly_one_dm(
     services: Services, standin: SlackStandin, mary: int
 ) -> None:
     (request,) = services.reviews.due_reviews(TEAM, DUE)
-    assert services.reviews.claim(TEAM, request, DUE) is not None  # committed; then the process died
+    outbox = services.outbox.for_team(TEAM, DUE)
+    assert outbox.claim(request, outbox.new_token(request))  # committed; then the process died
     run = run_due_reviews(services, SlackClients(services.settings), DUE + timedelta(hours=2))
     assert (run.sent, run.recovered) == (1, 0)
     assert len(review_dms(standin)) == 1
@@ -196,8 +198,8 @@ def test_an_unreachable_owner_is_recorded_and_shown_to_admins(
 
 
 def test_the_clock_runs_the_review_step(services: Services, standin: SlackStandin, mary: int, engine: Engine) -> None:
-    assert reconcile_reviews in RECONCILE_STEPS
-    ctx = JobContext(services.settings, services.checkins, SlackClients(services.settings), engine)
+    assert reconcile_reviews in CLOCK_STEPS
+    ctx = ClockContext.of(services, SlackClients(services.settings), CLOCK_STEPS)
     reconcile_reviews(ctx, TEAM, now=DUE - timedelta(seconds=1))
     assert review_dms(standin) == []
     reconcile_reviews(ctx, TEAM, now=DUE)

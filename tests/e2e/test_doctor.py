@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.jobs import record_clock_tick
+from bot.clock.jobs import record_clock_tick
 from bot.slack.oauth import BOT_SCOPES
 from slack_standin import SlackStandin
 from tests.e2e.conftest import BOT_TOKEN, E2E, RunningBot, make_e2e, run_bot

@@ -18,8 +18,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot import ids, untrusted
+from bot.clock.reviews import run_due_reviews
 from bot.config import Settings
-from bot.review_jobs import run_due_reviews
 from bot.services import Services
 from bot.slack.clients import SlackClients
 from persona_store.checkins import Assignment, assign, close_round, open_round

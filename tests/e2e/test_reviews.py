@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot import ids
 from bot.blocks.edit import action_id
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
+from bot.clock.reviews import run_due_reviews
 from bot.config import Settings
-from bot.review_jobs import run_due_reviews
 from bot.services import Services
 from bot.slack.clients import SlackClients
 from persona_store.files import parse_persona_file

@@ -7,17 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from persona_store import effects
 from persona_store.models import AttributeCheck, Feedback
 from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import apply_persona, record_review, set_status
 from persona_store.reviews import (
     REVIEW_LEASE,
-    claim_review_request,
-    complete_review_request,
     digest_window_start,
     due_for_review,
     overdue_reviews,
-    release_review_request,
     review_cycle,
     review_digest,
     review_key,
@@ -100,10 +98,10 @@ def test_a_claimed_cycle_is_never_due_again_and_a_review_starts_a_new_cycle(
     with sessions.begin() as s:
         (persona,) = due_for_review(s, workspace_id, first_due, AFTER)
         key = review_key(persona.id, review_cycle(persona))
-        assert claim_review_request(s, workspace_id, key, "clock-a", first_due) is True
+        assert effects.take(s, workspace_id, key, "clock-a", first_due, REVIEW_LEASE) is not None
     with sessions.begin() as s:
-        assert claim_review_request(s, workspace_id, key, "clock-b", first_due) is False, "a second clock loses"
-        assert complete_review_request(s, workspace_id, key, "clock-a", ok=True, detail="D1:1.0", now=first_due)
+        assert effects.take(s, workspace_id, key, "clock-b", first_due, REVIEW_LEASE) is None, "a second clock loses"
+        assert effects.complete(s, workspace_id, key, "clock-a", first_due, detail="D1:1.0")
     with sessions.begin() as s:
         assert due_for_review(s, workspace_id, first_due + timedelta(days=60), AFTER) == []
         assert overdue_reviews(s, workspace_id, first_due + timedelta(days=60), AFTER)[0].request_status == "done"
@@ -125,16 +123,16 @@ def test_a_claim_whose_sender_died_is_taken_over_after_the_lease_and_a_released_
     with sessions.begin() as s:
         (persona,) = due_for_review(s, workspace_id, due, AFTER)
         key = review_key(persona.id, review_cycle(persona))
-        assert claim_review_request(s, workspace_id, key, "dead-clock", due)
+        assert effects.take(s, workspace_id, key, "dead-clock", due, REVIEW_LEASE)
     with sessions.begin() as s:
         assert due_for_review(s, workspace_id, due + REVIEW_LEASE - timedelta(seconds=1), AFTER) == []
         assert overdue_reviews(s, workspace_id, due, AFTER)[0].request_status == "pending"
         later = due + REVIEW_LEASE + timedelta(seconds=1)
         assert [p.name for p in due_for_review(s, workspace_id, later, AFTER)] == ["Mary"]
-        assert claim_review_request(s, workspace_id, key, "live-clock", later)
+        assert effects.take(s, workspace_id, key, "live-clock", later, REVIEW_LEASE)
     with sessions.begin() as s:
-        assert not complete_review_request(s, workspace_id, key, "dead-clock", ok=True, detail=None, now=later)
-        assert release_review_request(s, workspace_id, key, "live-clock")
+        assert not effects.complete(s, workspace_id, key, "dead-clock", later, detail=None)
+        assert effects.release(s, workspace_id, key, "live-clock")
     with sessions.begin() as s:
         assert [p.name for p in due_for_review(s, workspace_id, later, AFTER)] == ["Mary"], "released: ask again"
 

@@ -5,25 +5,25 @@ this process has a token for to a bounded pool (`WorkspaceRunner`, SCHEDULER_PAR
 `reconcile_workspace` reads the database and does whatever is due and not done. The tick returns at once; a
 workspace still in hand from an earlier tick is skipped, so a slow, rate-limited or broken workspace never delays
 another. Downtime, restarts and a doubled clock are harmless: the next tick catches up from the tables, and the
-effect ledger (see `bot.checkin_delivery`) decides who sends. On PostgreSQL a session advisory lock per workspace
+effect ledger (see `bot.clock.fanout`) decides who sends. On PostgreSQL a session advisory lock per workspace
 lets several clocks share the workspaces (each skips one another clock is working on); on SQLite exactly one
 clock runs (`persona_store.locks.clock_lock`).
 
-Other features add their own steps: `register_step(fn)` with `fn(ctx, team_id)`; steps run in order, and one
-failing step is logged and does not stop the others.
+The steps (`fn(ctx, team_id)`: check-ins here, reviews in `bot.clock.reviews`, the roster in `bot.clock.roster`)
+are passed in by the composition root in `ClockContext.steps`; they run in order, and one failing step is logged
+and does not stop the others.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import random
 import signal
 import socket
 import threading
-import time
-import uuid
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -33,22 +33,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.checkins import build_checkin_message, build_summary
-from bot.checkin_delivery import DeliveryReport, Fanout, resolve_assignments
-from bot.config import Settings
-from bot.listeners.reports import upload_report
-from bot.pacing import AdaptivePacer, PacerRegistry
-from bot.review_jobs import reconcile_reviews
-from bot.roster_sync import reconcile_roster
-from bot.services.checkins import CheckinService, Outgoing, RoundInfo
-from bot.services.paces import PaceService
-from bot.services.reports import Report, ReportService
-from bot.slack_clients import SlackClients, SlackUnavailable
-from bot.summary_chart import attach_chart, chart_key
+from bot.clock.context import ClockContext
+from bot.clock.fanout import DeliveryReport, Fanout, Message, resolve_assignments
+from bot.clock.summary_chart import chart_item, summary_chart, upload_chart
+from bot.services.checkins import RoundInfo
+from bot.services.outbox import OutboxService, Outgoing
+from bot.services.reports import Report
+from bot.slack.calls import open_dm
+from bot.slack.clients import SlackUnavailable
+from bot.slack.delivery import DeliveryAborted, Policy, Result, deliver_once
+from bot.slack.uploads import upload_report
 from persona_store.clock import record_tick
 from persona_store.db import make_session_factory
 from persona_store.locks import live_clocks
@@ -58,34 +56,6 @@ log = logging.getLogger("persona_bot.jobs")
 RECONCILE_JOB_ID = "persona_bot.reconcile"
 MISFIRE_GRACE_SECONDS = 6 * 3600
 SUMMARY_CATCH_UP = timedelta(days=7)
-
-
-@dataclass
-class JobContext:
-    """What jobs need: settings, the check-in service, Slack clients per workspace, a database engine and clocks."""
-
-    settings: Settings
-    checkins: CheckinService
-    slack: SlackClients
-    engine: Engine | None = None
-    sleep: Callable[[float], None] = time.sleep
-    reports: ReportService | None = None  # attaches the quarter's workbook to the close summary when given
-    pacers: PacerRegistry | None = None  # per workspace and method; made from the settings when not given
-
-    def __post_init__(self) -> None:
-        if self.pacers is None:
-            memory = PaceService(make_session_factory(self.engine)) if self.engine is not None else None
-            self.pacers = PacerRegistry(
-                ceiling=self.settings.slack_post_rate,
-                start=self.settings.slack_post_start_rate,
-                sleep=self.sleep,
-                memory=memory,
-            )
-
-    def pacer(self, team_id: str, method: str = "chat.postMessage") -> AdaptivePacer:
-        """The pace this process has learnt for `method` in workspace `team_id` (shared by all its senders)."""
-        assert self.pacers is not None
-        return self.pacers.get(team_id, method)
 
 
 @dataclass
@@ -103,28 +73,18 @@ class CloseResult:
     report: DeliveryReport = field(default_factory=DeliveryReport)
 
 
-def _fanout(ctx: JobContext, team_id: str, items: list[Outgoing]) -> DeliveryReport:
+def _fanout(ctx: ClockContext, team_id: str, items: list[Outgoing], message: Message | None = None) -> DeliveryReport:
+    """The workspace's fan-out of `items`: check-in DMs, or `message` (a summary) one at a time."""
     if not items:
         return DeliveryReport()
-    client = ctx.slack.for_team(team_id)
-    limit = ctx.checkins.reminder_cap(team_id)
-
-    def message(item: Outgoing) -> dict[str, Any]:
-        return build_checkin_message(item, reminder_limit=limit)
-
-    fan = Fanout(
-        client,
-        ctx.checkins,
-        team_id,
-        message,
-        workers=ctx.settings.checkin_send_workers,
-        sleep=ctx.sleep,
-        pacer=ctx.pacer(team_id),
-    )
-    return fan.run(items)
+    workers = ctx.settings.checkin_send_workers if message is None else 1
+    if message is None:
+        message = functools.partial(build_checkin_message, reminder_limit=ctx.checkins.reminder_cap(team_id))
+    client, pacer = ctx.slack.for_team(team_id), ctx.pacer(team_id)
+    return Fanout(client, ctx.outbox_for(team_id), message, workers=workers, sleep=ctx.sleep, pacer=pacer).run(items)
 
 
-def assign_missing(ctx: JobContext, team_id: str, round_id: int) -> int:
+def assign_missing(ctx: ClockContext, team_id: str, round_id: int) -> int:
     """Put active roster members who aren't on the round yet on it, with their zone and reachability."""
     members = ctx.checkins.unassigned(team_id, round_id)
     if not members:
@@ -133,7 +93,7 @@ def assign_missing(ctx: JobContext, team_id: str, round_id: int) -> int:
     return ctx.checkins.assign(team_id, round_id, assignments)
 
 
-def open_round(ctx: JobContext, team_id: str, quarter: str | None = None, due: date | None = None) -> OpenResult:
+def open_round(ctx: ClockContext, team_id: str, quarter: str | None = None, due: date | None = None) -> OpenResult:
     """`checkin open`: open or resume the round and DM, now, every rep who hasn't had it yet."""
     info, created = ctx.checkins.open_round(team_id, quarter, due)
     assigned = assign_missing(ctx, team_id, info.id)
@@ -141,7 +101,7 @@ def open_round(ctx: JobContext, team_id: str, quarter: str | None = None, due: d
     return OpenResult(info, created, assigned, report)
 
 
-def remind(ctx: JobContext, team_id: str) -> tuple[RoundInfo | None, DeliveryReport]:
+def remind(ctx: ClockContext, team_id: str) -> tuple[RoundInfo | None, DeliveryReport]:
     """`checkin remind`: remind reps who neither answered nor skipped (within the cap and the spacing)."""
     info = next(iter(reversed(ctx.checkins.open_rounds(team_id))), None)
     if info is None:
@@ -149,43 +109,39 @@ def remind(ctx: JobContext, team_id: str) -> tuple[RoundInfo | None, DeliveryRep
     return info, _fanout(ctx, team_id, ctx.checkins.reminders_due(team_id, info.id, scheduled=False))
 
 
-def send_summary(ctx: JobContext, team_id: str, round_id: int) -> DeliveryReport:
+def send_summary(ctx: ClockContext, team_id: str, round_id: int) -> DeliveryReport:
     """Post the round's summary to REPORT_CHANNEL or each manager, once per target (ledger keys), and attach the
     quarter's workbook under it (once per target too) when the report service is wired in."""
     targets = ctx.checkins.summary_targets(team_id, round_id)
-    keys = [t.key for t in targets] + ([_workbook_key(t) for t in targets] if ctx.reports is not None else [])
-    keys += [chart_key(t) for t in targets]
-    if not targets or not ctx.checkins.undone(team_id, keys):
+    keys = [t.key for t in targets] + [chart_item(t).key for t in targets]
+    keys += [_workbook_item(t).key for t in targets] if ctx.reports is not None else []
+    outbox = ctx.outbox_for(team_id)
+    if not targets or not outbox.undone(keys):
         return DeliveryReport()  # every summary (and workbook) is out: the usual case on the clock's later ticks
     summary = ctx.checkins.summary(team_id, round_id)
     if summary is None:
         return DeliveryReport()
     workbook = _workbook(ctx, team_id, summary.status.round.quarter[:7], targets)  # a 2026-Q4.02 round: its quarter
     content = build_summary(summary, with_report=workbook is not None)
-    client = ctx.slack.for_team(team_id)
-    fan = Fanout(
-        client,
-        ctx.checkins,
-        team_id,
-        lambda item: {"channel": item.user_id, **content},
-        workers=1,
-        sleep=ctx.sleep,
-        pacer=ctx.pacer(team_id),
-    )
-    report = fan.run(targets)
-    for target in targets:  # the fit-by-role chart under the summary, once per target (bot/summary_chart.py)
-        attach_chart(ctx.checkins, client, team_id, target, summary, report)
+    report = _fanout(ctx, team_id, targets, lambda item: {"channel": item.user_id, **content})
+    client, quarter = ctx.slack.for_team(team_id), summary.status.round.quarter
+    chart = summary_chart(summary)
+    for target in targets:  # the fit-by-role chart under the summary, once per target
+        if chart is None:
+            outbox.record(chart_item(target), "empty")  # nothing to draw, ever: later ticks skip it
+        else:
+            _attach(outbox, client, chart_item(target), lambda c, to: upload_chart(c, to, chart, quarter), report)
     if workbook is not None:
         for target in targets:
-            _attach_workbook(ctx, client, team_id, target, workbook, report)
+            _attach(outbox, client, _workbook_item(target), lambda c, to: upload_report(c, to, workbook), report)
     return report
 
 
-def _workbook_key(target: Outgoing) -> str:
-    return target.key.replace(":summary:", ":workbook:")
+def _workbook_item(target: Outgoing) -> Outgoing:
+    return replace(target, key=target.key.replace(":summary:", ":workbook:"), kind="workbook")
 
 
-def _workbook(ctx: JobContext, team_id: str, quarter: str, targets: list[Outgoing]) -> Report | None:
+def _workbook(ctx: ClockContext, team_id: str, quarter: str, targets: list[Outgoing]) -> Report | None:
     if ctx.reports is None:
         return None
     try:
@@ -194,35 +150,38 @@ def _workbook(ctx: JobContext, team_id: str, quarter: str, targets: list[Outgoin
         log.exception("could not build the workbook for the check-in summary", extra={"team_id": team_id})
         return None
     if built.empty:
+        outbox = ctx.outbox_for(team_id)
         for target in targets:  # nothing to attach, ever: record that, so later ticks don't rebuild it
-            item = replace(target, key=_workbook_key(target), kind="workbook")
-            token = uuid.uuid4().hex
-            if ctx.checkins.claim(team_id, item, token):
-                ctx.checkins.complete(team_id, item, token, None, "empty")
+            outbox.record(_workbook_item(target), "empty")
         return None
     return built
 
 
-def _attach_workbook(
-    ctx: JobContext, client: WebClient, team_id: str, target: Outgoing, workbook: Report, report: DeliveryReport
+def _attach(
+    outbox: OutboxService,
+    client: WebClient,
+    item: Outgoing,
+    send: Callable[[WebClient, str], None],
+    report: DeliveryReport,
 ) -> None:
-    item = replace(target, key=_workbook_key(target), kind="workbook")
-    token = uuid.uuid4().hex  # an upload can't be looked up in the DM: taken over only after its lease
-    if not ctx.checkins.claim(team_id, item, token):
-        return
+    """A file under the summary (its chart, its workbook), once per target, through the one sender."""
+
+    def upload(client: WebClient, message: dict[str, Any]) -> tuple[str | None, str | None]:
+        send(client, open_dm(client, str(message["channel"])))
+        return None, None
+
+    # An upload carries no metadata to look for: a send whose outcome is unknown is released and made again.
+    policy: Policy[Outgoing] = Policy(lambda item: {"channel": item.user_id}, upload, looks=False)
     try:
-        channel = target.user_id
-        if not channel.startswith(("C", "G", "D")):
-            channel = str(client.conversations_open(users=target.user_id)["channel"]["id"])
-        upload_report(client, channel, workbook)
-    except (SlackApiError, SlackClientError, OSError) as error:
-        ctx.checkins.release(team_id, item, token)
-        report.failed.append((target.user_id, f"workbook: {type(error).__name__}"))
+        done = deliver_once(client, outbox, item, policy)
+    except DeliveryAborted as error:  # the summary is out; the next tick tries the file again
+        report.failed.append((item.user_id, f"{item.kind}: {error}"))
         return
-    ctx.checkins.complete(team_id, item, token, None, None)
+    if done.result is Result.RETRY_LATER:
+        report.failed.append((item.user_id, f"{item.kind}: {done.reason}"))
 
 
-def close_round(ctx: JobContext, team_id: str, quarter: str | None = None) -> CloseResult | None:
+def close_round(ctx: ClockContext, team_id: str, quarter: str | None = None) -> CloseResult | None:
     """`checkin close`: close the round (late answers are then turned away politely) and post the summary."""
     info = ctx.checkins.find_round(team_id, quarter) if quarter else ctx.checkins.current_round(team_id)
     if info is None:
@@ -235,19 +194,8 @@ def close_round(ctx: JobContext, team_id: str, quarter: str | None = None) -> Cl
 
 # --- the clock ------------------------------------------------------------------------------------------------
 
-ReconcileStep = Callable[[JobContext, str], None]
-RECONCILE_STEPS: list[ReconcileStep] = []
 
-
-def register_step(step: ReconcileStep) -> ReconcileStep:
-    """Add a step to every reconcile tick (usable as a decorator); steps run in registration order."""
-    if step not in RECONCILE_STEPS:
-        RECONCILE_STEPS.append(step)
-    return step
-
-
-@register_step
-def reconcile_checkins(ctx: JobContext, team_id: str) -> None:
+def reconcile_checkins(ctx: ClockContext, team_id: str) -> None:
     """Open this quarter's round when due, DM reps whose local morning has come, remind, snooze, close."""
     ctx.checkins.scheduled_round(team_id)
     for info in ctx.checkins.open_rounds(team_id):
@@ -276,12 +224,6 @@ def reconcile_checkins(ctx: JobContext, team_id: str) -> None:
         send_summary(ctx, team_id, info.id)  # a no-op once every target has it
 
 
-# Six-monthly persona reviews (bot/review_jobs.py): DM owners whose personas are due, once per review cycle.
-register_step(reconcile_reviews)
-# The roster (bot/roster_sync.py): linked user groups and channels kept in sync, Slack profiles re-read.
-register_step(reconcile_roster)
-
-
 @contextlib.contextmanager
 def workspace_lock(engine: Engine | None, team_id: str) -> Iterator[bool]:
     """On PostgreSQL, a session advisory lock per workspace (False: another clock holds it). Elsewhere True.
@@ -301,13 +243,13 @@ def workspace_lock(engine: Engine | None, team_id: str) -> Iterator[bool]:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
 
-def reconcile_workspace(ctx: JobContext, team_id: str) -> bool:
-    """Every registered step for one workspace, under its lock; False when another clock holds it."""
+def reconcile_workspace(ctx: ClockContext, team_id: str) -> bool:
+    """Every step of the context for one workspace, under its lock; False when another clock holds it."""
     with workspace_lock(ctx.engine, team_id) as mine:
         if not mine:
             log.info("another clock is reconciling this workspace; skipping", extra={"team_id": team_id})
             return False
-        for step in list(RECONCILE_STEPS):
+        for step in ctx.steps:
             try:
                 step(ctx, team_id)
             except Exception:  # one broken step must not stop the clock; it is logged with its traceback
@@ -354,7 +296,7 @@ class WorkspaceRunner:
     starts a little later still finds work, and a clock whose workspaces are done helps with the rest.
     """
 
-    def __init__(self, ctx: JobContext, workers: int | None = None) -> None:
+    def __init__(self, ctx: ClockContext, workers: int | None = None) -> None:
         self._ctx = ctx
         self._workers = workers or ctx.settings.scheduler_parallel_workspaces
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="workspace")
@@ -415,8 +357,8 @@ class WorkspaceRunner:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
-def reconcile(ctx: JobContext) -> None:
-    """One tick, waited for: every registered step, for every workspace this process can message, several
+def reconcile(ctx: ClockContext) -> None:
+    """One tick, waited for: every step of the context, for every workspace this process can message, several
     workspaces at once (`persona-bot scheduler` doesn't wait: see `WorkspaceRunner`)."""
     runner = WorkspaceRunner(ctx)
     try:
@@ -441,7 +383,7 @@ def reconcile_tick(runner: WorkspaceRunner) -> None:
     runner.tick()
 
 
-def build_scheduler(ctx: JobContext, *, blocking: bool = True, runner: WorkspaceRunner | None = None) -> Any:
+def build_scheduler(ctx: ClockContext, *, blocking: bool = True, runner: WorkspaceRunner | None = None) -> Any:
     """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run now.
 
     The tick only hands workspaces to `runner`'s pool, so it returns at once however long a fan-out takes."""
@@ -465,7 +407,7 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True, runner: Workspace
     return scheduler
 
 
-def run_scheduler(ctx: JobContext) -> None:
+def run_scheduler(ctx: ClockContext) -> None:
     """Run the clock until SIGTERM/SIGINT (the platform stopping the dyno)."""
     runner = WorkspaceRunner(ctx)
     scheduler = build_scheduler(ctx, runner=runner)

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.slack.calls import DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER
+
 log = logging.getLogger("persona_bot.pacing")
 
 START_RATE = 4.0  # calls per second before Slack has said anything: above Slack's 1/s per channel, well below limits
@@ -46,8 +48,6 @@ MIN_MEASURE_SECONDS = 0.25  # a shorter window says too little: fall back to a p
 FALLBACK_DECREASE = 0.7
 QUICK_EPOCH_SECONDS = 2.5  # a 429 this soon after the last pause ended ...
 QUICK_DECREASE = 0.8  # ... lowers the estimate by this much more
-MAX_RETRY_AFTER = 60.0  # never hold longer than this on one 429, whatever the header says
-DEFAULT_RETRY_AFTER = 1.0  # a 429 without a readable Retry-After
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]

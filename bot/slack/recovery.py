@@ -23,8 +23,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry import ConnectionErrorRetryHandler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
+from bot.slack.calls import is_rate_limited, open_dm, retry_after
 
 log = logging.getLogger("persona_bot.effects")
 
@@ -46,19 +46,6 @@ class SentMessage:
     ts: str
 
 
-def without_blind_retries(client: WebClient) -> WebClient:
-    """A copy of `client` that does not resend after a 5xx or a dropped connection (Slack may have posted the
-    message all the same): the caller decides, after looking with `find_sent_message`. 429s are still retried."""
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        retry_handlers=[
-            h for h in client.retry_handlers if not isinstance(h, ServerErrorRetryHandler | ConnectionErrorRetryHandler)
-        ],
-    )
-
-
 def effect_metadata(key: str) -> dict[str, Any]:
     """The `metadata=` for chat.postMessage that lets `find_sent_message` recognise the message later."""
     return {"event_type": EFFECT_EVENT_TYPE, "event_payload": {"key": key}}
@@ -75,7 +62,7 @@ def find_sent_message(
     """The message carrying ledger `key` posted to `channel` (a user id means the DM with them) since about
     `since`; None when there is none or Slack can't tell us (then the caller sends, as before)."""
     try:
-        conversation = _conversation_id(client, channel, sleep)
+        conversation = _call(lambda: open_dm(client, channel), sleep)
         since = since if since.tzinfo is not None else since.replace(tzinfo=UTC)  # stored times are UTC
         oldest = f"{(since - LOOKBACK).timestamp():.6f}"
         cursor: str | None = None
@@ -109,34 +96,16 @@ def find_sent_message(
     return None
 
 
-def _conversation_id(client: WebClient, channel: str, sleep: Callable[[float], None]) -> str:
-    if channel.startswith(("C", "G", "D")):
-        return channel
-    opened = _call(lambda: client.conversations_open(users=channel), sleep)
-    return str(opened["channel"]["id"])
-
-
 def _call(request: Callable[[], Any], sleep: Callable[[float], None]) -> Any:
     """One Web API call, waiting out up to RATE_LIMIT_ATTEMPTS 429s (a refused look-up must not cause a resend)."""
     for attempt in range(RATE_LIMIT_ATTEMPTS):
         try:
             return request()
         except SlackApiError as error:
-            limited = error.response.status_code == 429 or error.response.get("error") == "ratelimited"
-            if not limited or attempt == RATE_LIMIT_ATTEMPTS - 1:
+            if not is_rate_limited(error) or attempt == RATE_LIMIT_ATTEMPTS - 1:
                 raise
-            sleep(_retry_after(error))
+            sleep(retry_after(error))
     raise AssertionError("unreachable")
-
-
-def _retry_after(error: SlackApiError) -> float:
-    headers = {str(k).lower(): v for k, v in (error.response.headers or {}).items()}
-    raw = headers.get("retry-after")
-    value = raw[0] if isinstance(raw, list) else raw
-    try:
-        return min(60.0, max(0.0, float(value))) if value is not None else 1.0
-    except ValueError:
-        return 1.0
 
 
 def _effect_key(message: dict[str, Any]) -> str | None:

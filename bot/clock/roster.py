@@ -10,15 +10,11 @@ are re-read (oldest first) so the Home can say who was deactivated in Slack and 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
-from bot.roster_directory import DirectoryError, SlackDirectory
+from bot.clock.context import ClockContext
 from bot.services.roster import LinkInfo, RosterService
-from persona_store.db import make_session_factory
+from bot.slack.directory import DirectoryError, SlackDirectory
 from persona_store.roster import ProfileFacts, RosterChange, RosterSummary
-
-if TYPE_CHECKING:
-    from bot.jobs import JobContext
 
 log = logging.getLogger("persona_bot.roster")
 
@@ -84,15 +80,14 @@ def refresh_profiles(roster: RosterService, directory: SlackDirectory, team_id: 
     return len(facts)
 
 
-def reconcile_roster(ctx: JobContext, team_id: str) -> None:
-    """The clock step (registered in `bot.jobs`)."""
-    if ctx.engine is None:
-        log.warning("the roster step needs the database engine in the job context; skipped")
+def reconcile_roster(ctx: ClockContext, team_id: str) -> None:
+    """The clock's roster step."""
+    if ctx.roster is None:
+        log.warning("the roster step needs the database engine in the clock's context; skipped")
         return
-    roster = RosterService(make_session_factory(ctx.engine), ctx.settings)
     directory = SlackDirectory(ctx.slack.for_team(team_id))
-    sync_links(roster, directory, team_id)
-    refresh_profiles(roster, directory, team_id, PROFILES_PER_TICK)
+    sync_links(ctx.roster, directory, team_id)
+    refresh_profiles(ctx.roster, directory, team_id, PROFILES_PER_TICK)
 
 
 __all__ = ["PROFILES_PER_TICK", "reconcile_roster", "refresh_profiles", "sync_link", "sync_links"]
