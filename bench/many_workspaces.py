@@ -51,7 +51,15 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
                 log.close()
         duplicates, misses = duplicates_and_misses(standin, workspaces)
         limited = sum(1 for c in standin.calls("chat.postMessage") if c.status == 429)
-    return {"total": total, "duplicates": duplicates, "misses": misses, "limited": limited}
+    # A workspace step that failed (e.g. PostgreSQL refusing connections: "too many clients") is retried on a later
+    # tick, which costs time: counted from the clocks' logs, so a slow run says why.
+    logs = [(folder / f"clock-{clocks}-{n}.log").read_text(encoding="utf-8", errors="replace") for n in range(clocks)]
+    failed = sum(text.count("reconcile step failed") for text in logs)
+    refused = sum(text.count("too many clients") for text in logs)
+    return {
+        "total": total, "duplicates": duplicates, "misses": misses, "limited": limited, "failed": failed,
+        "refused": refused,
+    }  # fmt: skip
 
 
 def main() -> int:
@@ -90,7 +98,8 @@ def main() -> int:
             ok &= r["duplicates"] == 0 and r["misses"] == 0
             print(
                 f"{label:24} total {r['total']:7.1f} s  ratio {r['total'] / floor:.3f}  429s {r['limited']:.0f}  "
-                f"duplicates {r['duplicates']:.0f}  misses {r['misses']:.0f}"
+                f"duplicates {r['duplicates']:.0f}  misses {r['misses']:.0f}  failed steps {r['failed']:.0f} "
+                f"(PostgreSQL refused a connection: {r['refused']:.0f})"
             )
     if "pg1" in results and "pg2" in results:
         speedup = results["pg1"]["total"] / results["pg2"]["total"]
