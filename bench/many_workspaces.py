@@ -7,7 +7,7 @@ last DM is in. The floor is the slowest workspace alone, max over workspaces of 
 one clock on a SQLite file, one clock on PostgreSQL, two clocks on PostgreSQL (sharing the workspaces through the
 per-workspace advisory lock). Targets: one clock <= 1.5x the floor; two clocks faster than one.
 
-    python bench/many_workspaces.py [--teams 20] [--reps 250] [--rate 10] [--parallel 20] \\
+    python bench/many_workspaces.py [--teams 20] [--reps 250] [--rate 10] [--parallel 20] [--send-workers N] \\
         [--database postgresql+psycopg://postgres@127.0.0.1:5432/scale_bench]   # a database it may wipe
 """
 
@@ -35,7 +35,8 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
         workspaces = seed_workspaces(database, standin, teams=args.teams, reps=args.reps)
         for w in workspaces:
             standin.rate_limit("chat.postMessage", args.rate, burst=args.burst, team_id=w.team_id)
-        env = clock_env(database, standin, SCHEDULER_PARALLEL_WORKSPACES=str(args.parallel))
+        extra = {"CHECKIN_SEND_WORKERS": str(args.send_workers)} if args.send_workers else {}
+        env = clock_env(database, standin, SCHEDULER_PARALLEL_WORKSPACES=str(args.parallel), **extra)
         started = time.monotonic()
         running = [start_clock(env, folder / f"clock-{clocks}-{n}.log") for n in range(clocks)]
         try:
@@ -51,7 +52,38 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
                 log.close()
         duplicates, misses = duplicates_and_misses(standin, workspaces)
         limited = sum(1 for c in standin.calls("chat.postMessage") if c.status == 429)
-    return {"total": total, "duplicates": duplicates, "misses": misses, "limited": limited}
+    # A workspace step that failed (e.g. PostgreSQL refusing connections: "too many clients") is retried on a later
+    # tick, which costs time: counted from the clocks' logs, so a slow run says why.
+    logs = [(folder / f"clock-{clocks}-{n}.log").read_text(encoding="utf-8", errors="replace") for n in range(clocks)]
+    failed = sum(text.count("reconcile step failed") for text in logs)
+    refused = sum(text.count("too many clients") for text in logs)
+    return {
+        "total": total, "duplicates": duplicates, "misses": misses, "limited": limited, "failed": failed,
+        "refused": refused,
+    }  # fmt: skip
+
+
+def _check_connections(args: argparse.Namespace) -> None:
+    """Say so when two clocks may open more connections than the server allows (README, Deploying: a clock's pool
+    is bounded at 6 + SCHEDULER_PARALLEL_WORKSPACES x (CHECKIN_SEND_WORKERS + 1)): refused connections fail
+    workspace steps, which the next tick retries, and the run then measures that, not the clocks."""
+    from sqlalchemy import create_engine, text
+
+    from bot.config import Settings
+
+    workers = args.send_workers or Settings.from_env({}).checkin_send_workers
+    bound = 2 * (6 + args.parallel * (workers + 1))
+    engine = create_engine(args.database)
+    try:
+        with engine.connect() as conn:
+            allowed = int(conn.execute(text("SHOW max_connections")).scalar_one())
+            in_use = int(conn.execute(text("SELECT count(*) FROM pg_stat_activity")).scalar_one())
+    finally:
+        engine.dispose()
+    print(
+        f"two clocks may open up to {bound} connections; the server allows {allowed}, {in_use} in use now"
+        + ("" if bound <= allowed - in_use else " - over the limit: expect refused connections (see README)")
+    )
 
 
 def main() -> int:
@@ -61,6 +93,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="each workspace's chat.postMessage limit")
     parser.add_argument("--burst", type=int, default=5)
     parser.add_argument("--parallel", type=int, default=20, help="SCHEDULER_PARALLEL_WORKSPACES per clock")
+    parser.add_argument("--send-workers", type=int, help="CHECKIN_SEND_WORKERS per workspace (default: the app's)")
     parser.add_argument("--database", help="a PostgreSQL URL it may wipe (without it: SQLite only)")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--only", help="comma-separated runs: sqlite1,pg1,pg2")
@@ -79,6 +112,8 @@ def main() -> int:
             ("pg2", "two clocks, PostgreSQL", args.database, 2),
         ]
     wanted = set(args.only.split(",")) if args.only else {name for name, *_ in plan}
+    if args.database and "pg2" in wanted:
+        _check_connections(args)
     results: dict[str, dict[str, float]] = {}
     ok = True
     with tempfile.TemporaryDirectory(prefix="workspaces-bench-") as folder:
@@ -90,7 +125,8 @@ def main() -> int:
             ok &= r["duplicates"] == 0 and r["misses"] == 0
             print(
                 f"{label:24} total {r['total']:7.1f} s  ratio {r['total'] / floor:.3f}  429s {r['limited']:.0f}  "
-                f"duplicates {r['duplicates']:.0f}  misses {r['misses']:.0f}"
+                f"duplicates {r['duplicates']:.0f}  misses {r['misses']:.0f}  failed steps {r['failed']:.0f} "
+                f"(PostgreSQL refused a connection: {r['refused']:.0f})"
             )
     if "pg1" in results and "pg2" in results:
         speedup = results["pg1"]["total"] / results["pg2"]["total"]

@@ -10,7 +10,7 @@ same one (every row an update). The baseline: `for row in csv.reader(file)`, not
 Peak memory is this process's peak resident set (VmHWM) during the import, reset just before it, so it includes
 the interpreter and the imports (about 90 MB).
 
-    python bench/outcomes_import.py [--rows 200000] [--database-url URL]
+    python bench/outcomes_import.py [--rows 200000] [--repeat 3] [--database-url URL]
 
 Targets (issue #16): import time <= 3x the plain read; peak memory under 300 MB.
 """
@@ -29,6 +29,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -148,6 +149,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--database-url", help="a database the bench may wipe (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of (empty the table, import, re-import); the best of each is shown",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="outcomes-bench-") as folder:
@@ -176,13 +183,22 @@ def main() -> None:
         plain_read(export)  # warm the page cache for both
         reads = [plain_read(export) for _ in range(3)]
         baseline, baseline_cpu = min(r[0] for r in reads), min(r[1] for r in reads)
-        results = []
-        for label in ("first import (inserts)", "re-import (updates)"):
-            _reset_peak()
-            start, cpu = time.perf_counter(), time.process_time()
-            report = service.import_file(TEAM, export, kind="deals")
-            seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-            results.append((label, seconds, cpu_seconds, _peak_mb(), report))
+        # Each round starts from an empty table; on a shared machine the best round is the least disturbed one.
+        rounds: dict[str, list[tuple[float, float, float, Any]]] = {}
+        for _ in range(max(1, args.repeat)):
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM deals"))
+            for label in ("first import (inserts)", "re-import (updates)"):
+                _reset_peak()
+                start, cpu = time.perf_counter(), time.process_time()
+                report = service.import_file(TEAM, export, kind="deals")
+                seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+                rounds.setdefault(label, []).append((seconds, cpu_seconds, _peak_mb(), report))
+        results = [
+            (label, min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs), runs[-1][3])
+            for label, runs in rounds.items()
+        ]
+        walls = {label: ", ".join(f"{r[0]:.2f}" for r in runs) for label, runs in rounds.items()}
         engine.dispose()
 
     print(
@@ -195,7 +211,7 @@ def main() -> None:
             f"{label}: {seconds:.3f} s wall = {seconds / baseline:.2f}x the plain read (target <= 3x), "
             f"{cpu_seconds:.3f} s CPU = {cpu_seconds / baseline_cpu:.2f}x; peak memory {peak:.0f} MB "
             f"(target < 300 MB); {report.written:,} written ({report.new:,} new, {report.updated:,} updated), "
-            f"{report.unmatched_rows:,} unmatched"
+            f"{report.unmatched_rows:,} unmatched; every round's wall: {walls[label]} s"
         )
 
 

@@ -6,11 +6,12 @@ Salesforce opportunities, or plain field names), auto-detected from the header w
 Persona names are matched by name or key, fuzzily (rapidfuzz), never below `MATCH_THRESHOLD`; rows that don't
 match are reported with the closest names.
 
-Storing: rows stream from the file in batches of `BATCH_SIZE` into `INSERT … ON CONFLICT (workspace, deal) DO
-UPDATE` (both SQLite and PostgreSQL), so importing the same export twice updates rows and never duplicates
-them. Every batch is written inside the caller's transaction: when a row is bad (and `skip_bad` is off) the
+Storing deals: rows stream from the file in chunks and are checked column by column (`CHUNK_SIZE`), staged in
+a temporary table, and written by one `INSERT … SELECT … ON CONFLICT (workspace, deal) DO UPDATE` (SQLite and
+PostgreSQL, which stages with `COPY`), so importing the same export twice updates rows and never duplicates
+them. Everything is written inside the caller's transaction: when a row is bad (and `skip_bad` is off) the
 import raises `RowsRejected` and the caller's rollback takes everything back, so nothing from a file with
-errors is written.
+errors is written. Campaign rows are added up in memory and upserted in batches of `BATCH_SIZE`.
 
 Figures, per persona and quarter (`load_outcomes`): a deal counts as created in the quarter of its create date
 and as won or lost in the quarter of its close date. Win rate = won / (won + lost), with that n. Medians (sales
@@ -24,11 +25,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -185,6 +189,20 @@ class CsvRows:
             raise FileError("the file isn't UTF-8 text; export it as CSV (UTF-8)") from None
         except csv.Error as error:
             raise FileError(f"the file isn't valid CSV ({error})") from None
+
+    def chunks(self, size: int) -> Iterator[list[list[str]]]:
+        """The rows `size` at a time, straight from the C reader (no generator step per row)."""
+        reader = self._reader
+        while True:
+            try:
+                chunk = list(islice(reader, size))
+            except UnicodeDecodeError:
+                raise FileError("the file isn't UTF-8 text; export it as CSV (UTF-8)") from None
+            except csv.Error as error:
+                raise FileError(f"the file isn't valid CSV ({error})") from None
+            if not chunk:
+                return
+            yield chunk
 
     def close(self) -> None:
         self._stream.close()
@@ -588,12 +606,16 @@ class _Unmatched:
         self.rows = 0
 
     def add(self, label: str, line: int, suggestions: tuple[str, ...]) -> None:
-        self.rows += 1
+        self.add_many(label, 1, line, suggestions)
+
+    def add_many(self, label: str, rows: int, line: int, suggestions: tuple[str, ...]) -> None:
+        """`rows` more rows naming `label`; `line` is the first of them (calls come in line order)."""
+        self.rows += rows
         entry = self.by_label.get(label)
         if entry is None:
-            self.by_label[label] = [1, line, suggestions]
+            self.by_label[label] = [rows, line, suggestions]
         else:
-            entry[0] += 1
+            entry[0] += rows
 
     def listed(self) -> list[Unmatched]:
         found = [Unmatched(label, n, line, sugg) for label, (n, line, sugg) in self.by_label.items()]
@@ -641,150 +663,96 @@ def import_deals(
 ) -> ImportReport:
     """Store deal rows (line numbers count the header as line 1); RowsRejected when any is bad and not skip_bad.
 
-    The loop is the hot path of a 200,000-row import: column positions, stage/outcome decisions, quarter labels
-    and persona matches are all looked up once per distinct value.
+    The hot path of a 200,000-row import, so it works a chunk of rows at a time, column by column (`zip`, `map`
+    over str methods and dict lookups, all in C), rather than row by row in Python: ids, amounts and dates are
+    checked per column, dates are parsed once per distinct text, and the low-variety cells of a row (stage,
+    outcome, closed flag, lost stage, lost reason, persona) are decided once per distinct combination, a
+    *profile*. Only a column that has a problem is walked row by row, to name the line.
     """
     report = ImportReport("deals", columns.preset)
     matcher = PersonaMatcher(persona_refs(session, workspace_id))
     unmatched = _Unmatched()
     before = _count(session, select(func.count()).select_from(Deal).where(Deal.workspace_id == workspace_id))
-    connection = session.connection()
-    dialect = connection.dialect
-    sql = _deal_upsert_sql(dialect.name, dialect.paramstyle)
-
-    def flush(values: list[tuple[Any, ...]]) -> None:
-        # The driver's executemany on both (psycopg pipelines it). Multi-row VALUES statements were measured
-        # slower on psycopg: building each 8,500-parameter statement cost more CPU than the round trips saved.
-        connection.exec_driver_sql(sql, values)
-
-    as_text = dialect.name == "sqlite"  # SQLite stores dates as ISO text; psycopg takes date objects
-    now = utcnow()
-    stamp: Any = _sqlite_datetime(now) if as_text else now
+    stage = _DealStage(session.connection(), workspace_id, utcnow())
     positions = {name: columns.index.get(name, -1) for name in DEAL_FIELDS}
-    i_id, i_name, i_stage, i_amount = positions["deal_id"], positions["name"], positions["stage"], positions["amount"]
-    i_created, i_closed, i_outcome = positions["created"], positions["closed"], positions["outcome"]
-    i_flag, i_reason, i_lost_stage = positions["is_closed"], positions["lost_reason"], positions["lost_stage"]
-    i_persona = positions["persona"]
     width = max(positions.values()) + 1
     pad = [""] * width
-    fates: dict[tuple[str, str, str, str], tuple[str, str]] = {}
-    quarters: dict[int, str] = {}
-    personas: dict[str, int | None] = {}
-    dates: dict[str, date | None] = {"": None}
-    batch: dict[str, tuple[Any, ...]] = {}
+    days: set[int] = set()
+    created_cells, closed_cells = _DateCells(NO_DAY, days), _DateCells(NO_CLOSE, days)
+    profiles = _Profiles(matcher)
+    profile_fields = [name for name in _PROFILE_FIELDS if positions[name] >= 0]
     writing = True
-    max_id, max_stage, max_name = TEXT_MAX["deal_id"], TEXT_MAX["stage"], TEXT_MAX["name"]
-    max_reason, max_persona = TEXT_MAX["lost_reason"], TEXT_MAX["persona"]
-    for line, row in enumerate(rows, first_line):
-        if len(row) < width:
-            if not row or (len(row) == 1 and not row[0].strip()):
+    line = first_line
+    for chunk in _chunks(rows, CHUNK_SIZE):
+        lines: Sequence[int] = range(line, line + len(chunk))
+        line += len(chunk)
+        if min(map(len, chunk)) < width:  # short rows are padded; blank lines are left out (and keep their number)
+            kept, kept_lines = [], []
+            for number, row in zip(lines, chunk, strict=True):
+                if len(row) < width:
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
+                    row = [*row, *pad[len(row) :]]
+                kept.append(row)
+                kept_lines.append(number)
+            chunk, lines = kept, kept_lines
+            if not chunk:
                 continue
-            row = [*row, *pad[len(row) :]]
-        report.rows += 1
-        deal_id = row[i_id].strip()
-        created_text = row[i_created].strip() if i_created >= 0 else ""
-        closed_text = row[i_closed].strip() if i_closed >= 0 else ""
-        field_name = "deal id"
-        try:
-            if not deal_id:
-                raise _BadValue("is missing")
-            if len(deal_id) > max_id:
-                raise _BadValue(f"is longer than {max_id} characters")
-            field_name = "amount"
-            amount = parse_amount(row[i_amount].strip()) if i_amount >= 0 else None
-            field_name = "created"
-            created = dates.get(created_text, _MISSING)
-            if created is _MISSING:
-                created = parse_date(created_text)
-                if len(dates) < 4096:
-                    dates[created_text] = created
-            field_name = "closed"
-            closed = dates.get(closed_text, _MISSING)
-            if closed is _MISSING:
-                closed = parse_date(closed_text)
-                if len(dates) < 4096:
-                    dates[closed_text] = closed
-            problem = None
-            if created is not None and closed is not None and closed < created:
-                problem = RowProblem(line, "close date", closed_text, f"is before the create date {created}")
-        except _BadValue as bad:
-            shown = {"deal id": deal_id, "created": created_text, "closed": closed_text}.get(field_name)
-            if shown is None:
-                shown = row[i_amount].strip()
-            problem = RowProblem(line, _SHOWN_FIELD.get(field_name, field_name), shown, str(bad))
-        if problem is not None:
-            report.problem_count += 1
-            if len(report.problems) < MAX_PROBLEMS_KEPT:
-                report.problems.append(problem)
+        n = len(chunk)
+        report.rows += n
+        cells = list(zip(*chunk, strict=False))  # column-major; every row has at least `width` cells now
+        blank = ("",) * n
+
+        def column(name: str) -> Sequence[str]:
+            i = positions[name]
+            return cells[i] if i >= 0 else blank  # noqa: B023 - used inside this iteration only
+
+        problems: dict[int, RowProblem] = {}  # chunk index -> the row's first problem, checked in column order
+        ids = list(map(str.strip, column("deal_id")))
+        if not all(ids) or max(map(len, ids)) > TEXT_MAX["deal_id"]:
+            for k, deal_id in enumerate(ids):
+                if not deal_id:
+                    problems[k] = RowProblem(lines[k], "deal id", deal_id, "is missing")
+                elif len(deal_id) > TEXT_MAX["deal_id"]:
+                    reason = f"is longer than {TEXT_MAX['deal_id']} characters"
+                    problems[k] = RowProblem(lines[k], "deal id", deal_id, reason)
+        amounts = _amount_column(list(map(str.strip, column("amount"))), lines, problems)
+        created_text = list(map(str.strip, column("created")))
+        created = created_cells.column(created_text, "create date", lines, problems)
+        closed_text = list(map(str.strip, column("closed")))
+        closed = closed_cells.column(closed_text, "close date", lines, problems)
+        # Day ordinals; a missing close date counts as after every date, a missing create date as before.
+        if any(map(operator.lt, closed, created)):
+            for k, (start, end) in enumerate(zip(created, closed, strict=True)):
+                if end < start and k not in problems:
+                    reason = f"is before the create date {date.fromordinal(start)}"
+                    problems[k] = RowProblem(lines[k], "close date", closed_text[k], reason)
+        if problems:
+            for k in sorted(problems):
+                report.problem_count += 1
+                if len(report.problems) < MAX_PROBLEMS_KEPT:
+                    report.problems.append(problems[k])
             if skip_bad:
-                report.skipped_bad += 1
+                report.skipped_bad += len(problems)
             else:
                 writing = False
-            continue
         if not writing:
             continue
-        stage = row[i_stage].strip()[:max_stage] if i_stage >= 0 else ""
-        fate_key = (
-            row[i_outcome] if i_outcome >= 0 else "",
-            row[i_flag] if i_flag >= 0 else "",
-            stage,
-            row[i_lost_stage] if i_lost_stage >= 0 else "",
-        )
-        fate = fates.get(fate_key)
-        if fate is None:
-            fate = fates[fate_key] = _fate(*fate_key)
-        outcome, lost_stage = fate
-        label = row[i_persona].strip()[:max_persona]
-        if label:
-            if label in personas:
-                persona_id = personas[label]
-            else:
-                match = matcher.match(label)
-                persona_id = personas[label] = match.persona_id
-            if persona_id is None:
-                unmatched.add(label, line, matcher.match(label).suggestions)
-        else:
-            persona_id = None
-            report.without_persona += 1
-        closed_on = closed if outcome != OPEN else None
-        created_q = closed_q = None
-        if created is not None:
-            q_key = created.year * 12 + created.month
-            created_q = quarters.get(q_key) or quarters.setdefault(q_key, quarter_of(created).label)
-        if closed_on is not None:
-            q_key = closed_on.year * 12 + closed_on.month
-            closed_q = quarters.get(q_key) or quarters.setdefault(q_key, quarter_of(closed_on).label)
-        key = deal_id.casefold()
-        batch[key] = (
-            workspace_id,
-            key,
-            deal_id,
-            row[i_name].strip()[:max_name] if i_name >= 0 else "",
-            stage,
-            lost_stage,
-            outcome,
-            amount,
-            (created.isoformat() if as_text else created) if created is not None else None,
-            (closed_on.isoformat() if as_text else closed_on) if closed_on is not None else None,
-            created_q,
-            closed_q,
-            (closed_on - created).days if closed_on is not None and created is not None else None,
-            row[i_reason].strip()[:max_reason] if outcome == LOST and i_reason >= 0 else "",
-            persona_id,
-            label,
-            stamp,
-        )
-        if len(batch) >= BATCH_SIZE:
-            flush(list(batch.values()))
-            report.written += len(batch)
-            batch = {}
+        profile_ids = profiles.ids([column(name) for name in profile_fields], profile_fields)
+        names = map(str.strip, column("name"))
+        good = list(zip(ids, names, amounts, created, closed, profile_ids, strict=True))
+        if problems:
+            good = [row for k, row in enumerate(good) if k not in problems]
+            ids = [deal_id for k, deal_id in enumerate(ids) if k not in problems]
+            lines = [number for k, number in enumerate(lines) if k not in problems]
+            profile_ids = [pid for k, pid in enumerate(profile_ids) if k not in problems]
+        profiles.count(profile_ids, lines, unmatched, report)
+        stage.add(good, None if "".join(ids).isascii() else [deal_id.casefold() for deal_id in ids])
     report.unmatched = unmatched.listed()
     report.unmatched_rows = unmatched.rows
     if not writing:
         raise RowsRejected(report)
-    if batch:
-        flush(list(batch.values()))
-        report.written += len(batch)
+    report.written = stage.finish(profiles.found, sorted(days))
     after = _count(session, select(func.count()).select_from(Deal).where(Deal.workspace_id == workspace_id))
     report.new = after - before
     report.updated = report.written - report.new
@@ -792,8 +760,281 @@ def import_deals(
     return report
 
 
-_MISSING: Any = object()
-_SHOWN_FIELD = {"created": "create date", "closed": "close date"}  # how people name the columns
+def _chunks(rows: Iterable[Sequence[str]], size: int) -> Iterator[Sequence[Sequence[str]]]:
+    if isinstance(rows, CsvRows):
+        yield from rows.chunks(size)
+        return
+    reader = iter(rows)
+    while chunk := list(islice(reader, size)):
+        yield chunk
+
+
+CHUNK_SIZE = 500  # rows read, checked and written together: big enough for the columns, small enough for the cache
+
+
+def _amount_column(texts: list[str], lines: Sequence[int], problems: dict[int, RowProblem]) -> list[int | None]:
+    """Cents per row; a cell that isn't an amount is a problem of its row (unless the row already has one)."""
+    try:
+        values = list(map(float, texts))  # every cell a plain number: one C call per cell
+    except ValueError:
+        values = []
+    if values and min(values) >= 0 and max(values) * 100 < MAX_AMOUNT_CENTS - 1 and not any(map(math.isnan, values)):
+        return [round(value * 100) for value in values]
+    cents: list[int | None] = []
+    for k, text in enumerate(texts):
+        try:
+            cents.append(parse_amount(text))
+        except _BadValue as bad:
+            cents.append(None)
+            problems.setdefault(k, RowProblem(lines[k], "amount", text, str(bad)))
+    return cents
+
+
+NO_DAY = 0  # a missing create date: before every date
+NO_CLOSE = 10**7  # a missing close date: after every date (ordinals end at 3,652,059)
+
+
+class _DateCells:
+    """Date cells of one column -> day ordinals, each distinct text parsed once (a bounded cache: exports repeat
+    their dates); an empty cell is `empty`. Every day seen is added to `days`."""
+
+    LIMIT = 50_000
+
+    def __init__(self, empty: int, days: set[int]) -> None:
+        self._empty = empty
+        self._days = days
+        self._heads: dict[str, int] = {"": empty}  # ISO texts by their first ten characters
+        self._texts: dict[str, int] = {"": empty}  # every other text, whole
+        self._bad: dict[str, str] = {}  # text (an ISO text's head) -> why it isn't a date
+
+    def column(
+        self, texts: list[str], field_name: str, lines: Sequence[int], problems: dict[int, RowProblem]
+    ) -> list[int]:
+        # `parse_date` reads an ISO text by its first ten characters (a time after them changes nothing), so
+        # those are its key: a timestamped column misses the cache once per day, not once per minute.
+        heads: list[str] = list(map(operator.getitem, texts, repeat(_ISO_HEAD)))
+        try:
+            return list(map(self._heads.__getitem__, heads))  # every day seen before: one C call each
+        except KeyError:
+            pass
+        try:
+            return list(map(self._texts.__getitem__, texts))
+        except KeyError:
+            pass
+        if len(self._heads) + len(self._texts) > self.LIMIT:
+            self._heads, self._texts = {"": self._empty}, {"": self._empty}
+        found: list[int] = []
+        for k, (text, head) in enumerate(zip(texts, heads, strict=True)):
+            iso = _iso_shaped(text)
+            key, cache = (head, self._heads) if iso else (text, self._texts)
+            ordinal = cache.get(key)
+            if ordinal is None:
+                reason = self._bad.get(key)
+                if reason is None:
+                    try:
+                        day = parse_date(text)
+                    except _BadValue as bad:
+                        reason = self._bad[key] = str(bad)
+                    else:
+                        assert day is not None
+                        ordinal = cache[key] = day.toordinal()
+                        self._days.add(ordinal)
+                if reason is not None:
+                    problems.setdefault(k, RowProblem(lines[k], field_name, text, reason))
+            found.append(self._empty if ordinal is None else ordinal)
+        return found
+
+
+_ISO_HEAD = slice(0, 10)
+
+
+def _iso_shaped(text: str) -> bool:
+    """`parse_date` reads such a text by its first ten characters alone."""
+    return len(text) >= 10 and text[4] == "-"
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What a deal's low-variety cells decide: its stage, outcome, where it was lost, why, and its persona."""
+
+    stage: str
+    lost_stage: str
+    outcome: str
+    lost_reason: str
+    persona_id: int | None
+    persona_label: str
+    suggestions: tuple[str, ...]
+
+
+class _Profiles:
+    """(outcome, closed flag, stage, lost stage, lost reason, persona) cells -> a profile id, each decided once."""
+
+    def __init__(self, matcher: PersonaMatcher) -> None:
+        self._matcher = matcher
+        self._ids: dict[tuple[str, ...], int] = {}
+        self.found: list[_Profile] = []
+
+    def ids(self, cells: Sequence[Sequence[str]], names: Sequence[str]) -> list[int]:
+        """One id per row; `cells` are the columns the file has, named by `names` (the others are empty)."""
+        keys: list[tuple[str, ...]] = list(zip(*cells, strict=True))
+        try:
+            return list(map(self._ids.__getitem__, keys))  # every combination seen before
+        except KeyError:
+            new = set(keys).difference(self._ids)
+        for key in sorted(new):
+            given = dict(zip(names, key, strict=True))
+            self._ids[key] = len(self.found)
+            self.found.append(self._decide(**{name: given.get(name, "") for name in _PROFILE_FIELDS}))
+        return list(map(self._ids.__getitem__, keys))
+
+    def _decide(
+        self, outcome: str, is_closed: str, stage: str, lost_stage: str, lost_reason: str, persona: str
+    ) -> _Profile:
+        stage = stage.strip()[: TEXT_MAX["stage"]]
+        decided, lost_at = _fate(outcome, is_closed, stage, lost_stage)
+        label = persona.strip()[: TEXT_MAX["persona"]]
+        match = self._matcher.match(label) if label else Match(None)
+        reason = lost_reason.strip()[: TEXT_MAX["lost_reason"]] if decided == LOST else ""
+        return _Profile(stage, lost_at, decided, reason, match.persona_id, label, match.suggestions)
+
+    def count(self, ids: Sequence[int], lines: Sequence[int], unmatched: _Unmatched, report: ImportReport) -> None:
+        """Count the rows without a persona and those naming one that matched nothing (with its first line)."""
+        for pid, rows in Counter(ids).items():
+            profile = self.found[pid]
+            if profile.persona_id is not None:
+                continue
+            if not profile.persona_label:
+                report.without_persona += rows
+                continue
+            unmatched.add_many(profile.persona_label, rows, lines[ids.index(pid)], profile.suggestions)
+
+
+_PROFILE_FIELDS = ("outcome", "is_closed", "stage", "lost_stage", "lost_reason", "persona")
+_STAGE_COLUMNS = "k, a, b, c, d, e, f"  # deal key (when not ASCII), id, name, cents, created, closed, profile
+
+
+class _DealStage:
+    """Checked deal rows staged in a temporary table without indexes, then written to `deals` by one
+    `INSERT … SELECT … ON CONFLICT (workspace_id, deal_key) DO UPDATE`: a row is 7 values to bind (the rest is
+    joined from the import's profiles and days), and the insert into the indexed table runs inside the database
+    in one statement, not once per row. Later rows of the same deal id win, as they would one by one."""
+
+    def __init__(self, connection: Any, workspace_id: int, now: datetime) -> None:
+        self._connection = connection
+        self._dialect = connection.dialect.name
+        self._workspace_id = int(workspace_id)
+        self._now = now
+        self._pending: list[tuple[Any, ...]] = []
+        self._seq = 0
+        keep = "" if self._dialect == "sqlite" else " ON COMMIT DROP"
+        schema = "temp" if self._dialect == "sqlite" else "pg_temp"
+        integer = "INTEGER" if self._dialect == "sqlite" else "BIGINT"
+        for name, spec in (
+            ("deal_import_rows", f"seq {integer} PRIMARY KEY, k TEXT, a TEXT, b TEXT, c {integer}, d INTEGER, "
+             "e INTEGER, f INTEGER"),
+            ("deal_import_profiles", "id INTEGER PRIMARY KEY, stage TEXT, lost_stage TEXT, outcome TEXT, "
+             "lost_reason TEXT, persona_id INTEGER, persona_label TEXT"),
+            ("deal_import_days", "id INTEGER PRIMARY KEY, iso DATE, quarter TEXT"),
+        ):  # fmt: skip
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}.{name}")
+            connection.exec_driver_sql(f"CREATE TEMP TABLE {name} ({spec}){keep}")
+
+    def add(self, rows: Sequence[tuple[Any, ...]], keys: Sequence[str] | None) -> None:
+        """(deal id, name, cents, created ordinal, closed ordinal, profile) rows; `keys` when an id isn't ASCII."""
+        start = self._seq
+        self._seq += len(rows)
+        seq = range(start, self._seq)
+        if self._dialect == "sqlite":  # the rowid is the order
+            if keys is None:
+                sql = "INSERT INTO temp.deal_import_rows (a, b, c, d, e, f) VALUES (?, ?, ?, ?, ?, ?)"
+                self._connection.exec_driver_sql(sql, rows)
+            else:
+                sql = "INSERT INTO temp.deal_import_rows (k, a, b, c, d, e, f) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                self._connection.exec_driver_sql(sql, [(k, *row) for k, row in zip(keys, rows, strict=True)])
+            return
+        given = keys if keys is not None else [None] * len(rows)
+        self._pending.extend((s, k, *row) for s, k, row in zip(seq, given, rows, strict=True))
+        if len(self._pending) >= COPY_ROWS:
+            self._copy()
+
+    def _copy(self) -> None:
+        cursor = self._connection.connection.dbapi_connection.cursor()
+        with cursor.copy(f"COPY pg_temp.deal_import_rows (seq, {_STAGE_COLUMNS}) FROM STDIN") as copy:
+            for row in self._pending:
+                copy.write_row(row)
+        self._pending = []
+
+    def finish(self, profiles: Sequence[_Profile], days: Iterable[int]) -> int:
+        """Write the staged rows to `deals`; the number of distinct deals written."""
+        if self._pending:
+            self._copy()
+        mark = "?" if self._dialect == "sqlite" else "%s"
+        self._connection.exec_driver_sql(
+            f"INSERT INTO deal_import_profiles VALUES ({', '.join([mark] * 7)})",
+            [
+                (pid, p.stage, p.lost_stage, p.outcome, p.lost_reason, p.persona_id, p.persona_label)
+                for pid, p in enumerate(profiles)
+            ]
+            or [(-1, "", "", "", "", None, "")],
+        )
+        as_day = (lambda d: d.isoformat()) if self._dialect == "sqlite" else (lambda d: d)
+        day_rows = []
+        for ordinal in days:
+            day = date.fromordinal(ordinal)
+            day_rows.append((ordinal, as_day(day), quarter_of(day).label))
+        self._connection.exec_driver_sql(
+            f"INSERT INTO deal_import_days VALUES ({mark}, {mark}, {mark})", day_rows or [(-1, None, "")]
+        )
+        stamp = f"'{_sqlite_datetime(self._now)}'" if self._dialect == "sqlite" else mark
+        derived = {
+            "workspace_id": str(self._workspace_id),
+            "deal_key": "coalesce(r.k, lower(r.a))",
+            "deal_id": "r.a",
+            "name": f"substr(r.b, 1, {TEXT_MAX['name']})",
+            "stage": "p.stage",
+            "lost_stage": "p.lost_stage",
+            "outcome": "p.outcome",
+            "amount_cents": "r.c",
+            "created_on": "c.iso",
+            "closed_on": "d.iso",
+            "created_quarter": "c.quarter",
+            "closed_quarter": "d.quarter",
+            "cycle_days": "d.id - c.id",
+            "lost_reason": "p.lost_reason",
+            "persona_id": "p.persona_id",
+            "persona_label": "p.persona_label",
+            "updated_at": stamp,
+        }
+        select_list = ", ".join(derived[c] for c in _DEAL_COLUMNS)
+        prefix = "temp." if self._dialect == "sqlite" else "pg_temp."
+        source = (
+            f"FROM {prefix}deal_import_rows AS r CROSS JOIN {prefix}deal_import_profiles AS p "
+            f"LEFT JOIN {prefix}deal_import_days AS c ON c.id = r.d "
+            f"LEFT JOIN {prefix}deal_import_days AS d ON d.id = CASE WHEN p.outcome = 'open' THEN NULL ELSE r.e END "
+            "WHERE p.id = r.f"
+        )
+        if self._dialect == "sqlite":
+            rows = f"SELECT {select_list} {source} ORDER BY r.seq"
+        else:  # one statement may not update a row twice on PostgreSQL: the last row of each deal id
+            rows = (
+                f"SELECT DISTINCT ON (coalesce(r.k, lower(r.a))) {select_list} {source} "
+                "ORDER BY coalesce(r.k, lower(r.a)), r.seq DESC"
+            )
+        upsert = _deal_upsert_sql(self._dialect, "qmark").split(" ON CONFLICT ", 1)[1]
+        sql = f"INSERT INTO deals ({', '.join(_DEAL_COLUMNS)}) {rows} ON CONFLICT {upsert}"
+        if self._dialect == "sqlite":
+            self._connection.exec_driver_sql(sql)
+        else:
+            self._connection.exec_driver_sql(sql, (self._now,))
+        written = self._connection.exec_driver_sql(
+            f"SELECT count(DISTINCT coalesce(k, lower(a))) FROM {prefix}deal_import_rows"
+        ).scalar_one()
+        for name in ("deal_import_rows", "deal_import_profiles", "deal_import_days"):
+            self._connection.exec_driver_sql(f"DROP TABLE {prefix}{name}")
+        return int(written)
+
+
+COPY_ROWS = 5_000  # PostgreSQL: rows per COPY into the staging table
 
 
 def _fate(outcome_text: str, closed_text: str, stage: str, lost_stage_text: str) -> tuple[str, str]:

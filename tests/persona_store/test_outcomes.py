@@ -275,3 +275,34 @@ def test_dates() -> None:
     assert str(outcomes.parse_date("03/31/2026")) == "2026-03-31"
     assert str(outcomes.parse_date("31/03/2026")) == "2026-03-31"
     assert str(outcomes.parse_date("31.03.2026")) == "2026-03-31"
+
+
+def test_chunks_keep_the_last_row_of_a_deal_and_parse_each_date_text_on_its_own(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    """Rows are checked a chunk at a time and dates cached by their text: neither may change what a row says."""
+    rows = [f"OPP-{i},{MARY},closed won,{i},2026-07-01 09:{i % 60:02d},2026-08-01" for i in range(1200)]
+    rows[1100] = f"opp-5,{MARY},closed lost,77,07/02/2026,08/03/2026"  # the same deal as line 7, in a later chunk
+    rows[1101] = f"ÄRGER-1,{MARY},closed won,5,2026-07-01,2026-08-01"  # a key that isn't ASCII
+    rows[1102] = f"ärger-1,{MARY},closed won,6,2026-07-02,2026-08-02"  # … the same deal
+    rows[1103] = f"OPP-X,{MARY},closed won,1,07/02/2026x,2026-08-01"  # a known date's text with a tail: not a date
+    text = "deal id,persona,stage,amount,created,closed\n" + "\n".join(rows) + "\n"
+    report = run_import(sessions, world, text)
+    assert [p.sentence() for p in report.problems] == [
+        "line 1105: create date “07/02/2026x” isn't a date (write it like 2026-03-31)"
+    ]
+    report = run_import(sessions, world, text, skip_bad=True)
+    assert report.committed and report.written == 1200 - 1 - 1 - 1  # opp-5 and ärger-1 once, OPP-X skipped
+    assert deal_count(sessions, world.workspace_id) == report.written
+    with sessions.begin() as s:
+        five = s.scalars(select(Deal).where(Deal.deal_key == "opp-5")).one()
+        assert (five.deal_id, five.outcome, five.amount_cents, str(five.created_on), five.cycle_days) == (
+            "opp-5",
+            "lost",
+            7700,
+            "2026-07-02",
+            32,
+        )
+        assert (five.created_quarter, five.closed_quarter) == ("2026-Q3", "2026-Q3")
+        arger = s.scalars(select(Deal).where(Deal.deal_key == "ärger-1")).one()
+        assert (arger.deal_id, arger.amount_cents) == ("ärger-1", 600)
