@@ -29,8 +29,11 @@ from bot.blocks.common import (
 from bot.blocks.feedback import build_feedback_question_blocks
 from bot.blocks.results import build_summary_extras
 from bot.render import render_part, truncate
-from bot.services.checkins import CheckinPage, Outgoing, PersonaRef, RoundInfo, RoundStatus, RoundSummary
+from bot.services.checkins import CheckinPage
 from bot.services.lookup import PersonaCard
+from bot.services.outbox import Outgoing, PersonaRef
+from bot.services.rounds import RoundInfo
+from bot.services.summary import RoundStatus, RoundSummary
 from bot.slack.limits import VIEW_TEXT_MAX
 from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.checkins import SKIP_REASONS

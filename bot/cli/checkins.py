@@ -12,7 +12,7 @@ from bot.clock.context import ClockContext
 from bot.clock.fanout import DeliveryReport
 from bot.clock.jobs import close_round, open_round, remind, run_scheduler
 from bot.render import plural, render_part
-from bot.services.checkins import NothingToCheck
+from bot.services.rounds import NothingToCheck
 from bot.slack.clients import SlackUnavailable
 from bot.slack.delivery import DeliveryAborted
 from persona_store.checkins import RoundClosed

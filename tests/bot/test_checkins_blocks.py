@@ -18,15 +18,11 @@ from bot.blocks.checkins import (
     snoozed_notice,
 )
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.services.checkins import (
-    CheckinPage,
-    Outgoing,
-    PersonaRef,
-    RoundInfo,
-    RoundStatus,
-    RoundSummary,
-)
+from bot.services.checkins import CheckinPage
 from bot.services.lookup import PersonaCard
+from bot.services.outbox import Outgoing, PersonaRef
+from bot.services.rounds import RoundInfo
+from bot.services.summary import RoundStatus, RoundSummary
 from persona_store.evidence import ResponseRate
 from tests.evidence_seed import sample_evidence
 
