@@ -19,8 +19,9 @@ from persona_store import checkins as store
 from persona_store.checkins import Assignment, RoundClosed
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
+from persona_store.quarters import quarter_of
 from persona_store.roster import withdraw_unasked
-from persona_store.schedule import RoundPlan, current_period, quarter_of
+from persona_store.schedule import RoundPlan, current_period
 from persona_store.workspace_settings import WorkspaceSettings, load_settings
 from persona_store.workspaces import ensure_workspace
 
@@ -113,7 +114,7 @@ class Rounds(CheckinBase):
     def open_round(self, team_id: str, quarter: str | None = None, due: date | None = None) -> tuple[RoundInfo, bool]:
         """Open (or resume) the round for `quarter` (default: this quarter); RoundClosed if it already closed."""
         now = self._clock()
-        quarter = quarter or quarter_of(now.date())
+        quarter = quarter or quarter_of(now.date()).label
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             if store.round_for_quarter(s, workspace.id, quarter) is None and not list_personas(s, workspace.id):
