@@ -22,10 +22,11 @@ from bot.config import Settings
 from bot.services.checkins import CheckinService
 from bot.slack.oauth import installation_store
 from persona_store.db import ensure_schema, make_engine, make_session_factory
-from persona_store.files import RosterEntry, parse_persona_file
+from persona_store.files import parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.quarters import quarter_of
 from persona_store.roster import import_roster
+from persona_store.roster_file import RosterEntry
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 from tests.e2e.harness import REPO_ROOT, BotProcess

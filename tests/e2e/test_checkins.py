@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from persona_store.db import make_engine, make_session_factory
-from persona_store.files import RosterEntry
 from persona_store.models import Effect, Feedback, Participation
 from persona_store.quarters import quarter_of
 from persona_store.roster import import_roster
+from persona_store.roster_file import RosterEntry
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 from tests.conftest import TEST_DATABASE_URL
