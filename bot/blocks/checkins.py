@@ -31,7 +31,7 @@ from bot.blocks.results import build_summary_extras
 from bot.render import render_part, truncate
 from bot.services.checkins import CheckinPage
 from bot.services.lookup import PersonaCard
-from bot.services.outbox import Outgoing, PersonaRef
+from bot.services.outbox import CheckedPersona, Outgoing
 from bot.services.rounds import RoundInfo
 from bot.services.summary import RoundStatus, RoundSummary
 from bot.slack.limits import VIEW_TEXT_MAX
@@ -86,7 +86,7 @@ def build_checkin_message(item: Outgoing, *, reminder_limit: int = 2) -> dict[st
 
 @functools.lru_cache(maxsize=64)
 def _dm_parts(
-    kind: str, round_id: int, quarter: str, due_date: date, personas: tuple[PersonaRef, ...]
+    kind: str, round_id: int, quarter: str, due_date: date, personas: tuple[CheckedPersona, ...]
 ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """What every rep of a role gets alike, built once per fan-out (a 5,000-rep round renders it a handful of times)."""
     text = _t("fallback" if kind == "invite" else "reminder_fallback", quarter, due_date)

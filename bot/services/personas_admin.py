@@ -70,6 +70,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class PersonaRef:
+    """A persona an admin command found (by key or name), with its status."""
+
     id: int
     name: str
     status: str

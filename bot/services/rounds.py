@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.services.access import Access
-from bot.services.outbox import Outgoing, PersonaRef
+from bot.services.outbox import CheckedPersona, Outgoing
 from persona_store import checkins as store
 from persona_store.checkins import Assignment, RoundClosed
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
@@ -229,7 +229,7 @@ class Rounds(CheckinBase):
         part: int | str | None = None,
     ) -> Outgoing:
         refs = tuple(
-            PersonaRef(x.id, x.name, x.role, len(x.attributes())) for x in store.personas_for_role(personas, p.role)
+            CheckedPersona(x.id, x.name, x.role, len(x.attributes())) for x in store.personas_for_role(personas, p.role)
         )
         number = int(part) if kind == "reminder" and part is not None else 0
         return Outgoing(
