@@ -136,11 +136,6 @@ def period_label(start: date, cadence: str, every: int = 1) -> str:
     return quarter if number == 1 else f"{quarter}.{number:02d}"
 
 
-def label_quarter(label: str) -> str:
-    """The quarter a round label belongs to: `2026-Q4.02` -> `2026-Q4`."""
-    return label[:7]
-
-
 def current_period(now: datetime, cadence: str, every: int = 1) -> tuple[str, date]:
     """The round period that has begun somewhere on Earth at `now`: (label, first day)."""
     start = period_start((now.astimezone(UTC) + EARLIEST_OFFSET).date(), cadence, every)

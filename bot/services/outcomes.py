@@ -213,10 +213,6 @@ class OutcomesService:
         view = self.load_for_workspace(workspace_id, resolved)
         return resolved, [sig for sig in view.signals if sig.persona_id in owned]
 
-    def persona_signals(self, workspace_id: int, persona_id: int, period: Period) -> list[Signal]:
-        """Signals on one persona (for its owner's review digest)."""
-        return self.load_for_workspace(workspace_id, period).signals_for(persona_id)
-
     def review_signals(
         self, workspace_id: int, persona_ids: Sequence[int]
     ) -> tuple[str, dict[int, list[Signal]]] | None:

@@ -24,7 +24,7 @@ from bot.report.workbook import WorkbookText, write_report
 from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from persona_store import evidence, report_rows, themes
-from persona_store.evidence import Evidence, EvidenceRules, Verdict
+from persona_store.evidence import Evidence, EvidenceRules
 from persona_store.models import utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_period
 from persona_store.report_rows import Comment
@@ -167,9 +167,3 @@ class ReportService:
             with self._sessions.begin() as s:
                 page, after = report_rows.comment_page(s, workspace_id, period, after, PAGE_SIZE)
             yield from page
-
-
-def verdict_of(report: Report, persona_name: str) -> Verdict | None:
-    """The verdict for one persona in a built report (handy for summaries and tests)."""
-    found = report.evidence.named(persona_name)
-    return found.verdict if found else None

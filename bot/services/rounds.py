@@ -45,10 +45,6 @@ class RoundInfo:
     def of(cls, r: CheckinRound) -> RoundInfo:
         return cls(r.id, r.quarter, r.status, r.due_date, r.opened_at, r.closed_at)
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
 
 @dataclass(frozen=True)
 class MemberRef:
