@@ -26,7 +26,7 @@ from bot.services.outcomes import OutcomesService
 from persona_store import evidence, report_rows, themes
 from persona_store.evidence import Evidence, EvidenceRules
 from persona_store.models import utcnow
-from persona_store.quarters import Period, Quarter, QuarterError, parse_period
+from persona_store.quarters import Period, Quarter, parse_period
 from persona_store.report_rows import Comment
 from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
@@ -34,7 +34,7 @@ from persona_store.workspaces import ensure_workspace
 PAGE_SIZE = 2000
 Progress = Callable[[int, int], None]  # (records written so far, records in the report)
 
-__all__ = ["PAGE_SIZE", "Progress", "QuarterError", "Report", "ReportService"]
+__all__ = ["PAGE_SIZE", "Progress", "Report", "ReportService"]
 
 
 @dataclass(frozen=True)

@@ -242,12 +242,4 @@ def _recorded(s: Session, workspace_id: int, persona_id: int, cycle: int) -> Rev
     return ReviewMessage(*found) if found is not None else None
 
 
-__all__ = [
-    "DraftAnswer",
-    "DraftStatus",
-    "ReviewAnswer",
-    "ReviewMessage",
-    "ReviewRequest",
-    "ReviewService",
-    "ReviewStatus",
-]
+__all__ = ["DraftAnswer", "DraftStatus", "ReviewAnswer", "ReviewRequest", "ReviewService", "ReviewStatus"]

@@ -12,7 +12,6 @@ from bot.config import Settings
 from bot.services.access import Access
 from persona_store.models import utcnow
 from persona_store.workspace_settings import (
-    SettingsInvalid,
     WorkspaceSettings,
     load_settings,
     save_settings,
@@ -20,7 +19,7 @@ from persona_store.workspace_settings import (
 )
 from persona_store.workspaces import ensure_workspace
 
-__all__ = ["SettingsChangeInfo", "SettingsInvalid", "SettingsService"]
+__all__ = ["SettingsChangeInfo", "SettingsService"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.feedback import FeedbackAnswers, FeedbackError, FeedbackService, NotAuthor, PersonaUnavailable
+from bot.services.feedback import FeedbackService
+from persona_store.feedback import FeedbackAnswers, FeedbackError, NotAuthor, PersonaUnavailable
 from persona_store.files import parse_persona_file
 from persona_store.models import Feedback
 from persona_store.personas import import_personas, list_personas, set_status
