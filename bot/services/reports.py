@@ -15,13 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot.evidence_text import rule_sentences
 from bot.render import plural, render_part
 from bot.report.workbook import WorkbookText, write_report
-from bot.services.access import Access
+from bot.services.access import Service
 from bot.services.outcomes import OutcomesService
 from persona_store import evidence, report_rows, themes
 from persona_store.evidence import Evidence, EvidenceRules
@@ -68,12 +66,7 @@ def rule_lines(rules: EvidenceRules, anonymous: bool) -> list[str]:
     return [render_part("reports", "rules_heading"), *(f"• {sentences[name]}" for name in evidence.RULES)]
 
 
-class ReportService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
-
+class ReportService(Service):
     def may_request(self, team_id: str, user_id: str) -> bool:
         """Managers on the roster and this workspace's admins (`bot.services.access`)."""
         return self._access.is_manager_or_admin(team_id, user_id)

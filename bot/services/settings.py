@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.access import Access
+from bot.services.access import Access, Service
 from persona_store.models import utcnow
 from persona_store.workspace_settings import (
     WorkspaceSettings,
@@ -31,7 +31,7 @@ class SettingsChangeInfo:
     changed_at: datetime
 
 
-class SettingsService:
+class SettingsService(Service):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -39,9 +39,7 @@ class SettingsService:
         clock: Callable[[], datetime] = utcnow,
         access: Access | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
+        super().__init__(sessions, settings, access)
         self._clock = clock
 
     def may_change(self, team_id: str, user_id: str) -> bool:
