@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from persona_store.schedule import quarter_of  # noqa: E402
+from persona_store.quarters import quarter_of  # noqa: E402
 from slack_standin import SlackStandin  # noqa: E402
 from tests.e2e.clocks import clock_env, duplicates_and_misses, fresh_database, seed_workspaces  # noqa: E402
 
@@ -39,7 +39,7 @@ def one_rate(rate: float, reps: int, burst: int, database: str | None, folder: P
         started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "bot", "--team", workspace.team_id, "checkin", "open", "--quarter",
-             quarter_of(datetime.now(UTC).date())],
+             quarter_of(datetime.now(UTC).date()).label],
             cwd=ROOT, env=env, capture_output=True, text=True,
         )  # fmt: skip
         total = time.monotonic() - started

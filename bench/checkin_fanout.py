@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from persona_store.db import ensure_schema, make_engine, make_session_factory  # noqa: E402
-from persona_store.files import RosterEntry, parse_persona_file  # noqa: E402
+from persona_store.files import parse_persona_file  # noqa: E402
 from persona_store.personas import import_personas  # noqa: E402
 from persona_store.roster import import_roster  # noqa: E402
+from persona_store.roster_file import RosterEntry  # noqa: E402
 from persona_store.workspaces import ensure_workspace  # noqa: E402
 from slack_standin import SlackStandin  # noqa: E402
 from tests.e2e.harness import BotProcess  # noqa: E402

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from persona_store.schedule import quarter_of  # noqa: E402
+from persona_store.quarters import quarter_of  # noqa: E402
 from slack_standin import SlackStandin  # noqa: E402
 from tests.e2e.clocks import clock_env, duplicates_and_misses, fresh_database, seed_workspaces, sent_dms  # noqa: E402
 
@@ -74,7 +74,7 @@ def one_round(args: argparse.Namespace, file: Path, *, kill: bool) -> dict[str, 
         standin.rate_limit("chat.postMessage", args.rate, burst=args.burst, team_id=workspace.team_id)
         env = clock_env(url, standin)
         command = [sys.executable, "-m", "bot", "--team", workspace.team_id, "checkin", "open"]
-        command += ["--quarter", quarter_of(datetime.now(UTC).date())]
+        command += ["--quarter", quarter_of(datetime.now(UTC).date()).label]
 
         def sent() -> int:
             return sum(sent_dms(standin, [workspace])[workspace.team_id].values())

@@ -1,4 +1,4 @@
-"""Persona files (YAML, JSON, Markdown or CSV) and roster files (CSV): parsing and validation, no database.
+"""Persona files (YAML, JSON, Markdown or CSV): parsing and validation, no database (roster files: roster_file.py).
 
 Every problem is reported as a one-line sentence naming where it is (the persona by number and name, or the CSV
 line) and the field, so a person can fix the file without reading code. A file is accepted whole or not at all.
@@ -6,14 +6,11 @@ line) and the field, so a person can fix the file without reading code. A file i
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,18 +27,14 @@ ROLE_MAX = 150
 KEY_MAX = 120
 SUMMARY_MAX = 1_000
 ITEM_MAX = 300
-ROSTER_NAME_MAX = 255
 
 STATUSES = tuple(status.value for status in PersonaStatus)
-ROSTER_COLUMNS = ("slack_user_id", "name", "role", "manager", "timezone")
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 SLACK_USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # An owner may be given as an email in a file; the CLI resolves it to a Slack user before importing.
 OWNER_EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
-_TRUE = {"true", "yes", "1"}
-_FALSE = {"false", "no", "0", ""}
 _PERSONA_SUFFIXES = {".yml", ".yaml", ".json", ".md", ".markdown"}
 _MARKDOWN_SUFFIXES = {".md", ".markdown"}
 
@@ -59,15 +52,6 @@ class FileError(ValueError):
         extra = len(self.problems) - 1
         message = f"{first} (and {extra} more problem{'s' if extra > 1 else ''})" if extra > 0 else first
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    slack_user_id: str
-    name: str
-    role: str
-    is_manager: bool = False
-    timezone: str | None = None
 
 
 # --- helpers shared with personas.py -------------------------------------------------------------------------
@@ -93,7 +77,7 @@ def slugify(name: str) -> str:
 # --- reading -------------------------------------------------------------------------------------------------
 
 
-def _read_source(path_or_text: str | Path, filename: str | None) -> tuple[str, str | None]:
+def read_text_source(path_or_text: str | Path, filename: str | None) -> tuple[str, str | None]:
     """Text and a file name from a path or from text; a one-line string naming an existing file is read."""
     path: Path | None = None
     if isinstance(path_or_text, Path):
@@ -176,7 +160,7 @@ def parse_persona_file(path_or_text: str | Path, *, filename: str | None = None)
 
     Owners may be Slack user ids or emails; emails are for the caller to resolve (`bot.slack.people`) before import.
     """
-    text, name = _read_source(path_or_text, filename)
+    text, name = read_text_source(path_or_text, filename)
     if not text.strip():
         raise FileError("the persona file is empty")
     suffix = Path(name).suffix.lower() if name else ""
@@ -439,104 +423,6 @@ def persona_file_format(filename: str) -> Literal["yaml", "json", "md"]:
     if suffix in _MARKDOWN_SUFFIXES:
         return "md"
     return "json" if suffix == ".json" else "yaml"
-
-
-# --- roster --------------------------------------------------------------------------------------------------
-
-# The roster file with optional columns, separators and role aliases is persona_store/roster_file.py.
-read_text_source = _read_source
-
-
-def parse_roster_csv(path_or_text: str | Path, *, filename: str | None = None) -> list[RosterEntry]:
-    """Every rep in a roster CSV, or FileError naming each bad line and field."""
-    text, _name = _read_source(path_or_text, filename)
-    if not text.strip():
-        raise FileError("the roster file is empty; it needs the header " + ",".join(ROSTER_COLUMNS))
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-    try:
-        header = next(reader)
-        while not any(cell.strip() for cell in header):
-            header = next(reader)
-    except StopIteration:
-        raise FileError("the roster file is empty") from None
-    except csv.Error as exc:
-        raise FileError(f"line {reader.line_num}: {exc}") from exc
-    header_line = reader.line_num
-    columns = [cell.strip().lower() for cell in header]
-    header_problems: list[str] = []
-    missing = [c for c in ROSTER_COLUMNS if c not in columns]
-    if missing:
-        header_problems.append(f"line {header_line}: the header is missing {', '.join(missing)}")
-    unknown = [c for c in columns if c not in ROSTER_COLUMNS]
-    if unknown:
-        header_problems.append(f"line {header_line}: unknown column {', '.join(repr(c) for c in unknown)}")
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    if repeated:
-        header_problems.append(f"line {header_line}: column {', '.join(repeated)} appears twice")
-    if header_problems:
-        header_problems.append(f"the header must name exactly {','.join(ROSTER_COLUMNS)} (in any order)")
-        raise FileError(header_problems)
-    position = {c: columns.index(c) for c in ROSTER_COLUMNS}
-
-    problems: list[str] = []
-    entries: list[RosterEntry] = []
-    first_line: dict[str, int] = {}
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(columns):
-                problems.append(f"line {line}: expected {len(columns)} values, found {len(row)}")
-                continue
-            entry, row_problems = _roster_row({c: row[i].strip() for c, i in position.items()}, line)
-            problems.extend(row_problems)
-            if entry is None:
-                continue
-            if entry.slack_user_id in first_line:
-                problems.append(
-                    f"line {line}: slack_user_id {entry.slack_user_id} is already on line "
-                    f"{first_line[entry.slack_user_id]}"
-                )
-                continue
-            first_line[entry.slack_user_id] = line
-            entries.append(entry)
-    except csv.Error as exc:
-        problems.append(f"line {reader.line_num}: {exc}")
-    if problems:
-        raise FileError(problems)
-    if not entries:
-        raise FileError("the roster file has a header but no reps")
-    return entries
-
-
-def _roster_row(cells: dict[str, str], line: int) -> tuple[RosterEntry | None, list[str]]:
-    problems: list[str] = []
-    user_id = cells["slack_user_id"]
-    if not user_id:
-        problems.append(f"line {line}: slack_user_id is empty")
-    elif not SLACK_USER_PATTERN.match(user_id):
-        problems.append(f"line {line}: slack_user_id '{shorten(user_id)}' is not a Slack user id like U0123ABCD")
-    name = " ".join(cells["name"].split())
-    if not name:
-        problems.append(f"line {line}: name is empty")
-    elif len(name) > ROSTER_NAME_MAX:
-        problems.append(f"line {line}: name is {len(name)} characters long; the limit is {ROSTER_NAME_MAX}")
-    role = cells["role"].lower()
-    if role not in ROLES:
-        problems.append(f"line {line}: role '{shorten(cells['role'])}' is not one of {', '.join(ROLES)}")
-    manager_text = cells["manager"].lower()
-    if manager_text not in _TRUE | _FALSE:
-        problems.append(f"line {line}: manager '{shorten(cells['manager'])}' must be true or false")
-    timezone = cells["timezone"] or None
-    if timezone is not None and not is_timezone(timezone):
-        problems.append(
-            f"line {line}: timezone '{shorten(timezone)}' is not an IANA time zone like Europe/Berlin "
-            "(or leave it empty)"
-        )
-    if problems:
-        return None, problems
-    return RosterEntry(user_id, name, role, manager_text in _TRUE, timezone), []
 
 
 def is_timezone(name: str) -> bool:

@@ -20,11 +20,6 @@ class MigrationState:
         return set(self.current) == set(self.heads)
 
     @property
-    def behind(self) -> bool:
-        """Older than the code (an upgrade fixes it); False when it is at head or ahead of this code."""
-        return not self.at_head and not self.ahead
-
-    @property
     def ahead(self) -> bool:
         """Migrated by a newer release: a revision this code does not know."""
         return bool(set(self.current) - self.known)

@@ -461,7 +461,9 @@ def _closing_stage(stage: str) -> bool:
 
 
 @dataclass(frozen=True)
-class PersonaRef:
+class MatchablePersona:
+    """What an outcome row's persona column is matched against: the key and the name."""
+
     id: int
     key: str
     name: str
@@ -476,10 +478,10 @@ class Match:
 class PersonaMatcher:
     """Export persona names -> personas, by name or key, fuzzily; each distinct name is scored once."""
 
-    def __init__(self, personas: Sequence[PersonaRef]) -> None:
+    def __init__(self, personas: Sequence[MatchablePersona]) -> None:
         self._exact: dict[str, int] = {}
         self._choices: list[str] = []
-        self._owners: list[PersonaRef] = []
+        self._owners: list[MatchablePersona] = []
         for p in personas:
             for form in (normalise(p.name), normalise(p.key.replace("-", " "))):
                 if form:
@@ -521,11 +523,11 @@ class PersonaMatcher:
         return Match(None, suggestions)
 
 
-def persona_refs(session: Session, workspace_id: int) -> list[PersonaRef]:
+def persona_refs(session: Session, workspace_id: int) -> list[MatchablePersona]:
     rows = session.execute(
         select(Persona.id, Persona.key, Persona.name).where(Persona.workspace_id == workspace_id).order_by(Persona.id)
     )
-    return [PersonaRef(int(pid), key, name) for pid, key, name in rows]
+    return [MatchablePersona(int(pid), key, name) for pid, key, name in rows]
 
 
 # --- importing --------------------------------------------------------------------------------------------------

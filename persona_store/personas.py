@@ -27,7 +27,6 @@ __all__ = [
     "apply_persona",
     "describe_changes",
     "export_personas",
-    "fold_name",
     "get_persona",
     "get_persona_by_key",
     "import_personas",

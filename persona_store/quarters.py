@@ -1,9 +1,8 @@
-"""Calendar quarters as values ("2026-Q4"): friendly parsing, UTC bounds, neighbours and spans, for reports.
+"""Calendar quarters as values ("2026-Q4"): friendly parsing, UTC bounds, neighbours and spans; the one quarter API.
 
-The label arithmetic itself lives in `persona_store.schedule` (written for check-in rounds); this module builds
-on it rather than repeating it. A quarter here is a calendar quarter in UTC. Feedback belongs to a quarter by
-its check-in round's label when it has a round, else by the UTC date it was created (`persona_store.evidence`
-applies that rule in SQL).
+Check-in rounds (`persona_store.schedule`) build on it too. A quarter here is a calendar quarter in UTC. Feedback
+belongs to a quarter by its check-in round's label when it has a round, else by the UTC date it was created
+(`persona_store.evidence` applies that rule in SQL).
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-
-from persona_store import schedule
 
 _LABEL = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]\s*([1-4])\s*$")
 _SPAN_SEPARATORS = ("..", "–", "—", " to ", ":")  # en and em dashes are what people type
@@ -36,7 +33,7 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        return schedule.quarter_label(self.year, self.number)
+        return f"{self.year}-Q{self.number}"
 
     def __str__(self) -> str:
         return self.label
@@ -44,7 +41,7 @@ class Quarter:
     @property
     def start(self) -> date:
         """The first day of the quarter."""
-        return schedule.quarter_start(self.label)
+        return date(self.year, 3 * (self.number - 1) + 1, 1)
 
     @property
     def end(self) -> date:
@@ -75,11 +72,11 @@ def quarter_of(moment: date | datetime) -> Quarter:
     """The quarter a date or datetime falls in (aware datetimes are converted to UTC first)."""
     if isinstance(moment, datetime):
         moment = (moment.astimezone(UTC) if moment.tzinfo is not None else moment).date()
-    return Quarter(*schedule.parse_quarter(schedule.quarter_of(moment)))
+    return Quarter(moment.year, (moment.month - 1) // 3 + 1)
 
 
 def current_quarter(now: datetime | None = None) -> Quarter:
-    """The calendar quarter of `now` in UTC (check-in rounds use `schedule.current_quarter`, which opens early)."""
+    """The calendar quarter of `now` in UTC (check-in rounds use `schedule.current_period`, which opens early)."""
     return quarter_of(now or datetime.now(UTC))
 
 
@@ -89,7 +86,7 @@ def parse_quarter(text: str) -> Quarter:
     if match is None:
         shown = (text or "").strip()[:40] or "nothing"
         raise QuarterError(f"“{shown}” isn't a quarter; write it like 2026-Q4")
-    return Quarter(*schedule.parse_quarter(f"{match.group(1)}-Q{match.group(2)}"))
+    return Quarter(int(match.group(1)), int(match.group(2)))
 
 
 def quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:

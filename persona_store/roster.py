@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, not_, select
 from sqlalchemy.orm import Session
 
-from persona_store.files import RosterEntry
 from persona_store.models import CheckinRound, Participation, RosterLink, RosterMember, utcnow
+from persona_store.roster_file import RosterEntry
 
 # Roles whose people meet customers and so are asked whether the personas still match them.
 ASKED_ROLES = ("sales", "success", "onboarding")

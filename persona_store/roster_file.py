@@ -2,7 +2,8 @@
 
 Only the user column is required: `slack_user_id` or `email` (or both). `name`, `role`, `manager`, `observer` and
 `timezone` are optional; an empty cell leaves what the roster already says. Every problem is one line naming the
-CSV line and the column, and all of them are reported at once.
+CSV line and the column, and all of them are reported at once. `parse_roster_csv` reads the complete form (every
+column named, every cell but the zone filled) with the same parser, `strict`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from persona_store.files import FileError, is_timezone, read_text_source, shorte
 from persona_store.models import ROLES
 
 ROSTER_FILE_COLUMNS = ("slack_user_id", "email", "name", "role", "manager", "observer", "timezone")
+ROSTER_COLUMNS = ("slack_user_id", "name", "role", "manager", "timezone")  # the complete form: all of them
 USER_COLUMNS = ("slack_user_id", "email")
 ROSTER_NAME_MAX = 255
 SEPARATORS = (",", ";", "\t")
@@ -87,11 +89,9 @@ def parse_role(text: str) -> str | None:
     return ROLE_ALIASES.get(fold_role(text))
 
 
-def role_problem(text: str) -> str:
-    return (
-        f"role '{shorten(text)}' is not one of {', '.join(ROLES)} "
-        "(aliases such as Customer Success, CSM, AE, SDR or Implementation work too)"
-    )
+def role_problem(text: str, *, aliases: bool = True) -> str:
+    problem = f"role '{shorten(text)}' is not one of {', '.join(ROLES)}"
+    return problem + " (aliases such as Customer Success, CSM, AE, SDR or Implementation work too)" * aliases
 
 
 def parse_slack_user(text: str) -> str | None:
@@ -132,24 +132,46 @@ class RosterRow:
         return self.slack_user_id or self.email or f"line {self.line}"
 
 
-def _separator(header_line: str) -> str:
+@dataclass(frozen=True)
+class RosterEntry:
+    """A rep of the complete form (`parse_roster_csv`)."""
+
+    slack_user_id: str
+    name: str
+    role: str
+    is_manager: bool = False
+    timezone: str | None = None
+
+
+def parse_roster_csv(path_or_text: str | Path, *, filename: str | None = None) -> list[RosterEntry]:
+    """Every rep in a roster CSV of the complete form, or FileError naming each bad line and field."""
+    rows = parse_roster_file(path_or_text, filename=filename, strict=True)
+    return [RosterEntry(r.slack_user_id or "", r.name or "", r.role or "", bool(r.manager), r.timezone) for r in rows]
+
+
+def _separator(header_line: str, columns: tuple[str, ...]) -> str:
     """The separator that splits the header into the most known columns (Excel writes `;` in many locales)."""
 
     def known(sep: str) -> int:
-        return sum(1 for cell in header_line.split(sep) if cell.strip().strip('"').lower() in ROSTER_FILE_COLUMNS)
+        return sum(1 for cell in header_line.split(sep) if cell.strip().strip('"').lower() in columns)
 
     best = max(SEPARATORS, key=lambda sep: (known(sep), header_line.count(sep)))
     return best if header_line.count(best) or known(best) else ","
 
 
-def parse_roster_file(path_or_text: str | Path, *, filename: str | None = None) -> list[RosterRow]:
-    """Every row of a roster CSV, or FileError listing every problem in it."""
+def parse_roster_file(
+    path_or_text: str | Path, *, filename: str | None = None, strict: bool = False
+) -> list[RosterRow]:
+    """Every row of a roster CSV, or FileError listing every problem in it. `strict`: the complete form, exactly
+    ROSTER_COLUMNS, every cell but the zone filled, a value for each column."""
     text, _name = read_text_source(path_or_text, filename)
+    known = ROSTER_COLUMNS if strict else ROSTER_FILE_COLUMNS
     needs = "a header naming slack_user_id or email (and optionally " + ", ".join(ROSTER_FILE_COLUMNS[2:]) + ")"
+    needs = "the header " + ",".join(ROSTER_COLUMNS) if strict else needs
     if not text.strip():
         raise FileError(f"the roster file is empty; it needs {needs}")
     first = next(line for line in text.splitlines() if line.strip())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first), skipinitialspace=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first, known), skipinitialspace=True)
     try:
         header = next(reader)
         while not any(cell.strip() for cell in header):
@@ -161,11 +183,14 @@ def parse_roster_file(path_or_text: str | Path, *, filename: str | None = None) 
     header_line = reader.line_num
     columns = [cell.strip().lower().replace(" ", "_") for cell in header]
     problems: list[str] = []
-    unknown = [c for c in columns if c not in ROSTER_FILE_COLUMNS]
+    missing = [c for c in known if strict and c not in columns]
+    if missing:
+        problems.append(f"line {header_line}: the header is missing {', '.join(missing)}")
+    unknown = [c for c in columns if c not in known]
     if unknown:
         problems.append(
             f"line {header_line}: unknown column {', '.join(repr(c) for c in unknown)}; "
-            f"the columns are {', '.join(ROSTER_FILE_COLUMNS)}"
+            f"the columns are {', '.join(known)}"
         )
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
@@ -174,7 +199,7 @@ def parse_roster_file(path_or_text: str | Path, *, filename: str | None = None) 
         problems.append(f"line {header_line}: the header needs a slack_user_id or an email column")
     if problems:
         raise FileError(problems)
-    position = {c: columns.index(c) for c in ROSTER_FILE_COLUMNS if c in columns}
+    position = {c: columns.index(c) for c in known if c in columns}
 
     rows: list[RosterRow] = []
     first_line: dict[str, int] = {}
@@ -183,17 +208,20 @@ def parse_roster_file(path_or_text: str | Path, *, filename: str | None = None) 
             line = reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
+            extra = any(cell.strip() for cell in cells[len(columns) :])
+            if (len(cells) != len(columns)) if strict else extra:
                 problems.append(f"line {line}: expected {len(columns)} values, found {len(cells)}")
                 continue
             values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in position.items()}
-            row, row_problems = _row(values, line)
+            row, row_problems = _row(values, line, strict)
             problems.extend(row_problems)
             if row is None:
                 continue
             for key in (row.slack_user_id, row.email and row.email.casefold()):
                 if key and key in first_line:
-                    problems.append(f"line {line}: {key} is already on line {first_line[key]}")
+                    problems.append(
+                        f"line {line}: {'slack_user_id ' * strict}{key} is already on line {first_line[key]}"
+                    )
                     break
             else:
                 first_line.update({k: line for k in (row.slack_user_id, row.email and row.email.casefold()) if k})
@@ -203,11 +231,11 @@ def parse_roster_file(path_or_text: str | Path, *, filename: str | None = None) 
     if problems:
         raise FileError(problems)
     if not rows:
-        raise FileError("the roster file has a header but nobody in it")
+        raise FileError(f"the roster file has a header but {'no reps' if strict else 'nobody in it'}")
     return rows
 
 
-def _row(cells: dict[str, str], line: int) -> tuple[RosterRow | None, list[str]]:
+def _row(cells: dict[str, str], line: int, strict: bool) -> tuple[RosterRow | None, list[str]]:
     problems: list[str] = []
     raw_user, raw_email = cells.get("slack_user_id", ""), cells.get("email", "")
     user_id = parse_slack_user(raw_user) if raw_user else None
@@ -216,15 +244,15 @@ def _row(cells: dict[str, str], line: int) -> tuple[RosterRow | None, list[str]]
     if raw_email and not is_email(raw_email):
         problems.append(f"line {line}: email '{shorten(raw_email)}' is not an email address")
     if not raw_user and not raw_email:
-        problems.append(f"line {line}: give a slack_user_id or an email")
+        problems.append(f"line {line}: {'slack_user_id is empty' if strict else 'give a slack_user_id or an email'}")
     name = " ".join(cells.get("name", "").split()) or None
+    if strict and name is None:
+        problems.append(f"line {line}: name is empty")
     if name is not None and len(name) > ROSTER_NAME_MAX:
         problems.append(f"line {line}: name is {len(name)} characters long; the limit is {ROSTER_NAME_MAX}")
-    role = None
-    if cells.get("role"):
-        role = parse_role(cells["role"])
-        if role is None:
-            problems.append(f"line {line}: {role_problem(cells['role'])}")
+    role = parse_role(cells["role"]) if cells.get("role") else None
+    if role is None and (strict or cells.get("role")):
+        problems.append(f"line {line}: {role_problem(cells.get('role', ''), aliases=not strict)}")
     flags: dict[str, bool | None] = {}
     for column in ("manager", "observer"):
         flags[column] = parse_flag(cells[column]) if cells.get(column) else None
@@ -234,7 +262,7 @@ def _row(cells: dict[str, str], line: int) -> tuple[RosterRow | None, list[str]]
     if timezone is not None and not is_timezone(timezone):
         problems.append(
             f"line {line}: timezone '{shorten(timezone)}' is not an IANA time zone like Europe/Berlin "
-            "(or leave it empty: Slack's profile, else the default)"
+            + ("(or leave it empty)" if strict else "(or leave it empty: Slack's profile, else the default)")
         )
     if problems:
         return None, problems

@@ -12,48 +12,15 @@ A round opened by hand (`checkin open --due D`) keeps the same shape around its 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = [
-    "EARLIEST_OFFSET",
-    "RoundPlan",
-    "business_day_on_or_after",
-    "first_business_day",
-    "local_time_to_utc",
-    "parse_quarter",
-    "quarter_label",
-    "quarter_of",
-    "quarter_start",
-]
+from persona_store.quarters import parse_quarter, quarter_of
 
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 # The earliest zone on Earth (Pacific/Kiritimati, UTC+14): a quarter has begun somewhere once UTC+14 reaches it.
 EARLIEST_OFFSET = timedelta(hours=14)
-
-
-def parse_quarter(label: str) -> tuple[int, int]:
-    """`"2026-Q4"` -> (2026, 4); ValueError with a one-line reason otherwise."""
-    match = _QUARTER.match(label.strip().upper())
-    if not match:
-        raise ValueError(f"a quarter looks like 2026-Q4, not {label!r}")
-    return int(match.group(1)), int(match.group(2))
-
-
-def quarter_label(year: int, quarter: int) -> str:
-    return f"{year}-Q{quarter}"
-
-
-def quarter_of(day: date) -> str:
-    return quarter_label(day.year, (day.month - 1) // 3 + 1)
-
-
-def quarter_start(label: str) -> date:
-    year, quarter = parse_quarter(label)
-    return date(year, 3 * (quarter - 1) + 1, 1)
 
 
 def business_day_on_or_after(day: date, quiet_days: Iterable[date] = ()) -> date:
@@ -65,7 +32,7 @@ def business_day_on_or_after(day: date, quiet_days: Iterable[date] = ()) -> date
 
 
 def first_business_day(label: str) -> date:
-    return business_day_on_or_after(quarter_start(label))
+    return business_day_on_or_after(parse_quarter(label).start)
 
 
 def local_time_to_utc(day: date, hour: int, zone: str) -> datetime:
@@ -76,11 +43,6 @@ def local_time_to_utc(day: date, hour: int, zone: str) -> datetime:
     """
     local = datetime.combine(day, time(hour), tzinfo=ZoneInfo(zone))
     return local.astimezone(UTC)
-
-
-def current_quarter(now: datetime) -> str:
-    """The quarter that has begun somewhere on Earth at `now` (so the earliest zone is not left waiting)."""
-    return quarter_of((now.astimezone(UTC) + EARLIEST_OFFSET).date())
 
 
 @dataclass(frozen=True)
@@ -98,7 +60,7 @@ class RoundPlan:
     def for_quarter(
         cls, label: str, open_hour: int = 10, reminder_days: tuple[int, ...] = (3, 7), close_day: int = 14
     ) -> RoundPlan:
-        return cls.for_period(quarter_start(label), open_hour, reminder_days, close_day)
+        return cls.for_period(parse_quarter(label).start, open_hour, reminder_days, close_day)
 
     @classmethod
     def for_period(
@@ -163,8 +125,8 @@ def period_label(start: date, cadence: str, every: int = 1) -> str:
     """A round's label: its quarter (`2026-Q4`) for the first period starting in that quarter, then `2026-Q4.02`,
     `2026-Q4.03` … for later ones (sortable as text; reports count each round in its quarter, the first 7
     characters)."""
-    quarter = quarter_of(start)
-    first_day = quarter_start(quarter)
+    quarter = quarter_of(start).label
+    first_day = quarter_of(start).start
     number, day = 1, start
     while True:
         previous = period_start(day - timedelta(days=1), cadence, every)
@@ -172,11 +134,6 @@ def period_label(start: date, cadence: str, every: int = 1) -> str:
             break
         number, day = number + 1, previous
     return quarter if number == 1 else f"{quarter}.{number:02d}"
-
-
-def label_quarter(label: str) -> str:
-    """The quarter a round label belongs to: `2026-Q4.02` -> `2026-Q4`."""
-    return label[:7]
 
 
 def current_period(now: datetime, cadence: str, every: int = 1) -> tuple[str, date]:

@@ -8,14 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
+from persona_store.quarters import Quarter, parse_quarter, quarter_of
 from persona_store.schedule import (
     RoundPlan,
-    current_quarter,
+    current_period,
     first_business_day,
     local_time_to_utc,
     next_local_morning,
-    parse_quarter,
-    quarter_of,
 )
 
 
@@ -46,16 +45,16 @@ def test_day_one_is_the_quarters_first_business_day(label: str, first: date) -> 
 
 
 def test_quarter_labels_and_their_boundaries() -> None:
-    assert quarter_of(date(2026, 12, 31)) == "2026-Q4"
-    assert quarter_of(date(2027, 1, 1)) == "2027-Q1"
-    assert quarter_of(date(2026, 3, 31)) == "2026-Q1"
-    assert quarter_of(date(2026, 4, 1)) == "2026-Q2"
-    assert parse_quarter(" 2026-q4 ") == (2026, 4)
+    assert quarter_of(date(2026, 12, 31)).label == "2026-Q4"
+    assert quarter_of(date(2027, 1, 1)).label == "2027-Q1"
+    assert quarter_of(date(2026, 3, 31)).label == "2026-Q1"
+    assert quarter_of(date(2026, 4, 1)).label == "2026-Q2"
+    assert parse_quarter(" 2026-q4 ") == Quarter(2026, 4)
     with pytest.raises(ValueError, match="2026-Q4"):
         parse_quarter("2026-Q5")
     # The new year has begun somewhere (UTC+14) ten hours before it begins in UTC.
-    assert current_quarter(utc(2026, 12, 31, 9, 59)) == "2026-Q4"
-    assert current_quarter(utc(2026, 12, 31, 10, 0)) == "2027-Q1"
+    assert current_period(utc(2026, 12, 31, 9, 59), "quarterly")[0] == "2026-Q4"
+    assert current_period(utc(2026, 12, 31, 10, 0), "quarterly")[0] == "2027-Q1"
 
 
 def test_reps_on_both_sides_of_the_date_line_are_asked_at_ten_in_their_own_morning() -> None:
@@ -69,7 +68,7 @@ def test_reps_on_both_sides_of_the_date_line_are_asked_at_ten_in_their_own_morni
     assert local(honolulu, "Pacific/Honolulu").timetuple()[:4] == (2026, 10, 1, 10)
     # The round exists before the earliest zone's morning, and the clock counts that moment as Q4.
     assert plan.opens_at() <= auckland
-    assert current_quarter(auckland) == "2026-Q4"
+    assert current_period(auckland, "quarterly")[0] == "2026-Q4"
     # The round stays open until the due date is over in the last zone (Honolulu's midnight).
     assert plan.close_at(["Pacific/Auckland", "Pacific/Honolulu"]) == utc(2026, 10, 15, 10, 0)
     assert plan.close_at(["Pacific/Auckland"]) == utc(2026, 10, 15, 0, 0)  # UTC always takes part

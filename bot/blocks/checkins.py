@@ -29,8 +29,11 @@ from bot.blocks.common import (
 from bot.blocks.feedback import build_feedback_question_blocks
 from bot.blocks.results import build_summary_extras
 from bot.render import render_part, truncate
-from bot.services.checkins import CheckinPage, Outgoing, PersonaRef, RoundInfo, RoundStatus, RoundSummary
+from bot.services.checkins import CheckinPage
 from bot.services.lookup import PersonaCard
+from bot.services.outbox import CheckedPersona, Outgoing
+from bot.services.rounds import RoundInfo
+from bot.services.summary import RoundStatus, RoundSummary
 from bot.slack.limits import VIEW_TEXT_MAX
 from bot.untrusted import parse_count, parse_id, seal, unseal
 from persona_store.checkins import SKIP_REASONS
@@ -83,7 +86,7 @@ def build_checkin_message(item: Outgoing, *, reminder_limit: int = 2) -> dict[st
 
 @functools.lru_cache(maxsize=64)
 def _dm_parts(
-    kind: str, round_id: int, quarter: str, due_date: date, personas: tuple[PersonaRef, ...]
+    kind: str, round_id: int, quarter: str, due_date: date, personas: tuple[CheckedPersona, ...]
 ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """What every rep of a role gets alike, built once per fan-out (a 5,000-rep round renders it a handful of times)."""
     text = _t("fallback" if kind == "invite" else "reminder_fallback", quarter, due_date)

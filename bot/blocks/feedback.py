@@ -40,15 +40,15 @@ from slack_sdk.models.views import View
 from bot import ids
 from bot.blocks.common import actions, button, context, mrkdwn_section, to_dicts
 from bot.render import clean_plain, render_part, truncate
-from bot.services.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt, PersonaChoice
+from bot.services.feedback import FeedbackForm, FeedbackReceipt, PersonaChoice
 from bot.services.lookup import PersonaCard
 from bot.slack.limits import INPUT_LABEL_MAX, OPTION_TEXT_MAX, SELECT_OPTIONS_MAX, TEXT_INPUT_MAX
 from bot.untrusted import parse_count, parse_id, seal, unseal
+from persona_store.feedback import FeedbackAnswers
 from persona_store.models import FEEDBACK_ROLES, JOURNEY_STAGES, VERDICTS
 
 __all__ = [
     "MAX_ATTRIBUTE_QUESTIONS",
-    "TEXT_INPUT_MAX",
     "FeedbackModalMeta",
     "FormErrors",
     "attribute_block_id",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -412,7 +412,3 @@ def _sdk_verdict_of(block: Mapping[str, Any]) -> tuple[str, str] | None:
 
 def _int_between(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def problems_as_slack_messages(problems: Iterable[Problem], prefix: str = "") -> list[str]:
-    return [p.slack_message(prefix) for p in problems]

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot import ids
-from bot.blocks.common import actions, button, context, divider, fallback_text, header, mrkdwn_section, to_dicts
+from bot.blocks.common import actions, button, context, fallback_text, header, mrkdwn_section, to_dicts
 from bot.blocks.results import build_trust_line, disputed_texts
 from bot.render import render_part
 from bot.services.lookup import LookupAnswer, PersonaCard
@@ -136,13 +136,4 @@ def build_message(template: str, macro: str, *args: Any) -> dict[str, Any]:
     return {"blocks": to_dicts([mrkdwn_section(text)]), "text": fallback_text(text)}
 
 
-__all__ = [
-    "build_card",
-    "build_help",
-    "build_list",
-    "build_message",
-    "build_no_match",
-    "build_pick_list",
-    "build_text",
-    "divider",
-]
+__all__ = ["build_card", "build_help", "build_list", "build_message", "build_no_match", "build_pick_list", "build_text"]

@@ -12,12 +12,12 @@ from bot.clock.context import ClockContext
 from bot.clock.fanout import DeliveryReport
 from bot.clock.jobs import close_round, open_round, remind, run_scheduler
 from bot.render import plural, render_part
-from bot.services.checkins import NothingToCheck
+from bot.services.rounds import NothingToCheck
 from bot.slack.clients import SlackUnavailable
 from bot.slack.delivery import DeliveryAborted
 from persona_store.checkins import RoundClosed
 from persona_store.locks import ClockAlreadyRunning, clock_lock
-from persona_store.schedule import parse_quarter, quarter_label
+from persona_store.quarters import QuarterError, parse_quarter
 
 
 def _context(runtime: Runtime) -> ClockContext:
@@ -28,9 +28,9 @@ def _quarter(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        return quarter_label(*parse_quarter(value))
-    except ValueError as error:
-        raise CLIError(str(error)) from None
+        return parse_quarter(value).label
+    except QuarterError:
+        raise CLIError(f"a quarter looks like 2026-Q4, not {value!r}") from None
 
 
 def _plain(line: str) -> str:

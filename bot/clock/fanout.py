@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.checkins import MemberRef
 from bot.services.outbox import OutboxService, Outgoing
+from bot.services.rounds import MemberRef
 from bot.slack.calls import without_resends
 from bot.slack.delivery import Delivery, DeliveryAborted, Policy, Result, deliver_once
 from bot.slack.pacing import AdaptivePacer

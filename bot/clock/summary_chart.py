@@ -13,8 +13,9 @@ from slack_sdk import WebClient
 from bot.render import render_part
 from bot.report.charts import MAX_PERSONAS, ChartImage, render_fit_chart
 from bot.services.outbox import Outgoing
-from bot.services.results import chart_fits, worst_first
+from bot.services.results import chart_fits
 from bot.services.summary import RoundSummary
+from persona_store.evidence import worst_first
 
 
 def chart_item(target: Outgoing) -> Outgoing:

@@ -14,7 +14,7 @@ from bot.demo.world import DemoWorld
 from bot.render import plural
 from bot.services.checkins import CheckinService
 from bot.slack.clients import SlackClients
-from persona_store.schedule import quarter_of
+from persona_store.quarters import quarter_of
 from slack_standin import SlackStandin
 
 
@@ -68,7 +68,7 @@ def _answer(world: DemoWorld, rep: str, fits: list[str]) -> None:
 
 def scene_checkin_round(world: DemoWorld) -> None:
     ctx = _context(world)
-    quarter = quarter_of(ctx.checkins._clock().date())
+    quarter = quarter_of(ctx.checkins._clock().date()).label
     world.echo("")
     world.echo(click.style(f"▶ The clock opens the {quarter} check-in round (`persona-bot checkin open`)", bold=True))
     team_id = ctx.settings.slack_team_id or ""

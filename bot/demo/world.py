@@ -18,9 +18,10 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.server import PersonaBotWSGI
 from bot.services import Services
-from persona_store.files import parse_persona_file, parse_roster_csv
+from persona_store.files import parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.roster import import_roster, list_roster
+from persona_store.roster_file import parse_roster_csv
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SignedSlackClient, SlackStandin
 

@@ -28,9 +28,8 @@ from bot.listeners.acking import ack_then, answering
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.services import Services
-from bot.services.checkins import RoundClosed
 from bot.untrusted import parse_id
-from persona_store.checkins import SKIP_REASONS
+from persona_store.checkins import SKIP_REASONS, RoundClosed
 from persona_store.feedback import FeedbackError
 
 log = logging.getLogger("persona_bot.checkins")

@@ -40,17 +40,10 @@ from bot.listeners.acking import ack_then, after_ack, after_answer, answering
 from bot.listeners.requests import CommandHandler, CommandRequest, parse_action
 from bot.render import render_part
 from bot.services import Services
-from bot.services.feedback import (
-    FeedbackAnswers,
-    FeedbackError,
-    FeedbackForm,
-    FeedbackReceipt,
-    NotAuthor,
-    PersonaUnavailable,
-    RoundAnswer,
-)
+from bot.services.feedback import FeedbackForm, FeedbackReceipt
 from bot.slack.limits import TEXT_INPUT_MAX
 from bot.untrusted import parse_id
+from persona_store.feedback import FeedbackAnswers, FeedbackError, NotAuthor, PersonaUnavailable, RoundAnswer
 
 log = logging.getLogger("persona_bot.feedback")
 

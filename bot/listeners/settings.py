@@ -20,7 +20,7 @@ from bot.listeners.acking import ack_then, after_ack, modal_or_apology, open_fro
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction, parse_action
 from bot.render import render_part
 from bot.services import Services
-from bot.services.settings import SettingsInvalid
+from persona_store.workspace_settings import SettingsInvalid
 
 log = logging.getLogger("persona_bot.settings")
 

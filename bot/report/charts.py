@@ -144,7 +144,6 @@ def render_fit_chart(personas: Sequence[PersonaFit], *, period: str | None = Non
 
 
 __all__ = [
-    "ALT_TEXT_MAX",
     "MAX_PERSONAS",
     "ChartImage",
     "PersonaFit",

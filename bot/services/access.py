@@ -66,3 +66,12 @@ class Access:
 
 
 __all__ = ["Access", "SlackRoles"]
+
+
+class Service:
+    """What a service holds: its transactions, the settings and who may do what (one `Access` shared or its own)."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._access = access or Access(sessions, settings)

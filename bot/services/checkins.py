@@ -14,9 +14,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.services.lookup import PersonaCard
-from bot.services.outbox import Outgoing, PersonaRef
-from bot.services.rounds import MemberRef, NothingToCheck, ReminderHolds, RoundInfo, Rounds
-from bot.services.summary import RoundStatus, RoundSummary, Summaries
+from bot.services.rounds import RoundInfo, Rounds
+from bot.services.summary import Summaries
 from persona_store import checkins as store
 from persona_store.checkins import RoundClosed
 from persona_store.feedback import FeedbackAnswers, FeedbackError, checkin_submission_key, record_feedback
@@ -26,19 +25,7 @@ from persona_store.question_selection import CheckinEstimate, estimate, question
 from persona_store.schedule import next_local_morning
 from persona_store.workspaces import ensure_workspace
 
-__all__ = [
-    "CheckinProgress",
-    "CheckinService",
-    "MemberRef",
-    "NothingToCheck",
-    "Outgoing",
-    "PersonaRef",
-    "ReminderHolds",
-    "RoundClosed",
-    "RoundInfo",
-    "RoundStatus",
-    "RoundSummary",
-]
+__all__ = ["CheckinPage", "CheckinProgress", "CheckinService", "RoundInfo"]  # RoundInfo: for bot/clock/jobs.py
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from persona_store.feedback import (
     FeedbackAnswers,
     FeedbackError,
     NotAuthor,
-    PersonaUnavailable,
     RoundAnswer,
     delete_feedback,
     get_feedback,
@@ -34,17 +33,7 @@ from persona_store.search import search_personas
 from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace, find_workspace
 
-__all__ = [
-    "FeedbackAnswers",
-    "FeedbackError",
-    "FeedbackForm",
-    "FeedbackReceipt",
-    "FeedbackService",
-    "NotAuthor",
-    "PersonaChoice",
-    "PersonaUnavailable",
-    "RoundAnswer",
-]
+__all__ = ["FeedbackForm", "FeedbackReceipt", "FeedbackService", "PersonaChoice"]
 
 FORM_KEY_MAX = 64  # the modal's key (a UUID); the stored key adds the source and the author's id
 

@@ -10,10 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.services.access import Access
+from bot.services.access import Service
 from bot.services.outcomes import OutcomesService
 from persona_store.evidence import VERDICT_ORDER, Evidence, PersonaEvidence, ResponseRate, Verdict, load_evidence
 from persona_store.home import PendingCheckin, RecentFeedback, pending_checkin, recent_feedback
@@ -86,12 +84,7 @@ class HomeView:
         return totals
 
 
-class HomeService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
-
+class HomeService(Service):
     def build_for(self, team_id: str, user_id: str, now: datetime | None = None) -> HomeView:
         now = now or utcnow()
         period = Period.single(current_quarter(now))

@@ -27,7 +27,9 @@ ROUND_KINDS = ("summary", "chart", "workbook")  # per round, not per rep: no par
 
 
 @dataclass(frozen=True)
-class PersonaRef:
+class CheckedPersona:
+    """A persona a rep checks in a round, as its check-in message names it."""
+
     id: int
     name: str
     role: str
@@ -45,7 +47,7 @@ class Outgoing:
     due_date: date
     user_id: str  # the rep, or the summary's target (a channel or a manager)
     number: int = 0  # reminder number
-    personas: tuple[PersonaRef, ...] = ()
+    personas: tuple[CheckedPersona, ...] = ()
     dm_channel: str | None = None
     dm_ts: str | None = None
 

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.config import Settings
-from bot.services.access import Access
+from bot.services.access import Service
 from persona_store import effects, evidence, outcomes
 from persona_store.models import Persona, utcnow
 from persona_store.outcomes import Columns, ImportReport, Kind, OutcomesData, PersonaOutcomes, RowsRejected
@@ -61,12 +60,7 @@ class PersonaResults:
     verdict: evidence.Verdict | None  # the front-line verdict, unchanged by any signal
 
 
-class OutcomesService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
-
+class OutcomesService(Service):
     # --- who may ---------------------------------------------------------------------------------------------
 
     def may_import(self, team_id: str, user_id: str) -> bool:
@@ -212,10 +206,6 @@ class OutcomesService:
             return resolved, []
         view = self.load_for_workspace(workspace_id, resolved)
         return resolved, [sig for sig in view.signals if sig.persona_id in owned]
-
-    def persona_signals(self, workspace_id: int, persona_id: int, period: Period) -> list[Signal]:
-        """Signals on one persona (for its owner's review digest)."""
-        return self.load_for_workspace(workspace_id, period).signals_for(persona_id)
 
     def review_signals(
         self, workspace_id: int, persona_ids: Sequence[int]

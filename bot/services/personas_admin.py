@@ -12,10 +12,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.config import Settings
-from bot.services.access import Access
+from bot.services.access import Service
 from persona_store.evidence import persona_evidence
 from persona_store.files import FileError, build_persona_spec, slugify
 from persona_store.models import Persona, PersonaStatus, utcnow
@@ -70,6 +69,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class PersonaRef:
+    """A persona an admin command found (by key or name), with its status."""
+
     id: int
     name: str
     status: str
@@ -156,12 +157,7 @@ def may_edit(user_id: str, persona: Persona | None, *, admin: bool) -> bool:
     return persona is not None and bool(persona.owner) and persona.owner == user_id
 
 
-class PersonaAdminService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
-
+class PersonaAdminService(Service):
     # --- opening the form --------------------------------------------------------------------------------
 
     def open_new(self, team_id: str, user_id: str) -> EditOpen:

@@ -15,18 +15,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot.evidence_text import rule_sentences
 from bot.render import plural, render_part
 from bot.report.workbook import WorkbookText, write_report
-from bot.services.access import Access
+from bot.services.access import Service
 from bot.services.outcomes import OutcomesService
 from persona_store import evidence, report_rows, themes
-from persona_store.evidence import Evidence, EvidenceRules, Verdict
+from persona_store.evidence import Evidence, EvidenceRules
 from persona_store.models import utcnow
-from persona_store.quarters import Period, Quarter, QuarterError, parse_period
+from persona_store.quarters import Period, Quarter, parse_period
 from persona_store.report_rows import Comment
 from persona_store.workspace_settings import load_settings
 from persona_store.workspaces import ensure_workspace
@@ -34,7 +32,7 @@ from persona_store.workspaces import ensure_workspace
 PAGE_SIZE = 2000
 Progress = Callable[[int, int], None]  # (records written so far, records in the report)
 
-__all__ = ["PAGE_SIZE", "Progress", "QuarterError", "Report", "ReportService"]
+__all__ = ["PAGE_SIZE", "Progress", "Report", "ReportService"]
 
 
 @dataclass(frozen=True)
@@ -68,12 +66,7 @@ def rule_lines(rules: EvidenceRules, anonymous: bool) -> list[str]:
     return [render_part("reports", "rules_heading"), *(f"• {sentences[name]}" for name in evidence.RULES)]
 
 
-class ReportService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
-
+class ReportService(Service):
     def may_request(self, team_id: str, user_id: str) -> bool:
         """Managers on the roster and this workspace's admins (`bot.services.access`)."""
         return self._access.is_manager_or_admin(team_id, user_id)
@@ -167,9 +160,3 @@ class ReportService:
             with self._sessions.begin() as s:
                 page, after = report_rows.comment_page(s, workspace_id, period, after, PAGE_SIZE)
             yield from page
-
-
-def verdict_of(report: Report, persona_name: str) -> Verdict | None:
-    """The verdict for one persona in a built report (handy for summaries and tests)."""
-    found = report.evidence.named(persona_name)
-    return found.verdict if found else None

@@ -233,12 +233,4 @@ class ResultsService:
         return self._reviews.record_outcome(team_id, user_id, persona_id, cycle, "accurate", now=now)
 
 
-__all__ = [
-    "PersonaResults",
-    "ResultsAnswer",
-    "ResultsService",
-    "ResultsStatus",
-    "chart_fits",
-    "split_args",
-    "worst_first",
-]
+__all__ = ["PersonaResults", "ResultsAnswer", "ResultsService", "ResultsStatus", "chart_fits", "split_args"]

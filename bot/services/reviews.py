@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.access import Access
+from bot.services.access import Service
 from bot.services.outcomes import OutcomesService
 from bot.services.personas_admin import ReviewMessage, may_edit
 from persona_store.evidence import last_reviewed, persona_evidence
@@ -102,12 +102,7 @@ class DraftAnswer:
     persona_name: str = ""
 
 
-class ReviewService:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, access: Access | None = None) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
-
+class ReviewService(Service):
     @property
     def after_days(self) -> int:
         return self._settings.review_after_days
@@ -242,12 +237,4 @@ def _recorded(s: Session, workspace_id: int, persona_id: int, cycle: int) -> Rev
     return ReviewMessage(*found) if found is not None else None
 
 
-__all__ = [
-    "DraftAnswer",
-    "DraftStatus",
-    "ReviewAnswer",
-    "ReviewMessage",
-    "ReviewRequest",
-    "ReviewService",
-    "ReviewStatus",
-]
+__all__ = ["DraftAnswer", "DraftStatus", "ReviewAnswer", "ReviewRequest", "ReviewService", "ReviewStatus"]

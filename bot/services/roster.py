@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.access import Access
+from bot.services.access import Access, Service
 from persona_store import roster as store
 from persona_store.models import RosterLink, RosterMember, utcnow
 from persona_store.roster import ProfileFacts, RosterChange, RosterHealth, RosterSummary
@@ -72,7 +72,7 @@ class LinkInfo:
         return cls(link.id, link.kind, link.slack_id, link.role, link.synced_at, link.last_error)
 
 
-class RosterService:
+class RosterService(Service):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -80,9 +80,7 @@ class RosterService:
         clock: Callable[[], datetime] = utcnow,
         access: Access | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
+        super().__init__(sessions, settings, access)
         self._clock = clock
 
     def _workspace_id(self, s: Session, team_id: str) -> int:

@@ -13,14 +13,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.access import Access
-from bot.services.outbox import Outgoing, PersonaRef
+from bot.services.access import Access, Service
+from bot.services.outbox import CheckedPersona, Outgoing
 from persona_store import checkins as store
 from persona_store.checkins import Assignment, RoundClosed
 from persona_store.models import CheckinRound, Participation, Persona, utcnow
 from persona_store.personas import list_personas
+from persona_store.quarters import quarter_of
 from persona_store.roster import withdraw_unasked
-from persona_store.schedule import RoundPlan, current_period, quarter_of
+from persona_store.schedule import RoundPlan, current_period
 from persona_store.workspace_settings import WorkspaceSettings, load_settings
 from persona_store.workspaces import ensure_workspace
 
@@ -43,10 +44,6 @@ class RoundInfo:
     @classmethod
     def of(cls, r: CheckinRound) -> RoundInfo:
         return cls(r.id, r.quarter, r.status, r.due_date, r.opened_at, r.closed_at)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
 
 
 @dataclass(frozen=True)
@@ -72,16 +69,14 @@ class ReminderHolds:
         return bool(self.spacing or self.capped or self.snoozed)
 
 
-class CheckinBase:
+class CheckinBase(Service):
     """What the check-in use cases share: sessions, settings, a clock, who may do what, the workspace's schedule."""
 
     def __init__(
         self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow, access: Access | None = None
     ) -> None:
-        self._sessions = sessions
-        self._settings = settings
+        super().__init__(sessions, settings, access)
         self._clock = clock
-        self._access = access or Access(sessions, settings)
         self._workspace_ids: dict[str, int] = {}
 
     def _schedule(self, s: Session, workspace_id: int) -> WorkspaceSettings:
@@ -113,7 +108,7 @@ class Rounds(CheckinBase):
     def open_round(self, team_id: str, quarter: str | None = None, due: date | None = None) -> tuple[RoundInfo, bool]:
         """Open (or resume) the round for `quarter` (default: this quarter); RoundClosed if it already closed."""
         now = self._clock()
-        quarter = quarter or quarter_of(now.date())
+        quarter = quarter or quarter_of(now.date()).label
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
             if store.round_for_quarter(s, workspace.id, quarter) is None and not list_personas(s, workspace.id):
@@ -228,7 +223,7 @@ class Rounds(CheckinBase):
         part: int | str | None = None,
     ) -> Outgoing:
         refs = tuple(
-            PersonaRef(x.id, x.name, x.role, len(x.attributes())) for x in store.personas_for_role(personas, p.role)
+            CheckedPersona(x.id, x.name, x.role, len(x.attributes())) for x in store.personas_for_role(personas, p.role)
         )
         number = int(part) if kind == "reminder" and part is not None else 0
         return Outgoing(

@@ -9,10 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.access import Access
+from bot.services.access import Access, Service
 from persona_store.models import utcnow
 from persona_store.workspace_settings import (
-    SettingsInvalid,
     WorkspaceSettings,
     load_settings,
     save_settings,
@@ -20,7 +19,7 @@ from persona_store.workspace_settings import (
 )
 from persona_store.workspaces import ensure_workspace
 
-__all__ = ["SettingsChangeInfo", "SettingsInvalid", "SettingsService"]
+__all__ = ["SettingsChangeInfo", "SettingsService"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class SettingsChangeInfo:
     changed_at: datetime
 
 
-class SettingsService:
+class SettingsService(Service):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -40,9 +39,7 @@ class SettingsService:
         clock: Callable[[], datetime] = utcnow,
         access: Access | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._access = access or Access(sessions, settings)
+        super().__init__(sessions, settings, access)
         self._clock = clock
 
     def may_change(self, team_id: str, user_id: str) -> bool:

@@ -176,10 +176,6 @@ class SlackDirectory:
             ProfileFacts(p.user_id, p.deleted, p.timezone, p.name) for p in self._profiles.values() if p is not None
         ]
 
-    def deleted_among(self, user_ids: Iterable[str]) -> set[str]:
-        """Of these users, those whose profiles (already looked up; never a new call) say deactivated."""
-        return {u for u in user_ids if (p := self._profiles.get(u)) is not None and p.deleted}
-
     def people(self, user_ids: Iterable[str]) -> list[SlackPerson]:
         """Profiles of these users, leaving out bots and users Slack doesn't know."""
         found = [self.profile(u) for u in user_ids]

@@ -20,9 +20,10 @@ from bot.config import Settings
 from bot.services.checkins import CheckinService
 from bot.services.outbox import OutboxService
 from bot.slack.clients import SlackClients
-from persona_store.files import RosterEntry, parse_persona_file
+from persona_store.files import parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.roster import import_roster
+from persona_store.roster_file import RosterEntry
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 

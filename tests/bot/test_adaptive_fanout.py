@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.checkins import build_checkin_message
 from bot.clock import jobs
 from bot.clock.fanout import Fanout
-from bot.services.checkins import Outgoing
+from bot.services.outbox import Outgoing
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world, roster_entries
 
 

@@ -18,15 +18,11 @@ from bot.blocks.checkins import (
     snoozed_notice,
 )
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.services.checkins import (
-    CheckinPage,
-    Outgoing,
-    PersonaRef,
-    RoundInfo,
-    RoundStatus,
-    RoundSummary,
-)
+from bot.services.checkins import CheckinPage
 from bot.services.lookup import PersonaCard
+from bot.services.outbox import CheckedPersona, Outgoing
+from bot.services.rounds import RoundInfo
+from bot.services.summary import RoundStatus, RoundSummary
 from persona_store.evidence import ResponseRate
 from tests.evidence_seed import sample_evidence
 
@@ -55,7 +51,7 @@ def card(i: int, name: str | None = None, attributes: int = 3) -> PersonaCard:
 
 
 def invite(kind: str = "invite", personas: int = 3, name: str = HOSTILE) -> Outgoing:
-    refs = tuple(PersonaRef(i, name if i == 0 else f"Persona {i}", "Buyer", 8 if i else 2) for i in range(personas))
+    refs = tuple(CheckedPersona(i, name if i == 0 else f"Persona {i}", "Buyer", 8 if i else 2) for i in range(personas))
     return Outgoing("k", kind, 7, "2026-Q4", date(2026, 10, 14), "U0REP", number=1, personas=refs)
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import jobs
 from bot.clock.context import ClockContext
-from persona_store.files import RosterEntry
 from persona_store.roster import import_roster
+from persona_store.roster_file import RosterEntry
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world
 
 REPS = [

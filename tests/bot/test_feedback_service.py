@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.feedback import FeedbackAnswers, FeedbackError, FeedbackService, NotAuthor, PersonaUnavailable
-from persona_store.files import parse_persona_file, parse_roster_csv
+from bot.services.feedback import FeedbackService
+from persona_store.feedback import FeedbackAnswers, FeedbackError, NotAuthor, PersonaUnavailable
+from persona_store.files import parse_persona_file
 from persona_store.models import Feedback
 from persona_store.personas import import_personas, list_personas, set_status
 from persona_store.roster import import_roster
+from persona_store.roster_file import parse_roster_csv
 from persona_store.workspaces import ensure_workspace
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"

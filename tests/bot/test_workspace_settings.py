@@ -21,12 +21,12 @@ from bot.services.feedback import FeedbackService
 from bot.services.home import HomeService
 from bot.services.reviews import ReviewService
 from bot.services.roster import LinkInfo
-from bot.services.settings import SettingsInvalid, SettingsService
+from bot.services.settings import SettingsService
 from persona_store.files import parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.roster import RosterHealth, RosterSummary
 from persona_store.schedule import RoundPlan, period_label, period_start
-from persona_store.workspace_settings import WorkspaceSettings, validate
+from persona_store.workspace_settings import SettingsInvalid, WorkspaceSettings, validate
 from persona_store.workspaces import ensure_workspace
 from slack_standin.client import state_values
 

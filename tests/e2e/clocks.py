@@ -22,10 +22,11 @@ from bot.config import Settings
 from bot.services.checkins import CheckinService
 from bot.slack.oauth import installation_store
 from persona_store.db import ensure_schema, make_engine, make_session_factory
-from persona_store.files import RosterEntry, parse_persona_file
+from persona_store.files import parse_persona_file
 from persona_store.personas import import_personas
+from persona_store.quarters import quarter_of
 from persona_store.roster import import_roster
-from persona_store.schedule import quarter_of
+from persona_store.roster_file import RosterEntry
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 from tests.e2e.harness import REPO_ROOT, BotProcess
@@ -82,7 +83,7 @@ def seed_workspaces(database_url: str, standin: SlackStandin, teams: int, reps: 
             )
         )
         # Day 1 was yesterday, so every rep's 10:00 has passed; no reminder or close is due yet.
-        service.open_round(team_id, quarter_of(today), today + timedelta(days=12))
+        service.open_round(team_id, quarter_of(today).label, today + timedelta(days=12))
         made.append(Workspace(team_id, token, tuple(e.slack_user_id for e in entries)))
     engine.dispose()
     return made

@@ -19,9 +19,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.db import make_engine, make_session_factory
-from persona_store.files import parse_persona_file, parse_roster_csv
+from persona_store.files import parse_persona_file
 from persona_store.personas import import_personas
 from persona_store.roster import import_roster
+from persona_store.roster_file import parse_roster_csv
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SignedSlackClient, SlackStandin
 from tests.e2e.harness import BotProcess

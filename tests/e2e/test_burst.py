@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import ids
-from persona_store.files import RosterEntry
 from persona_store.models import Feedback
 from persona_store.roster import import_roster
+from persona_store.roster_file import RosterEntry
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SignedSlackClient, SlackStandin
 from tests.conftest import BACKENDS

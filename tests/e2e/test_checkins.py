@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
 from persona_store.db import make_engine, make_session_factory
-from persona_store.files import RosterEntry
 from persona_store.models import Effect, Feedback, Participation
+from persona_store.quarters import quarter_of
 from persona_store.roster import import_roster
-from persona_store.schedule import quarter_of
+from persona_store.roster_file import RosterEntry
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 from tests.conftest import TEST_DATABASE_URL
@@ -291,7 +291,7 @@ def test_the_clock_process_asks_a_rep_who_joined_mid_round_and_stops_on_sigterm(
     reps = _seed_many(e2e, 3)
     today = date.today()
     env = checkin_env(e2e, SCHEDULER_TICK_SECONDS="1")
-    opened = cli(env, "checkin", "open", "--quarter", quarter_of(today), "--due", str(today + timedelta(days=5)))
+    opened = cli(env, "checkin", "open", "--quarter", quarter_of(today).label, "--due", str(today + timedelta(days=5)))
     assert opened.returncode == 0, opened.stderr
     newcomer = "U0KLATE"
     with e2e.sessions.begin() as s:

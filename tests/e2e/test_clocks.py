@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from persona_store.db import make_engine, make_session_factory
-from persona_store.files import RosterEntry
 from persona_store.roster import import_roster
+from persona_store.roster_file import RosterEntry
 from persona_store.workspaces import ensure_workspace
 from slack_standin import SlackStandin
 from tests.conftest import TEST_DATABASE_URL

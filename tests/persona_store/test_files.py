@@ -10,15 +10,14 @@ import pytest
 from persona_store.files import (
     KEY_PATTERN,
     FileError,
-    RosterEntry,
     build_persona_spec,
     dump_persona_file,
     parse_persona_file,
-    parse_roster_csv,
     persona_file_format,
     slugify,
 )
 from persona_store.persona_spec import PERSONA_FIELDS, PersonaSpec
+from persona_store.roster_file import RosterEntry, parse_roster_csv
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"
 

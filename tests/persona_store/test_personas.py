@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.files import FileError, dump_persona_file, parse_persona_file
+from persona_store.files import FileError, dump_persona_file, fold_name, parse_persona_file
 from persona_store.models import Persona, PersonaReview, PersonaRevision, Workspace
 from persona_store.persona_spec import PersonaSpec
 from persona_store.personas import (
@@ -21,7 +21,6 @@ from persona_store.personas import (
     apply_persona,
     describe_changes,
     export_personas,
-    fold_name,
     get_persona,
     get_persona_by_key,
     import_personas,

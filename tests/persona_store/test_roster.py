@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.files import RosterEntry, parse_roster_csv
 from persona_store.models import Workspace
 from persona_store.roster import RosterSummary, get_member, import_roster, is_manager, list_roster
+from persona_store.roster_file import RosterEntry, parse_roster_csv
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "roster.csv"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -26,9 +26,10 @@ from bot.blocks.feedback import (
     view_values,
 )
 from bot.blocks.limits import assert_valid_blocks, assert_valid_view
-from bot.services.feedback import FeedbackAnswers, FeedbackForm, FeedbackReceipt, PersonaChoice
+from bot.services.feedback import FeedbackForm, FeedbackReceipt, PersonaChoice
 from bot.services.lookup import PersonaCard
 from bot.untrusted import seal
+from persona_store.feedback import FeedbackAnswers
 from slack_standin.client import state_values
 
 HOSTILE = [
