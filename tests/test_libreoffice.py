@@ -73,7 +73,16 @@ def test_libreoffice_reads_every_sheet_with_the_same_numbers(sessions: sessionma
 
     sheets = convert(workbook, tmp_path / "out", tmp_path / "lo-profile")
 
-    assert set(sheets) == {"Summary", "Attributes", "Themes", "Trend", "Comments", "Responses", "Participation", "Coverage"}
+    assert set(sheets) == {
+        "Summary",
+        "Attributes",
+        "Themes",
+        "Trend",
+        "Comments",
+        "Responses",
+        "Participation",
+        "Coverage",
+    }
     summary = sheets["Summary"]
     header = next(i for i, row in enumerate(summary) if row and row[0] == "Persona")
     columns = summary[header]
