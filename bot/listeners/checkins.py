@@ -25,6 +25,7 @@ from bot.blocks.checkins import (
 )
 from bot.blocks.feedback import FormErrors, parse_feedback_answers
 from bot.listeners.acking import ack_then, answering
+from bot.listeners.answers import open_checkin_modal
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.services import Services
@@ -55,26 +56,6 @@ def parse_checkin_action(body: dict[str, Any]) -> CheckinAction:
         reason=reason if reason in SKIP_REASONS else None,
         trigger_id=request.trigger_id or "",
     )
-
-
-def open_checkin_modal(
-    services: Services, client: WebClient, team_id: str, user_id: str, round_id: int, trigger_id: str
-) -> dict[str, Any] | None:
-    """Open the check-in modal on its first page; returns a notice to show instead when it can't be opened.
-
-    Public so other surfaces (the App Home's Start button) open the very same modal.
-    """
-    try:
-        page = services.checkins.begin(team_id, round_id, user_id)
-    except RoundClosed:
-        info = services.checkins.round_info(team_id, round_id)
-        return build_notice("closed", info.quarter if info else "")
-    except LookupError:
-        return build_notice("not_part")
-    if not page.personas:
-        return build_notice("no_personas")
-    client.views_open(trigger_id=trigger_id, view=build_checkin_page(page, 0))
-    return None
 
 
 def handle_start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:

@@ -1,7 +1,7 @@
 """The App Home tab: `app_home_opened` (Home tab only) → build this person's view → `views.publish`.
 
-Its two buttons reuse other features: Start opens the check-in modal (`open_checkin_modal`), Download report
-builds and DMs the same workbook as `/persona report` (`queue_report`, on the bounded report builds).
+Its two buttons send what other features send (`bot.listeners.answers`): Start opens the check-in modal
+(`open_checkin_modal`), Download report builds and DMs the same workbook as `/persona report` (`queue_report`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.listeners.acking import ack_then
-from bot.listeners.checkins import open_checkin_modal
-from bot.listeners.home_tab import publish_home
-from bot.listeners.reports import queue_report
+from bot.listeners.answers import open_checkin_modal, publish_home, queue_report
 from bot.listeners.requests import EventEnvelope, parse_action
 from bot.services import Services
 from bot.services.report_builds import Admission

@@ -21,7 +21,7 @@ from bot.blocks.persona import build_message
 from bot.blocks.results import build_results
 from bot.blocks.reviews import build_review_done, review_done_fallback
 from bot.listeners.acking import ack_then, after_ack
-from bot.listeners.home_tab import publish_home
+from bot.listeners.answers import publish_home
 from bot.listeners.requests import CommandHandler, CommandRequest, Interaction
 from bot.render import render_part
 from bot.report.charts import PersonaFit, render_fit_chart

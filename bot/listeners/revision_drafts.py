@@ -21,7 +21,7 @@ from bot.blocks.edit import build_edit_view
 from bot.blocks.persona import build_text
 from bot.blocks.revision_drafts import parse_draft_value
 from bot.listeners.acking import ack_then
-from bot.listeners.home_tab import publish_home
+from bot.listeners.answers import publish_home
 from bot.listeners.requests import Interaction
 from bot.render import render_part
 from bot.services import Services
