@@ -138,12 +138,16 @@ class Runtime:
 
 
 def _pool_options(settings: Settings) -> dict[str, int]:
-    """Enough pooled connections for the clock: per workspace in hand its advisory lock and its send workers' short
-    transactions, plus this process's claim-owner lock (see README, Deploying). Idle pools stay small."""
+    """Enough pooled connections for the clock (see README, Deploying): three held for the process's life (the
+    clock's presence lock, its claim-owner lock, and the one connection holding all its workspace locks), one for
+    the tick, and one per workspace in hand for its step's short transactions; the overflow (one more per workspace)
+    covers its send workers' transactions when they happen to overlap. A send worker holds a connection for a
+    millisecond or two per DM while Slack paces it at 100 ms or more, so its workers rarely overlap at all; when more
+    than that do, they wait for a connection (`pool_timeout`) instead of opening one. Idle pools stay small."""
     if not settings.database_url.startswith("postgresql"):
         return {}
     workspaces = settings.scheduler_parallel_workspaces
-    return {"pool_size": 5 + workspaces + 1, "max_overflow": workspaces * settings.checkin_send_workers}
+    return {"pool_size": 4 + workspaces, "max_overflow": workspaces}
 
 
 def _db_reason(error: SQLAlchemyError) -> str:

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.evidence_text import rule_sentences
 from bot.render import plural, render_part
-from bot.report.workbook import WorkbookText, write_report
 from bot.services.access import Access
 from bot.services.outcomes import OutcomesService
 from persona_store import evidence, report_rows, themes
@@ -118,6 +117,7 @@ class ReportService:
             return Report(resolved, b"", filename, message, True, data, responses, latest)
         # Not at the top: openpyxl costs 0.4 s to import, which every process start (the clock, each CLI command)
         # would pay; only a workbook build needs it (bench/crash_resume.py).
+        from bot.report.workbook import WorkbookText, write_report
 
         anonymous = chosen.anonymous
         text = WorkbookText(
