@@ -50,12 +50,13 @@ def main() -> int:
     print(f"floor N/R {floor:.1f} s")
     print(
         f"uninterrupted round:  total {baseline['total']:5.1f} s = floor + {baseline['total'] - floor:4.1f} s "
-        f"(process start to first DM {baseline['startup']:.1f} s)"
+        f"(process start to first DM {baseline['startup']:.1f} s, last DM to exit {baseline['exit_after_last']:.2f} s)"
     )
     print(
         f"killed and resumed:   total {crashed['total']:5.1f} s = floor + {crashed['total'] - floor:4.1f} s "
         f"(target <= floor + 5 s); killed after {crashed['killed_at']:.1f} s with {crashed['in_at_kill']:.0f} DMs in, "
-        f"resumed at once (its start to first DM {crashed['startup']:.1f} s)"
+        f"resumed at once (its start to first DM {crashed['startup']:.1f} s, last DM to exit "
+        f"{crashed['exit_after_last']:.2f} s)"
     )
     print(f"what the crash cost over the uninterrupted round: {crashed['total'] - baseline['total']:.1f} s")
     print(
@@ -94,8 +95,10 @@ def one_round(args: argparse.Namespace, file: Path, *, kill: bool) -> dict[str, 
             result["in_at_kill"] = sent()
         resumed_at = time.monotonic()
         last = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        result["total"] = time.monotonic() - started
+        ended = time.monotonic()
+        result["total"] = ended - started
         posts = [c.at for c in standin.calls("chat.postMessage") if c.at >= resumed_at]
+        result["exit_after_last"] = (ended - posts[-1]) if posts else float("nan")
         result["startup"] = (posts[0] - resumed_at) if posts else float("nan")
         result["duplicates"], result["misses"] = duplicates_and_misses(standin, [workspace])
         result["looked"] = len(standin.calls("conversations.history"))

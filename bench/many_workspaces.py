@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import signal
 import sys
 import tempfile
@@ -38,6 +39,7 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
         extra = {"CHECKIN_SEND_WORKERS": str(args.send_workers)} if args.send_workers else {}
         env = clock_env(database, standin, SCHEDULER_PARALLEL_WORKSPACES=str(args.parallel), **extra)
         started = time.monotonic()
+        children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
         running = [start_clock(env, folder / f"clock-{clocks}-{n}.log") for n in range(clocks)]
         try:
             deadline = started + args.timeout
@@ -50,8 +52,21 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(30)
                 log.close()
+        after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        after_own = resource.getrusage(resource.RUSAGE_SELF)
+        clock_cpu = (after_children.ru_utime + after_children.ru_stime) - (children.ru_utime + children.ru_stime)
+        standin_cpu = (after_own.ru_utime + after_own.ru_stime) - (own.ru_utime + own.ru_stime)
         duplicates, misses = duplicates_and_misses(standin, workspaces)
         limited = sum(1 for c in standin.calls("chat.postMessage") if c.status == 429)
+        # Where the time over the floor goes, per workspace: its first DM after the clocks' start, and its first
+        # to its last DM (the pace; the floor is N_w / R_w of that).
+        first: dict[str, float] = {}
+        last: dict[str, float] = {}
+        for call in posts:
+            first.setdefault(str(call.team_id), call.at - started)
+            last[str(call.team_id)] = call.at - started
+        starts = sorted(first.values())
+        spans = sorted(last[t] - first[t] for t in first)
     # A workspace step that failed (e.g. PostgreSQL refusing connections: "too many clients") is retried on a later
     # tick, which costs time: counted from the clocks' logs, so a slow run says why.
     logs = [(folder / f"clock-{clocks}-{n}.log").read_text(encoding="utf-8", errors="replace") for n in range(clocks)]
@@ -59,20 +74,18 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
     refused = sum(text.count("too many clients") for text in logs)
     return {
         "total": total, "duplicates": duplicates, "misses": misses, "limited": limited, "failed": failed,
-        "refused": refused,
+        "refused": refused, "clock_cpu": clock_cpu, "standin_cpu": standin_cpu,
+        "first_min": starts[0], "first_max": starts[-1], "span_median": spans[len(spans) // 2], "span_max": spans[-1],
     }  # fmt: skip
 
 
 def _check_connections(args: argparse.Namespace) -> None:
     """Say so when two clocks may open more connections than the server allows (README, Deploying: a clock's pool
-    is bounded at 6 + SCHEDULER_PARALLEL_WORKSPACES x (CHECKIN_SEND_WORKERS + 1)): refused connections fail
+    is bounded at 4 + 2 x SCHEDULER_PARALLEL_WORKSPACES, bot/cli/root.py): refused connections fail
     workspace steps, which the next tick retries, and the run then measures that, not the clocks."""
     from sqlalchemy import create_engine, text
 
-    from bot.config import Settings
-
-    workers = args.send_workers or Settings.from_env({}).checkin_send_workers
-    bound = 2 * (6 + args.parallel * (workers + 1))
+    bound = 2 * (4 + 2 * args.parallel)
     engine = create_engine(args.database)
     try:
         with engine.connect() as conn:
@@ -126,7 +139,10 @@ def main() -> int:
             print(
                 f"{label:24} total {r['total']:7.1f} s  ratio {r['total'] / floor:.3f}  429s {r['limited']:.0f}  "
                 f"duplicates {r['duplicates']:.0f}  misses {r['misses']:.0f}  failed steps {r['failed']:.0f} "
-                f"(PostgreSQL refused a connection: {r['refused']:.0f})"
+                f"(PostgreSQL refused a connection: {r['refused']:.0f}); CPU: clocks {r['clock_cpu']:.1f} s, "
+                f"stand-in {r['standin_cpu']:.1f} s\n{'':24} a workspace's first DM at "
+                f"{r['first_min']:.1f}-{r['first_max']:.1f} s, "
+                f"first to last DM {r['span_median']:.1f} s (median), {r['span_max']:.1f} s (slowest)"
             )
     if "pg1" in results and "pg2" in results:
         speedup = results["pg1"]["total"] / results["pg2"]["total"]

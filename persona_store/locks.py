@@ -40,7 +40,16 @@ CLOCK_OFFSET = 0  # the byte of the lock file the SQLite clock holds; owners hol
 _TOKEN_PREFIX = "o"
 _TOKEN_SEPARATOR = "~"
 
-__all__ = ["ClaimOwner", "ClockAlreadyRunning", "clock_lock", "live_clocks", "owner_is_gone", "process_owner"]
+__all__ = [
+    "ClaimOwner",
+    "ClockAlreadyRunning",
+    "WorkspaceLocks",
+    "clock_lock",
+    "live_clocks",
+    "owner_is_gone",
+    "process_owner",
+    "workspace_locks",
+]
 
 
 class ClockAlreadyRunning(RuntimeError):
@@ -152,6 +161,78 @@ def live_clocks(engine: Engine) -> int:
     )
     with engine.connect() as conn:
         return int(conn.execute(query, {"c": CLOCK_LOCK_CLASS}).scalar() or 0)
+
+
+# --- workspace locks ------------------------------------------------------------------------------------------
+
+
+class WorkspaceLocks:
+    """The workspace advisory locks of one clock on PostgreSQL, all held on ONE autocommit connection of its own.
+
+    Session advisory locks belong to the connection that took them, so one connection can hold every workspace the
+    clock has in hand: the clock's connections then don't grow with SCHEDULER_PARALLEL_WORKSPACES (a pooled
+    connection per workspace, held for the whole step, did). The connection is used under a mutex and only for
+    `pg_try_advisory_lock` / `pg_advisory_unlock`, a round trip each. If it is lost, the locks went with it: it is
+    reopened on the next call, and a workspace another clock took meanwhile is still sent exactly once (the ledger's
+    claims decide who sends; the lock only keeps clocks from doing the same reads twice).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._mutex = threading.Lock()
+        self._connection: Connection | None = None
+        self._held: set[int] = set()
+
+    def try_acquire(self, key: int) -> bool:
+        with self._mutex:
+            if key in self._held:  # one clock never works on one workspace twice at once
+                return False
+            got = bool(self._run("SELECT pg_try_advisory_lock(:k)", key))
+            if got:
+                self._held.add(key)
+            return got
+
+    def release(self, key: int) -> None:
+        with self._mutex:
+            if key not in self._held:
+                return
+            self._held.discard(key)
+            with contextlib.suppress(Exception):  # a lost connection has dropped the lock already
+                self._run("SELECT pg_advisory_unlock(:k)", key)
+
+    def close(self) -> None:
+        with self._mutex:
+            self._held.clear()
+            if self._connection is not None:
+                with contextlib.suppress(Exception):
+                    self._connection.close()
+                self._connection = None
+
+    def _run(self, sql: str, key: int) -> object:
+        if self._connection is not None and self._connection.closed:
+            self._connection = None
+        if self._connection is None:
+            self._held.clear()  # a new connection holds nothing yet
+            self._connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            return self._connection.execute(text(sql), {"k": key}).scalar()
+        except Exception:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection, self._held = None, set()  # its locks went with it
+            raise
+
+
+_workspace_locks: weakref.WeakKeyDictionary[Engine, WorkspaceLocks] = weakref.WeakKeyDictionary()
+
+
+def workspace_locks(engine: Engine) -> WorkspaceLocks:
+    """This process's workspace locks on `engine` (PostgreSQL), made on first use."""
+    with _owners_guard:
+        locks = _workspace_locks.get(engine)
+        if locks is None:
+            locks = _workspace_locks[engine] = WorkspaceLocks(engine)
+        return locks
 
 
 # --- claim owners ---------------------------------------------------------------------------------------------
@@ -280,6 +361,7 @@ def _forget_in_child() -> None:
     # A forked child (a WSGI server's worker) is a different process: it must not believe it holds its parent's keys.
     _live_keys.clear()
     _owners.clear()
+    _workspace_locks.clear()
 
 
 if hasattr(os, "register_at_fork"):

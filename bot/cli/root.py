@@ -49,12 +49,13 @@ class Runtime:
 
     settings: Settings
     team: str | None = None
+    serving_threads: int = 0  # `serve` sets its HTTP threads before the engine is built (see _pool_options)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @cached_property
     def engine(self) -> Engine:
         try:
-            engine = db.make_engine(self.settings.database_url, **_pool_options(self.settings))
+            engine = db.make_engine(self.settings.database_url, **_pool_options(self.settings, self.serving_threads))
         except db.DatabaseURLError as error:
             raise CLIError(str(error)) from None
         self._closers.append(engine.dispose)
@@ -137,13 +138,24 @@ class Runtime:
             self._closers.pop()()
 
 
-def _pool_options(settings: Settings) -> dict[str, int]:
-    """Enough pooled connections for the clock: per workspace in hand its advisory lock and its send workers' short
-    transactions, plus this process's claim-owner lock (see README, Deploying). Idle pools stay small."""
+def _pool_options(settings: Settings, serving_threads: int = 0) -> dict[str, int]:
+    """Enough pooled connections for the clock (see README, Deploying): three held for the process's life (the
+    clock's presence lock, its claim-owner lock, and the one connection holding all its workspace locks), one for
+    the tick, and one per workspace in hand for its step's short transactions; the overflow (one more per workspace)
+    covers its send workers' transactions when they happen to overlap. A send worker holds a connection for a
+    millisecond or two per DM while Slack paces it at 100 ms or more, so its workers rarely overlap at all; when more
+    than that do, they wait for a connection (`pool_timeout`) instead of opening one. `serve` (`serving_threads`:
+    its HTTP threads) answers in those threads and works on after the answer on Bolt's listener pool, the
+    background pool and the report builds: its overflow covers all of them, so a burst never waits for a
+    connection. Idle pools stay small."""
     if not settings.database_url.startswith("postgresql"):
         return {}
     workspaces = settings.scheduler_parallel_workspaces
-    return {"pool_size": 5 + workspaces + 1, "max_overflow": workspaces * settings.checkin_send_workers}
+    overflow = workspaces
+    if serving_threads:
+        overflow += serving_threads + settings.listener_threads + settings.background_threads
+        overflow += settings.report_build_workers
+    return {"pool_size": 4 + workspaces, "max_overflow": overflow}
 
 
 def _db_reason(error: SQLAlchemyError) -> str:

@@ -32,6 +32,7 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
     from bot.server import PersonaBotWSGI
 
     settings = runtime.settings
+    runtime.serving_threads = threads  # before the engine is built: its pool covers the HTTP threads too
     # Bolt would start without a signing secret and answer 500 to everything: refuse instead.
     settings.require("SLACK_SIGNING_SECRET", command="serve")
     if not settings.oauth_enabled:

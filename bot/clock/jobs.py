@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.checkins import build_checkin_message, build_summary
@@ -49,7 +49,7 @@ from bot.slack.delivery import DeliveryAborted, Policy, Result, deliver_once
 from bot.slack.uploads import upload_report
 from persona_store.clock import record_tick
 from persona_store.db import make_session_factory
-from persona_store.locks import live_clocks
+from persona_store.locks import live_clocks, workspace_locks
 
 log = logging.getLogger("persona_bot.jobs")
 
@@ -228,19 +228,20 @@ def reconcile_checkins(ctx: ClockContext, team_id: str) -> None:
 def workspace_lock(engine: Engine | None, team_id: str) -> Iterator[bool]:
     """On PostgreSQL, a session advisory lock per workspace (False: another clock holds it). Elsewhere True.
 
-    The lock lives on its own autocommit connection, so no transaction stays open while jobs call Slack.
+    Every workspace lock of this clock lives on one autocommit connection of its own (`workspace_locks`), so no
+    transaction stays open while jobs call Slack and the clock's connections don't grow with the workspaces in hand.
     """
     if engine is None or engine.dialect.name != "postgresql":
         yield True
         return
     key = zlib.crc32(f"persona-bot:reconcile:{team_id}".encode())
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        try:
-            yield got
-        finally:
-            if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    locks = workspace_locks(engine)
+    got = locks.try_acquire(key)
+    try:
+        yield got
+    finally:
+        if got:
+            locks.release(key)
 
 
 def reconcile_workspace(ctx: ClockContext, team_id: str) -> bool:

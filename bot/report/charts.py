@@ -13,15 +13,16 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.labels import role_label
 from bot.render import render_part, truncate
 from bot.slack.limits import ALT_TEXT_MAX
 from persona_store.evidence import VALIDATED_MIN_MEAN
 from persona_store.models import FEEDBACK_ROLES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 100
 HEIGHT_INCHES = 4.0
@@ -76,6 +77,11 @@ def build_fit_figure(personas: Sequence[PersonaFit], *, period: str | None = Non
     roles = _roles_in(shown)
     series = ["overall", *roles]
     width_inches = min(14.0, max(6.0, 2.0 + 0.45 * len(series) * max(1, len(shown))))
+    # Not at the top: matplotlib costs about 0.3 s to import, which every process start (the clock, each CLI
+    # command) would pay; only drawing a chart needs it (bench/crash_resume.py).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width_inches, HEIGHT_INCHES), dpi=DPI)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()

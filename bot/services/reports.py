@@ -18,7 +18,6 @@ from sqlalchemy.engine import Row
 
 from bot.evidence_text import rule_sentences
 from bot.render import plural, render_part
-from bot.report.workbook import WorkbookText, write_report
 from bot.services.access import Service
 from bot.services.outcomes import OutcomesService
 from persona_store import evidence, report_rows, themes
@@ -111,6 +110,7 @@ class ReportService(Service):
             return Report(resolved, b"", filename, message, True, data, responses, latest)
         # Not at the top: openpyxl costs 0.4 s to import, which every process start (the clock, each CLI command)
         # would pay; only a workbook build needs it (bench/crash_resume.py).
+        from bot.report.workbook import WorkbookText, write_report
 
         anonymous = chosen.anonymous
         text = WorkbookText(
