@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -48,14 +49,18 @@ def test_a_lost_lock_connection_frees_its_workspaces_and_is_reopened(two_clocks:
     first, second = two_clocks
     with workspace_lock(first, TEAMS[0]) as mine:
         assert mine is True
+        held = (
+            " FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND pid <> pg_backend_pid() AND classid = 0 AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         with second.connect() as conn:  # the first clock's lock connection dies (a network cut, a restart)
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                    " AND pid <> pg_backend_pid() AND classid = 0 AND objsubid = 1"
-                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                )
-            )
+            conn.execute(text("SELECT pg_terminate_backend(pid)" + held))
+            # pg_terminate_backend only signals the backend: wait until it has gone and its locks with it
+            for _ in range(200):
+                if not conn.execute(text("SELECT count(*)" + held)).scalar():
+                    break
+                time.sleep(0.05)
         with workspace_lock(second, TEAMS[0]) as theirs:
             assert theirs is True, "the lock went with its connection"
     with workspace_lock(first, TEAMS[1]) as again:  # the first clock goes on, on a new connection
