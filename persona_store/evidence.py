@@ -615,6 +615,25 @@ def _latest_first(labelled: Any, person: list[Any], bucket: str | None, quarters
     )
 
 
+def _labelled_feedback(
+    quarters: Sequence[Quarter], scope: list[ColumnElement[bool]], *extra: Any, checks: bool = False
+) -> Any:
+    """The feedback `_latest_first` ranks: who answered, when, in which quarter, with the `extra` columns;
+    `checks`: one row per statement verdict (joined to AttributeCheck)."""
+    query = select(
+        Feedback.id.label("id"),
+        Feedback.persona_id.label("persona_id"),
+        Feedback.author_id.label("author_id"),
+        Feedback.author_role.label("role"),
+        Feedback.updated_at.label("updated_at"),
+        *extra,
+        _quarter_label(quarters).label("quarter"),
+    ).select_from(Feedback)
+    if checks:
+        query = query.join(AttributeCheck, AttributeCheck.feedback_id == Feedback.id)
+    return query.outerjoin(CheckinRound, Feedback.round_id == CheckinRound.id).where(*scope).subquery()
+
+
 def round_quarter() -> ColumnElement[str]:
     """A round's quarter: its label's first 7 characters (rounds more often than quarterly are `2026-Q4.02` …)."""
     return func.substr(CheckinRound.quarter, 1, 7)
@@ -694,26 +713,15 @@ def _view_sums(
     """
     if not quarters:
         return {}, {}
-    label = _quarter_label(quarters)
     scope = [Feedback.workspace_id == workspace_id]
     if persona_id is not None:
         scope.append(Feedback.persona_id == persona_id)
-    labelled = (
-        select(
-            Feedback.id.label("id"),
-            Feedback.persona_id.label("persona_id"),
-            Feedback.author_id.label("author_id"),
-            Feedback.author_role.label("role"),
-            Feedback.source.label("source"),
-            Feedback.fit.label("fit"),
-            case((Feedback.not_met.is_(True), 1), else_=0).label("not_met"),
-            Feedback.updated_at.label("updated_at"),
-            label.label("quarter"),
-        )
-        .select_from(Feedback)
-        .outerjoin(CheckinRound, Feedback.round_id == CheckinRound.id)
-        .where(*scope)
-        .subquery()
+    labelled = _labelled_feedback(
+        quarters,
+        scope,
+        Feedback.source.label("source"),
+        Feedback.fit.label("fit"),
+        case((Feedback.not_met.is_(True), 1), else_=0).label("not_met"),
     )
     ranked = _latest_first(labelled, [labelled.c.persona_id, labelled.c.author_id], bucket, quarters)
     group = [ranked.c.persona_id, ranked.c.role, ranked.c.source]
@@ -835,25 +843,15 @@ def _statement_sums(
     scope = [Feedback.workspace_id == workspace_id]
     if persona_ids is not None:
         scope.append(Feedback.persona_id.in_(sorted(persona_ids)))
-    labelled = (
-        select(
-            Feedback.id.label("id"),
-            Feedback.persona_id.label("persona_id"),
-            Feedback.author_id.label("author_id"),
-            Feedback.author_role.label("role"),
-            Feedback.updated_at.label("updated_at"),
-            AttributeCheck.kind.label("kind"),
-            AttributeCheck.text.label("text"),
-            AttributeCheck.verdict.label("verdict"),
-            AttributeCheck.position.label("position"),
-            Feedback.revision_number.label("revision"),
-            _quarter_label(quarters).label("quarter"),
-        )
-        .select_from(Feedback)
-        .join(AttributeCheck, AttributeCheck.feedback_id == Feedback.id)
-        .outerjoin(CheckinRound, Feedback.round_id == CheckinRound.id)
-        .where(*scope)
-        .subquery()
+    labelled = _labelled_feedback(
+        quarters,
+        scope,
+        AttributeCheck.kind.label("kind"),
+        AttributeCheck.text.label("text"),
+        AttributeCheck.verdict.label("verdict"),
+        AttributeCheck.position.label("position"),
+        Feedback.revision_number.label("revision"),
+        checks=True,
     )
     person = [labelled.c.persona_id, labelled.c.kind, labelled.c.text, labelled.c.author_id]
     ranked = _latest_first(labelled, person, bucket, quarters)
