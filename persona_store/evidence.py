@@ -615,6 +615,38 @@ def _latest_first(labelled: Any, person: list[Any], bucket: str | None, quarters
     )
 
 
+def _labelled_feedback(
+    quarters: Sequence[Quarter], scope: list[ColumnElement[bool]], *extra: Any, checks: bool = False
+) -> Any:
+    """The feedback `_latest_first` ranks: who answered, when, in which quarter, with the `extra` columns;
+    `checks`: one row per statement verdict (joined to AttributeCheck)."""
+    query = select(
+        Feedback.id.label("id"),
+        Feedback.persona_id.label("persona_id"),
+        Feedback.author_id.label("author_id"),
+        Feedback.author_role.label("role"),
+        Feedback.updated_at.label("updated_at"),
+        *extra,
+        _quarter_label(quarters).label("quarter"),
+    ).select_from(Feedback)
+    if checks:
+        query = query.join(AttributeCheck, AttributeCheck.feedback_id == Feedback.id)
+    return query.outerjoin(CheckinRound, Feedback.round_id == CheckinRound.id).where(*scope).subquery()
+
+
+def _grouped(ranked: Any, bucket: str | None, *columns: Any) -> list[Any]:
+    """GROUP BY persona, then its quarter (unless the period is one bucket), then `columns`."""
+    quarter = [ranked.c.quarter] if bucket is None else []
+    return [ranked.c.persona_id, *quarter, *columns]
+
+
+def _bucket_key(row: tuple[Any, ...], bucket: str | None) -> tuple[_Key, tuple[Any, ...]]:
+    """A `_grouped` row's (persona, bucket) key, and the rest of the row."""
+    if bucket is None:
+        return (int(row[0]), str(row[1])), row[2:]
+    return (int(row[0]), bucket), row[1:]
+
+
 def round_quarter() -> ColumnElement[str]:
     """A round's quarter: its label's first 7 characters (rounds more often than quarterly are `2026-Q4.02` …)."""
     return func.substr(CheckinRound.quarter, 1, 7)
@@ -694,31 +726,18 @@ def _view_sums(
     """
     if not quarters:
         return {}, {}
-    label = _quarter_label(quarters)
     scope = [Feedback.workspace_id == workspace_id]
     if persona_id is not None:
         scope.append(Feedback.persona_id == persona_id)
-    labelled = (
-        select(
-            Feedback.id.label("id"),
-            Feedback.persona_id.label("persona_id"),
-            Feedback.author_id.label("author_id"),
-            Feedback.author_role.label("role"),
-            Feedback.source.label("source"),
-            Feedback.fit.label("fit"),
-            case((Feedback.not_met.is_(True), 1), else_=0).label("not_met"),
-            Feedback.updated_at.label("updated_at"),
-            label.label("quarter"),
-        )
-        .select_from(Feedback)
-        .outerjoin(CheckinRound, Feedback.round_id == CheckinRound.id)
-        .where(*scope)
-        .subquery()
+    labelled = _labelled_feedback(
+        quarters,
+        scope,
+        Feedback.source.label("source"),
+        Feedback.fit.label("fit"),
+        case((Feedback.not_met.is_(True), 1), else_=0).label("not_met"),
     )
     ranked = _latest_first(labelled, [labelled.c.persona_id, labelled.c.author_id], bucket, quarters)
-    group = [ranked.c.persona_id, ranked.c.role, ranked.c.source]
-    if bucket is None:
-        group.insert(1, ranked.c.quarter)
+    group = _grouped(ranked, bucket, ranked.c.role, ranked.c.source)
     query = (
         select(
             *group,
@@ -734,12 +753,7 @@ def _view_sums(
     sums: dict[_Key, dict[str, _RoleSums]] = defaultdict(dict)
     sources: dict[_Key, dict[str, int]] = defaultdict(dict)
     for row in session.execute(query):
-        if bucket is None:
-            pid, quarter, role, source, people, rated, total, squares, not_met = tuple(row)
-        else:
-            pid, role, source, people, rated, total, squares, not_met = tuple(row)
-            quarter = bucket
-        key = (int(pid), str(quarter))
+        key, (role, source, people, rated, total, squares, not_met) = _bucket_key(tuple(row), bucket)
         found = sums[key].setdefault(str(role), _RoleSums())
         found.people += int(people)
         found.rated += int(rated)
@@ -835,42 +849,26 @@ def _statement_sums(
     scope = [Feedback.workspace_id == workspace_id]
     if persona_ids is not None:
         scope.append(Feedback.persona_id.in_(sorted(persona_ids)))
-    labelled = (
-        select(
-            Feedback.id.label("id"),
-            Feedback.persona_id.label("persona_id"),
-            Feedback.author_id.label("author_id"),
-            Feedback.author_role.label("role"),
-            Feedback.updated_at.label("updated_at"),
-            AttributeCheck.kind.label("kind"),
-            AttributeCheck.text.label("text"),
-            AttributeCheck.verdict.label("verdict"),
-            AttributeCheck.position.label("position"),
-            Feedback.revision_number.label("revision"),
-            _quarter_label(quarters).label("quarter"),
-        )
-        .select_from(Feedback)
-        .join(AttributeCheck, AttributeCheck.feedback_id == Feedback.id)
-        .outerjoin(CheckinRound, Feedback.round_id == CheckinRound.id)
-        .where(*scope)
-        .subquery()
+    labelled = _labelled_feedback(
+        quarters,
+        scope,
+        AttributeCheck.kind.label("kind"),
+        AttributeCheck.text.label("text"),
+        AttributeCheck.verdict.label("verdict"),
+        AttributeCheck.position.label("position"),
+        Feedback.revision_number.label("revision"),
+        checks=True,
     )
     person = [labelled.c.persona_id, labelled.c.kind, labelled.c.text, labelled.c.author_id]
     ranked = _latest_first(labelled, person, bucket, quarters)
-    group = [ranked.c.persona_id, ranked.c.kind, ranked.c.text, ranked.c.role, ranked.c.verdict, ranked.c.revision]
-    if bucket is None:
-        group.insert(1, ranked.c.quarter)
+    group = _grouped(ranked, bucket, ranked.c.kind, ranked.c.text, ranked.c.role, ranked.c.verdict, ranked.c.revision)
     query = select(*group, func.count(), func.min(ranked.c.position)).where(ranked.c.rn == 1).group_by(*group)
     result: dict[_Key, dict[_StatementKey, _StatementSums]] = defaultdict(dict)
     for row in session.execute(query):
-        if bucket is None:
-            pid, quarter, kind, text, role, verdict, revision, count, position = tuple(row)
-        else:
-            pid, kind, text, role, verdict, revision, count, position = tuple(row)
-            quarter = bucket
-        statements = result[(int(pid), str(quarter))]
+        key, (kind, text, role, verdict, revision, count, position) = _bucket_key(tuple(row), bucket)
+        statements = result[key]
         found = statements.setdefault((str(kind), str(text)), _StatementSums(int(position)))
-        if int(revision or 0) < since.get((int(pid), str(kind), str(text)), 0):
+        if int(revision or 0) < since.get((key[0], str(kind), str(text)), 0):
             found.earlier = found.earlier.plus(str(verdict), int(count))
             continue
         found.position = min(found.position, int(position))

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -43,6 +44,7 @@ __all__ = [
     "get_feedback",
     "recent_feedback_for_user",
     "record_feedback",
+    "stored_answers",
     "update_feedback",
 ]
 
@@ -114,17 +116,24 @@ class FeedbackAnswers:
         return cls(
             persona_id=feedback.persona_id,
             revision_number=feedback.revision_number,
-            role=feedback.author_role,
-            fit=feedback.fit,
-            not_met=feedback.not_met,
             verdicts={check.position: check.verdict for check in feedback.attribute_checks},
-            missing_text=feedback.missing_text,
-            objections_text=feedback.objections_text,
-            evidence_ref=feedback.evidence_ref,
-            evidence_message=feedback.evidence_message,
-            evidence_permalink=feedback.evidence_permalink,
-            journey_stage=feedback.journey_stage,
+            **stored_answers(feedback),
         )
+
+
+def stored_answers(feedback: Feedback) -> dict[str, Any]:
+    """A record's answers as FeedbackAnswers (and a receipt) name them: role, fit and what the person wrote."""
+    return {
+        "role": feedback.author_role,
+        "fit": feedback.fit,
+        "not_met": feedback.not_met,
+        "missing_text": feedback.missing_text,
+        "objections_text": feedback.objections_text,
+        "evidence_ref": feedback.evidence_ref,
+        "evidence_message": feedback.evidence_message,
+        "evidence_permalink": feedback.evidence_permalink,
+        "journey_stage": feedback.journey_stage,
+    }
 
 
 def checkin_submission_key(round_id: int, persona_id: int, user_id: str) -> str:

@@ -407,6 +407,7 @@ class SlackPace(Base):
 # bot/slack/oauth.py) read and write these tables on DATABASE_URL. They are declared here column for column as slack-sdk
 # builds them, so that migrations create them; persona_store never imports slack_sdk, and
 # tests/bot/test_oauth_tables.py checks that the two descriptions agree. Keyed by team_id like everything else.
+# slack_installations and slack_bots repeat many columns on purpose: slack-sdk keeps both tables, each whole.
 slack_installations = Table(
     "slack_installations",
     Base.metadata,

@@ -33,6 +33,18 @@ def _feedback_in(select_: _SelectT, workspace_id: int, period: Period) -> _Selec
     )
 
 
+def _named_feedback_in(select_: _SelectT, workspace_id: int, period: Period) -> _SelectT:
+    """`_feedback_in`, joined to each record's persona and (when on the roster) its author, for their names."""
+    return (
+        _feedback_in(select_, workspace_id, period)
+        .join(Persona, Persona.id == Feedback.persona_id)
+        .outerjoin(
+            RosterMember,
+            and_(RosterMember.workspace_id == Feedback.workspace_id, RosterMember.slack_user_id == Feedback.author_id),
+        )
+    )
+
+
 # --- each rep's part in the period's rounds (a row per person; the rates are evidence.participation) ----------
 
 
@@ -186,7 +198,7 @@ def response_page(
         .subquery()
     )
     query = (
-        _feedback_in(
+        _named_feedback_in(
             select(
                 Feedback.id,
                 Feedback.created_at,
@@ -212,11 +224,6 @@ def response_page(
             ),
             workspace_id,
             period,
-        )
-        .join(Persona, Persona.id == Feedback.persona_id)
-        .outerjoin(
-            RosterMember,
-            and_(RosterMember.workspace_id == Feedback.workspace_id, RosterMember.slack_user_id == Feedback.author_id),
         )
         .outerjoin(verdicts, verdicts.c.feedback_id == Feedback.id)
         .where(Feedback.id > after_id, Feedback.id <= upper)
@@ -253,7 +260,7 @@ def comment_page(
     if not ids:
         return [], None
     query = (
-        _feedback_in(
+        _named_feedback_in(
             select(
                 Feedback.id,
                 Feedback.created_at,
@@ -269,11 +276,6 @@ def comment_page(
             ),
             workspace_id,
             period,
-        )
-        .join(Persona, Persona.id == Feedback.persona_id)
-        .outerjoin(
-            RosterMember,
-            and_(RosterMember.workspace_id == Feedback.workspace_id, RosterMember.slack_user_id == Feedback.author_id),
         )
         .where(Feedback.id > after_id, Feedback.id <= ids[-1], has_text)
         .order_by(Feedback.id)

@@ -16,7 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -82,24 +82,26 @@ def _participations(session: Session, workspace_id: int, user_id: str) -> list[t
     return [(p, quarter) for p, quarter in session.execute(query)]
 
 
-def _revisions(session: Session, workspace_id: int, user_id: str) -> list[tuple[PersonaRevision, str]]:
+_Made = TypeVar("_Made", PersonaRevision, PersonaReview)
+
+
+def _made_by(session: Session, workspace_id: int, model: type[_Made], who: Any) -> list[tuple[_Made, str]]:
+    """The person's `model` rows (`who` names the person) in the workspace, oldest first, with the persona key."""
     query = (
-        select(PersonaRevision, Persona.key)
-        .join(Persona, Persona.id == PersonaRevision.persona_id)
-        .where(Persona.workspace_id == workspace_id, PersonaRevision.author == user_id)
-        .order_by(PersonaRevision.created_at, PersonaRevision.id)
+        select(model, Persona.key)
+        .join(Persona, Persona.id == model.persona_id)
+        .where(Persona.workspace_id == workspace_id, who)
+        .order_by(model.created_at, model.id)
     )
     return [(r, key) for r, key in session.execute(query)]
+
+
+def _revisions(session: Session, workspace_id: int, user_id: str) -> list[tuple[PersonaRevision, str]]:
+    return _made_by(session, workspace_id, PersonaRevision, PersonaRevision.author == user_id)
 
 
 def _reviews(session: Session, workspace_id: int, user_id: str) -> list[tuple[PersonaReview, str]]:
-    query = (
-        select(PersonaReview, Persona.key)
-        .join(Persona, Persona.id == PersonaReview.persona_id)
-        .where(Persona.workspace_id == workspace_id, PersonaReview.reviewer == user_id)
-        .order_by(PersonaReview.created_at, PersonaReview.id)
-    )
-    return [(r, key) for r, key in session.execute(query)]
+    return _made_by(session, workspace_id, PersonaReview, PersonaReview.reviewer == user_id)
 
 
 def _owned(session: Session, workspace_id: int, user_id: str) -> list[Persona]:

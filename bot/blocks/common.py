@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,9 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
-from bot.render import clean_plain, truncate
+from bot.render import clean_plain, render_part, truncate
 from bot.slack.limits import BUTTON_TEXT_MAX, CONTEXT_TEXT_MAX, HEADER_TEXT_MAX, MESSAGE_TEXT_MAX, SECTION_TEXT_MAX
 
 
@@ -48,6 +50,18 @@ def button(text: str, action_id: str, value: str | None = None, style: str | Non
 
 def actions(elements: list[ButtonElement], block_id: str | None = None) -> ActionsBlock:
     return ActionsBlock(elements=elements, block_id=block_id)
+
+
+def modal(callback_id: str, part: str, blocks: Sequence[Block], *, submit: bool = True) -> dict[str, Any]:
+    """A modal named by its prompt part's `title` and `close` (and, for a form, `submit`) macros."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=PlainTextObject(text=render_part(part, "title")),
+        submit=PlainTextObject(text=render_part(part, "submit")) if submit else None,
+        close=PlainTextObject(text=render_part(part, "close")),
+        blocks=blocks,
+    ).to_dict()
 
 
 def to_dicts(blocks: list[Block]) -> list[dict[str, Any]]:

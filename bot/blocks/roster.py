@@ -20,10 +20,9 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
     UserMultiSelectElement,
 )
-from slack_sdk.models.views import View
 
 from bot import ids
-from bot.blocks.common import actions, button, context, divider, header, mrkdwn_section
+from bot.blocks.common import actions, button, context, divider, header, modal, mrkdwn_section
 from bot.render import render_part
 from bot.services.roster import LinkInfo
 from persona_store.models import ROLES
@@ -109,14 +108,7 @@ def build_roster_modal(health: RosterHealth, links: Sequence[LinkInfo]) -> dict[
             optional=True,
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=ids.VIEW_ROSTER,
-        title=_plain(_t("title")),
-        submit=_plain(_t("submit")),
-        close=_plain(_t("close")),
-        blocks=blocks,
-    ).to_dict()
+    return modal(ids.VIEW_ROSTER, "roster", blocks)
 
 
 def _value(values: Mapping[str, Any], block_id: str, action_id: str) -> Mapping[str, Any]:
@@ -197,13 +189,8 @@ def build_roster_done(
     summary: RosterSummary, removed: bool, linked: Sequence[LinkInfo], unlinked: Sequence[LinkInfo] = ()
 ) -> dict[str, Any]:
     """The modal after saving (`response_action: update`)."""
-    return View(
-        type="modal",
-        callback_id=ids.VIEW_ROSTER,
-        title=_plain(_t("title")),
-        close=_plain(_t("close")),
-        blocks=[mrkdwn_section(_t("done", summary, removed, linked, unlinked))],
-    ).to_dict()
+    done = mrkdwn_section(_t("done", summary, removed, linked, unlinked))
+    return modal(ids.VIEW_ROSTER, "roster", [done], submit=False)
 
 
 def build_roster_home(health: RosterHealth) -> list[Block]:

@@ -23,10 +23,9 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 from bot import ids
-from bot.blocks.common import context, mrkdwn_section
+from bot.blocks.common import context, modal, mrkdwn_section
 from bot.render import render_part
 from bot.services.settings import SettingsChangeInfo
 from persona_store.workspace_settings import CADENCES, REMINDER_CAP_MAX, WorkspaceSettings, validate
@@ -170,14 +169,7 @@ def build_settings_modal(current: WorkspaceSettings, last: SettingsChangeInfo | 
             hint=True,
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=ids.VIEW_SETTINGS,
-        title=_plain(_t("title")),
-        submit=_plain(_t("submit")),
-        close=_plain(_t("close")),
-        blocks=blocks,
-    ).to_dict()
+    return modal(ids.VIEW_SETTINGS, "settings", blocks)
 
 
 @dataclass(frozen=True)
@@ -258,13 +250,7 @@ def parse_settings_submission(view: Mapping[str, Any], current: WorkspaceSetting
 
 
 def build_settings_saved(changes: Sequence[SettingsChangeInfo]) -> dict[str, Any]:
-    return View(
-        type="modal",
-        callback_id=ids.VIEW_SETTINGS,
-        title=_plain(_t("title")),
-        close=_plain(_t("close")),
-        blocks=[mrkdwn_section(_t("saved", changes))],
-    ).to_dict()
+    return modal(ids.VIEW_SETTINGS, "settings", [mrkdwn_section(_t("saved", changes))], submit=False)
 
 
 __all__ = [

@@ -34,8 +34,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.common import Message
-from bot.blocks.persona import build_message
-from bot.listeners.requests import CommandHandler, CommandRequest
+from bot.blocks.persona import build_message, build_text
+from bot.listeners.requests import CommandHandler, CommandRequest, parse_action
 from bot.render import render_part
 from bot.request_log import describe_request, note
 from bot.services import Services
@@ -88,6 +88,34 @@ def open_from_home(allowed: bool, open_modal: Callable[[], object], what: str) -
         open_modal()
     except SlackApiError as error:
         log.warning("could not open the %s modal (%s)", what, error.response.get("error"))
+
+
+def admins_modal(
+    part: str,
+    allowed: Callable[[Services, str, str], bool],
+    open_modal: Callable[[Services, WebClient, str, str], None],
+) -> tuple[CommandHandler, Callable[..., None]]:
+    """The slash command and the Home button that open an admins' modal (`open_modal`: services, client, team,
+    trigger); anyone else gets `part`'s admins_only from the command, and nothing from a replayed click."""
+
+    def command(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
+        if not allowed(services, req.team_id, req.user_id):
+            ack(response_type="ephemeral", **build_message(part, "admins_only"))
+            return
+        ack()
+        # The trigger expires 3 s after the command: the modal opens right after the answer.
+        opening = functools.partial(open_modal, services, client, req.team_id, req.trigger_id)
+        after_ack(modal_or_apology, opening, respond, build_text("roster", "form_failed"))
+
+    def home(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+        ack()
+        req = parse_action(body)
+        may = allowed(services, req.team_id, req.user_id)
+        open_from_home(may, lambda: open_modal(services, client, req.team_id, req.trigger_id), part)
+
+    command.__name__ = command.__qualname__ = f"handle_{part}"
+    home.__name__ = home.__qualname__ = f"handle_home_{part}"
+    return command, home
 
 
 def modal_or_apology(open_modal: Callable[[], object], respond: Respond, apology: list[dict[str, Any]]) -> None:
@@ -189,6 +217,7 @@ def _named(wrapper: Callable[..., None], inner: Callable[..., Any]) -> Callable[
 
 __all__ = [
     "ack_then",
+    "admins_modal",
     "after_ack",
     "after_answer",
     "answering",

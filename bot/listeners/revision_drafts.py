@@ -58,6 +58,17 @@ def _tell(click: DraftClick, respond: Respond, client: WebClient, services: Serv
     )
 
 
+def _targeted(
+    body: dict[str, Any], respond: Respond, client: WebClient, services: Services
+) -> tuple[DraftClick, tuple[int, str]] | None:
+    """The click and the draft it names; None when it names none (the clicker is told the draft is gone)."""
+    click = parse_draft_click(body)
+    if click.target is None:
+        _tell(click, respond, client, services, "draft_gone")
+        return None
+    return click, click.target
+
+
 def _refused(answer: DraftAnswer) -> tuple[str, tuple[Any, ...]]:
     if answer.status is DraftStatus.NOT_ALLOWED:
         return "draft_not_allowed", (answer.persona_name,)
@@ -70,11 +81,10 @@ def handle_draft_accept(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services
 ) -> None:
     ack()
-    click = parse_draft_click(body)
-    if click.target is None:
-        _tell(click, respond, client, services, "draft_gone")
+    clicked = _targeted(body, respond, client, services)
+    if clicked is None:
         return
-    persona_id, key = click.target
+    click, (persona_id, key) = clicked
     answer = services.reviews.revision_draft(click.team_id, click.user_id, persona_id, key)
     if answer.status is not DraftStatus.OPEN or answer.draft is None:
         macro, args = _refused(answer)
@@ -94,11 +104,10 @@ def handle_draft_dismiss(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, services: Services
 ) -> None:
     ack()
-    click = parse_draft_click(body)
-    if click.target is None:
-        _tell(click, respond, client, services, "draft_gone")
+    clicked = _targeted(body, respond, client, services)
+    if clicked is None:
         return
-    persona_id, key = click.target
+    click, (persona_id, key) = clicked
     answer = services.reviews.dismiss_draft(click.team_id, click.user_id, persona_id, key)
     if answer.status is DraftStatus.DISMISSED and answer.draft is not None:
         _tell(click, respond, client, services, "draft_dismissed", answer.draft)

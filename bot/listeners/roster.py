@@ -7,19 +7,17 @@ background executor, and on every clock tick after that (`bot.clock.roster`).
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.blocks.persona import build_message, build_text
 from bot.blocks.roster import RosterForm, build_roster_done, build_roster_modal, parse_roster_submission
 from bot.clock.roster import sync_link
-from bot.listeners.acking import ack_then, after_ack, modal_or_apology, open_from_home
-from bot.listeners.requests import CommandHandler, CommandRequest, Interaction, parse_action
+from bot.listeners.acking import ack_then, admins_modal
+from bot.listeners.requests import CommandHandler, Interaction
 from bot.render import render_part
 from bot.services import Services
 from bot.services.roster import LinkInfo, NotOnRoster
@@ -34,16 +32,6 @@ log = logging.getLogger("persona_bot.roster")
 def open_roster_modal(services: Services, client: WebClient, team_id: str, trigger_id: str) -> None:
     view = build_roster_modal(services.roster.health(team_id), services.roster.links(team_id))
     client.views_open(trigger_id=trigger_id, view=view)
-
-
-def handle_roster(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
-    if not services.roster.may_manage(req.team_id, req.user_id):
-        ack(response_type="ephemeral", **build_message("roster", "admins_only"))
-        return
-    ack()
-    # The trigger expires 3 s after the command: the modal opens right after the answer.
-    opening = functools.partial(open_roster_modal, services, client, req.team_id, req.trigger_id)
-    after_ack(modal_or_apology, opening, respond, build_text("roster", "form_failed"))
 
 
 def _changes(form: RosterForm, services: Services, directory: SlackDirectory, team_id: str) -> list[RosterChange]:
@@ -141,11 +129,9 @@ def _sync_now(services: Services, client: WebClient, team_id: str, link: LinkInf
         log.warning("could not sync a new roster link: %s", error, extra={"team_id": team_id})
 
 
-def handle_home_roster(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
-    req = parse_action(body)
-    allowed = services.roster.may_manage(req.team_id, req.user_id)
-    open_from_home(allowed, lambda: open_roster_modal(services, client, req.team_id, req.trigger_id), "roster")
+handle_roster, handle_home_roster = admins_modal(
+    "roster", lambda services, team_id, user_id: services.roster.may_manage(team_id, user_id), open_roster_modal
+)
 
 
 COMMANDS: dict[str, CommandHandler] = {"roster": handle_roster}

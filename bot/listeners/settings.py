@@ -6,18 +6,16 @@ settings and records each change with who made it and when; the clock reads them
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.blocks.persona import build_message, build_text
 from bot.blocks.settings import block_id, build_settings_modal, build_settings_saved, parse_settings_submission
-from bot.listeners.acking import ack_then, after_ack, modal_or_apology, open_from_home
-from bot.listeners.requests import CommandHandler, CommandRequest, Interaction, parse_action
+from bot.listeners.acking import ack_then, admins_modal
+from bot.listeners.requests import CommandHandler, Interaction
 from bot.render import render_part
 from bot.services import Services
 from persona_store.workspace_settings import SettingsInvalid
@@ -29,16 +27,6 @@ def open_settings_modal(services: Services, client: WebClient, team_id: str, tri
     history = services.workspace_settings.history(team_id, limit=1)
     view = build_settings_modal(services.workspace_settings.current(team_id), history[0] if history else None)
     client.views_open(trigger_id=trigger_id, view=view)
-
-
-def handle_settings(req: CommandRequest, services: Services, ack: Ack, client: WebClient, respond: Respond) -> None:
-    if not services.workspace_settings.may_change(req.team_id, req.user_id):
-        ack(response_type="ephemeral", **build_message("settings", "admins_only"))
-        return
-    ack()
-    # The trigger expires 3 s after the command: the modal opens right after the answer.
-    opening = functools.partial(open_settings_modal, services, client, req.team_id, req.trigger_id)
-    after_ack(modal_or_apology, opening, respond, build_text("roster", "form_failed"))
 
 
 def handle_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -59,11 +47,11 @@ def handle_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient
     ack(response_action="update", view=build_settings_saved(changes))
 
 
-def handle_home_settings(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
-    req = parse_action(body)
-    allowed = services.workspace_settings.may_change(req.team_id, req.user_id)
-    open_from_home(allowed, lambda: open_settings_modal(services, client, req.team_id, req.trigger_id), "settings")
+handle_settings, handle_home_settings = admins_modal(
+    "settings",
+    lambda services, team_id, user_id: services.workspace_settings.may_change(team_id, user_id),
+    open_settings_modal,
+)
 
 
 COMMANDS: dict[str, CommandHandler] = {"settings": handle_settings}

@@ -16,7 +16,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from bot.render import render_part
 from bot.report.cells import FMT_COUNT, FMT_DELTA, FMT_MEAN, FMT_SHARE, Cells, setup_sheet
 from persona_store.evidence import Evidence
-from persona_store.outcomes import OutcomesData, PersonaOutcomes
+from persona_store.outcomes import DealFigures, OutcomesData, PersonaOutcomes
 from persona_store.quarters import parse_quarter, quarters_between
 from persona_store.signals import FitInput, Signal
 
@@ -102,6 +102,17 @@ def build_outcomes_sheet(
     )
 
 
+def _deal_cells(cells: Cells, deals: DealFigures) -> list[object]:
+    """Deals created, won, lost, the win rate and deals closed: the columns every row of the sheet has."""
+    return [
+        cells.number(deals.created),
+        cells.number(deals.won),
+        cells.number(deals.lost),
+        cells.number(deals.win_rate, FMT_SHARE),
+        cells.number(deals.closed),
+    ]
+
+
 def _change(now: float | None, before: float | None) -> float | None:
     return now - before if now is not None and before is not None else None
 
@@ -123,11 +134,7 @@ def write_outcomes_sheet(ws: WriteOnlyWorksheet, sheet: OutcomesSheet) -> None:
                 cells.text(p.name, bold=True),
                 cells.number(fit.mean_fit if fit else None, FMT_MEAN),
                 cells.number(fit.ratings if fit else 0),
-                cells.number(d.created),
-                cells.number(d.won),
-                cells.number(d.lost),
-                cells.number(d.win_rate, FMT_SHARE),
-                cells.number(d.closed),
+                *_deal_cells(cells, d),
                 cells.number(before.win_rate, FMT_SHARE),
                 cells.number(p.win_rate_change, FMT_DELTA),
                 cells.number(d.median_cycle_days, FMT_COUNT),
@@ -155,11 +162,7 @@ def write_outcomes_sheet(ws: WriteOnlyWorksheet, sheet: OutcomesSheet) -> None:
             cells.text("All deals", bold=True),
             None,
             None,
-            cells.number(totals.created),
-            cells.number(totals.won),
-            cells.number(totals.lost),
-            cells.number(totals.win_rate, FMT_SHARE),
-            cells.number(totals.closed),
+            *_deal_cells(cells, totals),
             cells.number(sheet.data.previous_totals.win_rate, FMT_SHARE),
         ]
     )
@@ -169,11 +172,7 @@ def write_outcomes_sheet(ws: WriteOnlyWorksheet, sheet: OutcomesSheet) -> None:
                 cells.text("No persona matched"),
                 None,
                 None,
-                cells.number(unassigned.created),
-                cells.number(unassigned.won),
-                cells.number(unassigned.lost),
-                cells.number(unassigned.win_rate, FMT_SHARE),
-                cells.number(unassigned.closed),
+                *_deal_cells(cells, unassigned),
             ]
         )
     row = 5 + len(shown) + 1 + (1 if unassigned.created or unassigned.closed else 0)

@@ -15,12 +15,15 @@ services ask before they open their own.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from persona_store.installations import installers
+from persona_store.models import utcnow
 from persona_store.roster import is_manager
 from persona_store.workspaces import ensure_workspace
 
@@ -75,3 +78,17 @@ class Service:
         self._sessions = sessions
         self._settings = settings
         self._access = access or Access(sessions, settings)
+
+
+class ClockedService(Service):
+    """A service that also tells the time: `clock` (UTC now unless a test gives its own)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+        access: Access | None = None,
+    ) -> None:
+        super().__init__(sessions, settings, access)
+        self._clock = clock

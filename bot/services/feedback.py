@@ -24,6 +24,7 @@ from persona_store.feedback import (
     get_feedback,
     is_round_answer,
     record_feedback,
+    stored_answers,
     update_feedback,
 )
 from persona_store.models import FEEDBACK_ROLES, VERDICTS, Feedback, Persona
@@ -90,16 +91,8 @@ class FeedbackReceipt:
             persona_name=persona_name,
             created=created,
             updated=updated,
-            role=feedback.author_role,
-            fit=feedback.fit,
-            not_met=feedback.not_met,
             verdict_counts=tuple((v, counts[v]) for v in VERDICTS if counts[v]),
-            missing_text=feedback.missing_text,
-            objections_text=feedback.objections_text,
-            evidence_ref=feedback.evidence_ref,
-            evidence_message=feedback.evidence_message,
-            evidence_permalink=feedback.evidence_permalink,
-            journey_stage=feedback.journey_stage,
+            **stored_answers(feedback),
         )
 
 

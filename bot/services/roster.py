@@ -7,16 +7,15 @@ withdraws them from open check-in rounds they had not answered, so they are neit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.config import Settings
-from bot.services.access import Access, Service
+from bot.services.access import ClockedService
 from persona_store import roster as store
-from persona_store.models import RosterLink, RosterMember, utcnow
+from persona_store.models import RosterLink, RosterMember
 from persona_store.roster import ProfileFacts, RosterChange, RosterHealth, RosterSummary
 from persona_store.workspaces import ensure_workspace
 
@@ -72,17 +71,7 @@ class LinkInfo:
         return cls(link.id, link.kind, link.slack_id, link.role, link.synced_at, link.last_error)
 
 
-class RosterService(Service):
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        settings: Settings,
-        clock: Callable[[], datetime] = utcnow,
-        access: Access | None = None,
-    ) -> None:
-        super().__init__(sessions, settings, access)
-        self._clock = clock
-
+class RosterService(ClockedService):
     def _workspace_id(self, s: Session, team_id: str) -> int:
         return ensure_workspace(s, team_id).id
 

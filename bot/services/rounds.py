@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.access import Access, Service
+from bot.services.access import Access, ClockedService
 from bot.services.outbox import CheckedPersona, Outgoing
 from persona_store import checkins as store
 from persona_store.checkins import Assignment, RoundClosed
@@ -69,14 +69,13 @@ class ReminderHolds:
         return bool(self.spacing or self.capped or self.snoozed)
 
 
-class CheckinBase(Service):
+class CheckinBase(ClockedService):
     """What the check-in use cases share: sessions, settings, a clock, who may do what, the workspace's schedule."""
 
     def __init__(
         self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow, access: Access | None = None
     ) -> None:
-        super().__init__(sessions, settings, access)
-        self._clock = clock
+        super().__init__(sessions, settings, clock, access)
         self._workspace_ids: dict[str, int] = {}
 
     def _schedule(self, s: Session, workspace_id: int) -> WorkspaceSettings:

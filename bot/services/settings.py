@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from bot.config import Settings
-from bot.services.access import Access, Service
-from persona_store.models import utcnow
+from bot.services.access import ClockedService
 from persona_store.workspace_settings import (
     WorkspaceSettings,
     load_settings,
@@ -31,17 +26,7 @@ class SettingsChangeInfo:
     changed_at: datetime
 
 
-class SettingsService(Service):
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        settings: Settings,
-        clock: Callable[[], datetime] = utcnow,
-        access: Access | None = None,
-    ) -> None:
-        super().__init__(sessions, settings, access)
-        self._clock = clock
-
+class SettingsService(ClockedService):
     def may_change(self, team_id: str, user_id: str) -> bool:
         """Who may change the workspace's settings: persona-bot admins."""
         return self._access.is_admin(team_id, user_id)

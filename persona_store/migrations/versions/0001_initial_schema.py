@@ -3,6 +3,8 @@
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-28 22:22:47.391773
+
+Its tables are spelt out as they stood that day, on purpose: a migration never imports today's models.
 """
 
 from collections.abc import Sequence

@@ -6,6 +6,8 @@ build_installations_table / build_bots_table / build_oauth_states_table create t
 Revision ID: 0002_oauth
 Revises: 0001
 Create Date: 2026-11-28 22:49:50.048276
+
+Its tables are spelt out as they stood that day, on purpose: a migration never imports today's models.
 """
 
 from collections.abc import Sequence

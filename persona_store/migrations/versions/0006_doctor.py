@@ -2,6 +2,8 @@
 
 Revision ID: 0006_doctor
 Revises: 0008_outcomes
+
+Its tables are spelt out as they stood that day, on purpose: a migration never imports today's models.
 """
 
 from collections.abc import Sequence

@@ -3,6 +3,8 @@
 Revision ID: 0008_outcomes
 Revises: 0005_week_one
 Create Date: 2026-12-01 10:00:00
+
+Its tables are spelt out as they stood that day, on purpose: a migration never imports today's models.
 """
 
 from collections.abc import Sequence

@@ -3,6 +3,8 @@
 Revision ID: 0009_adaptive
 Revises: 0007_scale
 Create Date: 2026-12-01 13:05:00
+
+Its tables are spelt out as they stood that day, on purpose: a migration never imports today's models.
 """
 
 from collections.abc import Sequence
