@@ -116,8 +116,9 @@ def send_summary(ctx: ClockContext, team_id: str, round_id: int) -> DeliveryRepo
     keys = [t.key for t in targets] + [chart_item(t).key for t in targets]
     keys += [_workbook_item(t).key for t in targets] if ctx.reports is not None else []
     outbox = ctx.outbox_for(team_id)
-    if not targets or not outbox.undone(keys):
-        return DeliveryReport()  # every summary (and workbook) is out: the usual case on the clock's later ticks
+    undone = outbox.undone(keys) if targets else set()
+    if not undone:
+        return DeliveryReport()  # every summary, chart and workbook is out: the usual case on the clock's later ticks
     summary = ctx.checkins.summary(team_id, round_id)
     if summary is None:
         return DeliveryReport()
@@ -125,12 +126,13 @@ def send_summary(ctx: ClockContext, team_id: str, round_id: int) -> DeliveryRepo
     content = build_summary(summary, with_report=workbook is not None)
     report = _fanout(ctx, team_id, targets, lambda item: {"channel": item.user_id, **content})
     client, quarter = ctx.slack.for_team(team_id), summary.status.round.quarter
-    chart = summary_chart(summary)
-    for target in targets:  # the fit-by-role chart under the summary, once per target
+    charts = [chart_item(t) for t in targets if chart_item(t).key in undone]
+    chart = summary_chart(summary) if charts else None  # drawn only while a target still waits for it
+    for item in charts:  # the fit-by-role chart under the summary, once per target
         if chart is None:
-            outbox.record(chart_item(target), "empty")  # nothing to draw, ever: later ticks skip it
+            outbox.record(item, "empty")  # nothing to draw, ever: later ticks skip it
         else:
-            _attach(outbox, client, chart_item(target), lambda c, to: upload_chart(c, to, chart, quarter), report)
+            _attach(outbox, client, item, lambda c, to: upload_chart(c, to, chart, quarter), report)
     if workbook is not None:
         for target in targets:
             _attach(outbox, client, _workbook_item(target), lambda c, to: upload_report(c, to, workbook), report)
