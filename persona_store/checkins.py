@@ -27,8 +27,6 @@ from persona_store.models import (
 )
 from persona_store.roster import asked_in_checkins
 
-ASSIGN_CHUNK = 500  # rows per INSERT (SQLite allows 32,766 bound parameters; 8 columns a row)
-
 __all__ = [
     "SKIP_REASONS",
     "Assignment",
@@ -184,26 +182,26 @@ def active_member_ids(session: Session, workspace_id: int) -> set[str]:
 def assign(session: Session, round_id: int, assignments: Sequence[Assignment], now: datetime | None = None) -> int:
     """Add reps to a round (idempotent: a rep already on it keeps their row); returns how many were added."""
     now = now or utcnow()
-    added = 0
-    for start in range(0, len(assignments), ASSIGN_CHUNK):
-        rows = [
-            {
-                "round_id": round_id,
-                "slack_user_id": item.slack_user_id,
-                "role": item.role,
-                "timezone": item.timezone,
-                "assigned_at": now,
-                "reminder_count": 0,
-                "unreachable_at": now if item.unreachable_reason else None,
-                "unreachable_reason": item.unreachable_reason,
-            }
-            for item in assignments[start : start + ASSIGN_CHUNK]
-        ]
-        # RETURNING lists only the rows this statement inserted (not those already there).
-        added += len(
-            session.execute(insert_ignore(session, Participation).values(rows).returning(Participation.id)).all()
-        )
-    return added
+    rows = [
+        {
+            "round_id": round_id,
+            "slack_user_id": item.slack_user_id,
+            "role": item.role,
+            "timezone": item.timezone,
+            "assigned_at": now,
+            "reminder_count": 0,
+            "unreachable_at": now if item.unreachable_reason else None,
+            "unreachable_reason": item.unreachable_reason,
+        }
+        for item in assignments
+    ]
+    if not rows:
+        return 0
+    # One statement for every row (the driver's executemany, batched into multi-row INSERTs by SQLAlchemy), compiled
+    # once and cached: a VALUES list spelt out per call was compiled again for every round and size.
+    # RETURNING lists only the rows inserted (not those already there).
+    statement = insert_ignore(session, Participation.__table__).returning(Participation.__table__.c.id)
+    return len(session.execute(statement, rows).all())
 
 
 @dataclass(frozen=True)

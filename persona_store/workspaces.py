@@ -10,9 +10,15 @@ from persona_store.models import Workspace, utcnow
 
 
 def ensure_workspace(session: Session, team_id: str, name: str | None = None) -> Workspace:
-    """The workspace for `team_id`, created if needed (safe when two requests race to create it)."""
-    session.execute(insert_ignore(session, Workspace).values(team_id=team_id, name=name, created_at=utcnow()))
-    workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
+    """The workspace for `team_id`, created if needed (safe when two requests race to create it).
+
+    Read first: the insert runs only for a workspace not seen yet, so the many callers that only read (a lookup,
+    the clock's steps) don't turn their transaction into a write (on SQLite, the one write lock)."""
+    query = select(Workspace).where(Workspace.team_id == team_id)
+    workspace = session.scalars(query).one_or_none()
+    if workspace is None:
+        session.execute(insert_ignore(session, Workspace).values(team_id=team_id, name=name, created_at=utcnow()))
+        workspace = session.scalars(query).one()
     if name and workspace.name != name:
         workspace.name = name
     return workspace
