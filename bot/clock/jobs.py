@@ -20,6 +20,7 @@ import contextlib
 import functools
 import logging
 import math
+import os
 import random
 import signal
 import socket
@@ -55,6 +56,14 @@ log = logging.getLogger("persona_bot.jobs")
 
 RECONCILE_JOB_ID = "persona_bot.reconcile"
 MISFIRE_GRACE_SECONDS = 6 * 3600
+# On PostgreSQL a starting clock gives the clocks started with it (a deploy restarts them all at once) this long to
+# register their presence before its first tick counts the live clocks: otherwise the first to tick counts only
+# itself, takes every workspace, and holds them for the whole round while the others find them all locked.
+CLOCK_JOIN_SECONDS = 1.5
+# A stopping clock (SIGTERM: a deploy, a restart) lets the workspaces in hand finish for this long, then exits anyway:
+# a step waiting on Slack (a slow or unreachable API, retried by slack-sdk) must not keep it alive until the
+# platform's SIGKILL. Whatever was cut short is resumed by the next clock from the ledger, exactly once.
+STOP_GRACE_SECONDS = 5.0
 SUMMARY_CATCH_UP = timedelta(days=7)
 
 
@@ -306,6 +315,8 @@ class WorkspaceRunner:
         self._busy: set[str] = set()
         self._draining = 0
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._stopping = False
 
     def busy(self) -> set[str]:
         with self._lock:
@@ -336,7 +347,7 @@ class WorkspaceRunner:
 
     def _next(self, queue: deque[str]) -> str | None:
         with self._lock:
-            while queue:
+            while queue and not self._stopping:
                 team_id = queue.popleft()
                 if team_id not in self._busy:
                     self._busy.add(team_id)
@@ -354,10 +365,19 @@ class WorkspaceRunner:
             finally:
                 with self._lock:
                     self._busy.discard(team_id)
+                    self._idle.notify_all()
                 tick._record(team_id, outcome)
 
     def shutdown(self, wait: bool = True) -> None:
+        """Stop taking workspaces; with `wait`, until those in hand are done (else see `wait_idle`)."""
+        with self._lock:
+            self._stopping = not wait
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the workspaces in hand to finish; False if some still run."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._busy, timeout)
 
 
 def reconcile(ctx: ClockContext) -> None:
@@ -386,8 +406,16 @@ def reconcile_tick(runner: WorkspaceRunner) -> None:
     runner.tick()
 
 
+def first_tick_at(ctx: ClockContext, now: datetime) -> datetime:
+    """When a starting clock ticks first: now alone (SQLite: one clock), after the join window where several
+    clocks share the workspaces (PostgreSQL), so that clocks started together split them evenly."""
+    shared = ctx.engine is not None and ctx.engine.dialect.name == "postgresql"
+    return now + timedelta(seconds=CLOCK_JOIN_SECONDS) if shared else now
+
+
 def build_scheduler(ctx: ClockContext, *, blocking: bool = True, runner: WorkspaceRunner | None = None) -> Any:
-    """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run now.
+    """The APScheduler with the reconcile tick: stable id, coalesced, a generous misfire grace, first run at once
+    (after the join window on PostgreSQL: `first_tick_at`).
 
     The tick only hands workspaces to `runner`'s pool, so it returns at once however long a fan-out takes."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -404,7 +432,7 @@ def build_scheduler(ctx: ClockContext, *, blocking: bool = True, runner: Workspa
         coalesce=True,
         max_instances=1,
         misfire_grace_time=MISFIRE_GRACE_SECONDS,
-        next_run_time=datetime.now(UTC),  # catch up on start-up
+        next_run_time=first_tick_at(ctx, datetime.now(UTC)),  # catch up on start-up
         replace_existing=True,
     )
     return scheduler
@@ -425,4 +453,13 @@ def run_scheduler(ctx: ClockContext) -> None:
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
     runner.shutdown(wait=False)  # a fan-out cut short is resumed by the next clock, from the ledger
+    if not runner.wait_idle(STOP_GRACE_SECONDS):
+        # The pool's threads would be joined at exit, however long their Slack calls take: leave without them.
+        # Every write is its own transaction and every claim is taken over from the ledger, as after a kill.
+        log.warning(
+            "scheduler stopped with workspaces still in hand; the next clock resumes them",
+            extra={"workspaces": len(runner.busy()), "grace_seconds": STOP_GRACE_SECONDS},
+        )
+        logging.shutdown()
+        os._exit(0)
     log.info("scheduler stopped")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import jobs
 from bot.clock.context import ClockContext
+from persona_store.db import make_engine
 from persona_store.roster import import_roster
 from persona_store.roster_file import RosterEntry
 from tests.bot.checkins_world import TEAM, CheckinWorld, checkin_world
@@ -132,6 +133,18 @@ def test_the_scheduler_job_is_stable_coalesced_and_generous_about_misfires(sessi
         assert job.misfire_grace_time >= 3600
         now = utc(2026, 10, 1, 12, 0)
         assert job.trigger.get_next_fire_time(now, now + timedelta(seconds=1)) == now + timedelta(seconds=90)
+
+
+def test_a_clock_on_postgresql_waits_the_join_window_before_its_first_tick(sessions: sessionmaker[Session]) -> None:
+    # Clocks a deploy restarts together must all be counted before the first of them takes its share.
+    with checkin_world(sessions, REPS[:1]) as world:
+        ctx = world.context()
+        now = utc(2026, 10, 1, 12, 0)
+        ctx.engine = make_engine("sqlite://")
+        assert jobs.first_tick_at(ctx, now) == now, "SQLite runs one clock: nobody to wait for"
+        ctx.engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")  # never connected
+        assert jobs.first_tick_at(ctx, now) == now + timedelta(seconds=jobs.CLOCK_JOIN_SECONDS)
+        assert 0 < jobs.CLOCK_JOIN_SECONDS <= 5, "a short wait, once per start"
 
 
 def test_other_features_add_reconcile_steps(sessions: sessionmaker[Session]) -> None:

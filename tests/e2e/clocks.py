@@ -2,13 +2,15 @@
 
 `seed_workspaces` installs the app in each workspace (OAuth mode: every token in the installation store), imports
 the demo personas and a roster, and opens this quarter's round with its invitations due now; `start_clock` runs
-`python -m bot scheduler` on that database. `sent_dms` counts accepted check-in DMs per workspace and rep.
+`python -m bot scheduler` on that database. `sent_dms` counts accepted check-in DMs per workspace and rep;
+`WorkspaceLockWatch` samples how many workspaces each clock holds at once (PostgreSQL).
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -148,3 +150,47 @@ def duplicates_and_misses(standin: SlackStandin, workspaces: list[Workspace]) ->
 def all_sent(standin: SlackStandin, workspaces: list[Workspace]) -> bool:
     sent = sent_dms(standin, workspaces)
     return all(set(w.reps) <= set(sent[w.team_id]) for w in workspaces)
+
+
+class WorkspaceLockWatch:
+    """Samples PostgreSQL's workspace advisory locks while clocks run: the most workspaces each clock held at once.
+
+    A clock holds every workspace lock on one connection of its own (`persona_store.locks.WorkspaceLocks`), so
+    the backend pid that holds a lock names the clock. Without a database URL (SQLite) it samples nothing.
+    """
+
+    QUERY = text(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+
+    def __init__(self, database_url: str | None, every: float = 0.1) -> None:
+        self._url = database_url
+        self._every = every
+        self._peak: dict[int, int] = {}
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="lock-watch", daemon=True)
+
+    def start(self) -> None:
+        if self._url:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._halt.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def peaks(self) -> list[int]:
+        """The most workspaces each clock held at once, largest first."""
+        return sorted(self._peak.values(), reverse=True)
+
+    def _watch(self) -> None:
+        engine = make_engine(str(self._url))
+        try:
+            with engine.connect() as conn:
+                while not self._halt.wait(self._every):
+                    for pid, count in Counter(int(row[0]) for row in conn.execute(self.QUERY)).items():
+                        self._peak[pid] = max(count, self._peak.get(pid, 0))
+                    conn.rollback()
+        finally:
+            engine.dispose()

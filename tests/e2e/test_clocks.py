@@ -6,12 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot.clock import jobs
 from persona_store.db import make_engine, make_session_factory
 from persona_store.roster import import_roster
 from persona_store.roster_file import RosterEntry
@@ -20,6 +22,7 @@ from slack_standin import SlackStandin
 from tests.conftest import TEST_DATABASE_URL
 from tests.e2e.clocks import (
     Workspace,
+    WorkspaceLockWatch,
     all_sent,
     clock_env,
     duplicates_and_misses,
@@ -86,6 +89,37 @@ def test_a_second_clock_on_sqlite_is_refused_until_the_first_is_gone(standin: Sl
     assert duplicates_and_misses(standin, [workspace]) == (0, 0)
 
 
+def test_a_clock_told_to_stop_leaves_within_its_grace_while_slack_hangs_and_the_next_resumes_exactly_once(
+    standin: SlackStandin, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'clock.db'}"
+    (workspace,) = seed_workspaces(database, standin, teams=1, reps=12)
+    env = clock_env(database, standin)
+    clock, log = start_clock(env, tmp_path / "first.log")
+    try:
+        standin.wait_for(lambda: sum(sent_dms(standin, [workspace])[workspace.team_id].values()) >= 2, timeout=30)
+        standin.latency("chat.postMessage", 25)  # Slack stops answering: every send in flight waits on it
+        time.sleep(0.5)
+        started = time.monotonic()
+        os.killpg(clock.pid, signal.SIGTERM)
+        code = clock.wait(20)
+        took = time.monotonic() - started
+    finally:
+        if clock.poll() is None:
+            os.killpg(clock.pid, signal.SIGKILL)
+        log.close()
+    assert code == 0, (tmp_path / "first.log").read_text()[-2000:]
+    assert took < jobs.STOP_GRACE_SECONDS + 5, f"it stopped {took:.1f} s after SIGTERM, not after the sends in flight"
+    standin.latency("chat.postMessage", 0)
+    after, log = start_clock(env, tmp_path / "after.log")
+    try:
+        standin.wait_for(lambda: all_sent(standin, [workspace]), timeout=60)
+    finally:
+        assert stop(after) == 0, (tmp_path / "after.log").read_text()[-2000:]
+        log.close()
+    assert duplicates_and_misses(standin, [workspace]) == (0, 0)
+
+
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="several clocks need PostgreSQL (TEST_DATABASE_URL)")
 def test_two_clocks_on_postgresql_share_the_workspaces_with_no_duplicates_and_no_misses(
     standin: SlackStandin, tmp_path: Path, postgres_url: str
@@ -112,3 +146,35 @@ def test_two_clocks_on_postgresql_share_the_workspaces_with_no_duplicates_and_no
             log.close()
     assert codes == [0, 0], [(tmp_path / f"clock{n}.log").read_text()[-2000:] for n in range(2)]
     assert duplicates_and_misses(standin, workspaces) == (0, 0)
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="several clocks need PostgreSQL (TEST_DATABASE_URL)")
+def test_two_clocks_started_together_split_the_workspaces_between_them(
+    standin: SlackStandin, tmp_path: Path, postgres_url: str
+) -> None:
+    # Each clock's pool could take every workspace: without the join window the first to tick counted only
+    # itself, took all six and held them for the whole round, and the second found every one locked.
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    workspaces = seed_workspaces(postgres_url, standin, teams=6, reps=30)
+    for w in workspaces:  # about 3 s of fan-out per workspace: long enough to see who holds what
+        standin.rate_limit("chat.postMessage", 10, burst=5, retry_after_precision=0.01, team_id=w.team_id)
+    env = clock_env(postgres_url, standin, SCHEDULER_PARALLEL_WORKSPACES="6", SLACK_POST_START_RATE="10")
+    watch = WorkspaceLockWatch(postgres_url)
+    watch.start()
+    clocks = [start_clock(env, tmp_path / f"clock{n}.log") for n in range(2)]
+    try:
+        standin.wait_for(lambda: all_sent(standin, workspaces), timeout=90)
+    finally:
+        watch.stop()
+        codes = [stop(process) for process, _ in clocks]
+        for _, log in clocks:
+            log.close()
+    assert codes == [0, 0], [(tmp_path / f"clock{n}.log").read_text()[-2000:] for n in range(2)]
+    assert duplicates_and_misses(standin, workspaces) == (0, 0)
+    peaks = watch.peaks()
+    assert len(peaks) == 2, f"both clocks worked on workspaces (most held at once, per clock: {peaks})"
+    assert peaks[0] <= 4, f"neither clock held much more than its fair share of 3 at once: {peaks}"
