@@ -22,15 +22,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from slack_standin import SlackStandin  # noqa: E402
-from tests.e2e.clocks import all_sent, clock_env, duplicates_and_misses, fresh_database, seed_workspaces, start_clock  # noqa: E402
+from tests.e2e.clocks import (  # noqa: E402
+    WorkspaceLockWatch,
+    all_sent,
+    clock_env,
+    duplicates_and_misses,
+    fresh_database,
+    seed_workspaces,
+    start_clock,
+)
 
 
-def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> dict[str, float]:
+def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     fresh_database(database)
     with SlackStandin(team_id=None) as standin:
         workspaces = seed_workspaces(database, standin, teams=args.teams, reps=args.reps)
@@ -40,6 +49,8 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
         env = clock_env(database, standin, SCHEDULER_PARALLEL_WORKSPACES=str(args.parallel), **extra)
         started = time.monotonic()
         children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+        watch = WorkspaceLockWatch(database if database.startswith("postgresql") else None)
+        watch.start()
         running = [start_clock(env, folder / f"clock-{clocks}-{n}.log") for n in range(clocks)]
         try:
             deadline = started + args.timeout
@@ -52,6 +63,8 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(30)
                 log.close()
+            watch.stop()
+        split = watch.peaks()
         after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
         after_own = resource.getrusage(resource.RUSAGE_SELF)
         clock_cpu = (after_children.ru_utime + after_children.ru_stime) - (children.ru_utime + children.ru_stime)
@@ -74,7 +87,7 @@ def run(database: str, clocks: int, args: argparse.Namespace, folder: Path) -> d
     refused = sum(text.count("too many clients") for text in logs)
     return {
         "total": total, "duplicates": duplicates, "misses": misses, "limited": limited, "failed": failed,
-        "refused": refused, "clock_cpu": clock_cpu, "standin_cpu": standin_cpu,
+        "refused": refused, "split": split, "clock_cpu": clock_cpu, "standin_cpu": standin_cpu,
         "first_min": starts[0], "first_max": starts[-1], "span_median": spans[len(spans) // 2], "span_max": spans[-1],
     }  # fmt: skip
 
@@ -127,7 +140,7 @@ def main() -> int:
     wanted = set(args.only.split(",")) if args.only else {name for name, *_ in plan}
     if args.database and "pg2" in wanted:
         _check_connections(args)
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, Any]] = {}
     ok = True
     with tempfile.TemporaryDirectory(prefix="workspaces-bench-") as folder:
         for name, label, database, clocks in plan:
@@ -142,7 +155,8 @@ def main() -> int:
                 f"(PostgreSQL refused a connection: {r['refused']:.0f}); CPU: clocks {r['clock_cpu']:.1f} s, "
                 f"stand-in {r['standin_cpu']:.1f} s\n{'':24} a workspace's first DM at "
                 f"{r['first_min']:.1f}-{r['first_max']:.1f} s, "
-                f"first to last DM {r['span_median']:.1f} s (median), {r['span_max']:.1f} s (slowest)"
+                f"first to last DM {r['span_median']:.1f} s (median), {r['span_max']:.1f} s (slowest); "
+                f"most workspaces each clock held at once: {' + '.join(str(n) for n in r['split']) or '-'}"
             )
     if "pg1" in results and "pg2" in results:
         speedup = results["pg1"]["total"] / results["pg2"]["total"]
