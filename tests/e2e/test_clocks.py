@@ -7,11 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.clock import jobs
 from persona_store.db import make_engine, make_session_factory
@@ -26,6 +25,7 @@ from tests.e2e.clocks import (
     all_sent,
     clock_env,
     duplicates_and_misses,
+    fresh_database,
     seed_workspaces,
     sent_dms,
     start_clock,
@@ -52,6 +52,28 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
     if process.poll() is None:
         os.killpg(process.pid, sig)
     return process.wait(20)
+
+
+def run_clocks_until_all_sent(
+    standin: SlackStandin,
+    workspaces: list[Workspace],
+    env: dict[str, str],
+    tmp_path: Path,
+    *,
+    then: Callable[[], None] | None = None,
+) -> None:
+    """Two clocks until every rep has their DM (and `then`); both stop cleanly, nobody asked twice or missed."""
+    clocks = [start_clock(env, tmp_path / f"clock{n}.log") for n in range(2)]
+    try:
+        standin.wait_for(lambda: all_sent(standin, workspaces), timeout=90)
+        if then is not None:
+            then()
+    finally:
+        codes = [stop(process) for process, _ in clocks]
+        for _, log in clocks:
+            log.close()
+    assert codes == [0, 0], [(tmp_path / f"clock{n}.log").read_text()[-2000:] for n in range(2)]
+    assert duplicates_and_misses(standin, workspaces) == (0, 0)
 
 
 def test_a_second_clock_on_sqlite_is_refused_until_the_first_is_gone(standin: SlackStandin, tmp_path: Path) -> None:
@@ -124,28 +146,18 @@ def test_a_clock_told_to_stop_leaves_within_its_grace_while_slack_hangs_and_the_
 def test_two_clocks_on_postgresql_share_the_workspaces_with_no_duplicates_and_no_misses(
     standin: SlackStandin, tmp_path: Path, postgres_url: str
 ) -> None:
-    engine = make_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    fresh_database(postgres_url)
     workspaces = seed_workspaces(postgres_url, standin, teams=6, reps=25)
     for w in workspaces:
         standin.rate_limit("chat.postMessage", 40, burst=5, retry_after_precision=0.01, team_id=w.team_id)
     env = clock_env(postgres_url, standin, SCHEDULER_PARALLEL_WORKSPACES="2", SLACK_POST_START_RATE="20")
-    clocks = [start_clock(env, tmp_path / f"clock{n}.log") for n in range(2)]
-    try:
-        standin.wait_for(lambda: all_sent(standin, workspaces), timeout=90)
-        # Later ticks go over the finished round again (and find a newcomer): nobody is asked twice.
-        late = workspaces[-1]
+    late = workspaces[-1]
+
+    def newcomer() -> None:  # later ticks go over the finished round again (and find a newcomer)
         add_rep(postgres_url, standin, late, "U000RLATE")
         standin.wait_for(lambda: sent_dms(standin, workspaces)[late.team_id]["U000RLATE"] == 1, timeout=30)
-    finally:
-        codes = [stop(process) for process, _ in clocks]
-        for _, log in clocks:
-            log.close()
-    assert codes == [0, 0], [(tmp_path / f"clock{n}.log").read_text()[-2000:] for n in range(2)]
-    assert duplicates_and_misses(standin, workspaces) == (0, 0)
+
+    run_clocks_until_all_sent(standin, workspaces, env, tmp_path, then=newcomer)
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="several clocks need PostgreSQL (TEST_DATABASE_URL)")
@@ -154,27 +166,17 @@ def test_two_clocks_started_together_split_the_workspaces_between_them(
 ) -> None:
     # Each clock's pool could take every workspace: without the join window the first to tick counted only
     # itself, took all six and held them for the whole round, and the second found every one locked.
-    engine = make_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    fresh_database(postgres_url)
     workspaces = seed_workspaces(postgres_url, standin, teams=6, reps=30)
     for w in workspaces:  # about 3 s of fan-out per workspace: long enough to see who holds what
         standin.rate_limit("chat.postMessage", 10, burst=5, retry_after_precision=0.01, team_id=w.team_id)
     env = clock_env(postgres_url, standin, SCHEDULER_PARALLEL_WORKSPACES="6", SLACK_POST_START_RATE="10")
     watch = WorkspaceLockWatch(postgres_url)
     watch.start()
-    clocks = [start_clock(env, tmp_path / f"clock{n}.log") for n in range(2)]
     try:
-        standin.wait_for(lambda: all_sent(standin, workspaces), timeout=90)
+        run_clocks_until_all_sent(standin, workspaces, env, tmp_path)
     finally:
         watch.stop()
-        codes = [stop(process) for process, _ in clocks]
-        for _, log in clocks:
-            log.close()
-    assert codes == [0, 0], [(tmp_path / f"clock{n}.log").read_text()[-2000:] for n in range(2)]
-    assert duplicates_and_misses(standin, workspaces) == (0, 0)
     peaks = watch.peaks()
     assert len(peaks) == 2, f"both clocks worked on workspaces (most held at once, per clock: {peaks})"
     assert peaks[0] <= 4, f"neither clock held much more than its fair share of 3 at once: {peaks}"
