@@ -194,6 +194,14 @@ class FeedbackService:
         """Overwrite the author's own answer (Edit); None when it was deleted meanwhile. Raises `NotAuthor`."""
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
+            stored = get_feedback(s, workspace.id, feedback_id)
+            if (
+                stored is not None
+                and stored.author_id == user_id
+                and not is_round_answer(stored)
+                and FeedbackAnswers.from_record(stored) == answers
+            ):  # the same answers again (a double click on Save): nothing changes, and nothing is said twice
+                return FeedbackReceipt.of(stored, _persona_name(s, workspace.id, stored), created=False, updated=False)
             feedback = update_feedback(s, workspace.id, feedback_id, user_id, answers)
             if feedback is None:
                 return None

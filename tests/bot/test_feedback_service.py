@@ -129,6 +129,26 @@ def test_edit_form_update_and_delete_belong_to_the_author(
     assert count(sessions) == 0
 
 
+def test_saving_the_same_edit_twice_changes_nothing_the_second_time(
+    service: FeedbackService, sessions: sessionmaker[Session]
+) -> None:
+    # A double click on Save in the Edit modal: one change, one "Updated" confirmation, not two.
+    mary = persona_id(sessions, "Marketing Director Mary")
+    saved = service.record(TEAM, REP, answers(mary), form_key="f", source="adhoc")
+    edit = answers(mary, fit=2, missing_text="Budget season")
+    first = service.update(TEAM, REP, saved.id, edit)
+    assert first is not None and first.updated and first.fit == 2
+    with sessions.begin() as s:
+        stamp = s.get(Feedback, saved.id).updated_at  # type: ignore[union-attr]
+    again = service.update(TEAM, REP, saved.id, edit)
+    assert again is not None and not again.updated and again.fit == 2, "nothing new: nothing to confirm"
+    with sessions.begin() as s:
+        assert s.get(Feedback, saved.id).updated_at == stamp  # type: ignore[union-attr]
+    with pytest.raises(NotAuthor):
+        service.update(TEAM, "U0DEMO003", saved.id, edit)  # the same answers from someone else are still refused
+    assert count(sessions) == 1
+
+
 def test_anonymous_ratings_setting_reaches_the_form(sessions: sessionmaker[Session], service: FeedbackService) -> None:
     anonymous = FeedbackService(sessions, Settings(anonymous_ratings=True))
     form = anonymous.form(TEAM, REP)
