@@ -162,6 +162,7 @@ class Settings:
     checkin_send_workers: int = 4
     scheduler_tick_seconds: int = 120
     scheduler_parallel_workspaces: int = 8
+    scheduler_join_seconds: float = 1.5
     listener_threads: int = 16
     background_threads: int = 4
     report_build_workers: int = 2
@@ -236,6 +237,7 @@ class Settings:
             checkin_send_workers=_int(env, "CHECKIN_SEND_WORKERS", 4, minimum=1),
             scheduler_tick_seconds=_int(env, "SCHEDULER_TICK_SECONDS", 120, minimum=1),
             scheduler_parallel_workspaces=_int(env, "SCHEDULER_PARALLEL_WORKSPACES", 8, minimum=1),
+            scheduler_join_seconds=_float(env, "SCHEDULER_JOIN_SECONDS", 1.5),
             listener_threads=_int(env, "PERSONA_BOT_LISTENER_THREADS", 16, minimum=1),
             background_threads=_int(env, "PERSONA_BOT_BACKGROUND_THREADS", 4, minimum=1),
             report_build_workers=_int(env, "REPORT_BUILD_WORKERS", 2, minimum=1),

@@ -56,10 +56,6 @@ log = logging.getLogger("persona_bot.jobs")
 
 RECONCILE_JOB_ID = "persona_bot.reconcile"
 MISFIRE_GRACE_SECONDS = 6 * 3600
-# On PostgreSQL a starting clock gives the clocks started with it (a deploy restarts them all at once) this long to
-# register their presence before its first tick counts the live clocks: otherwise the first to tick counts only
-# itself, takes every workspace, and holds them for the whole round while the others find them all locked.
-CLOCK_JOIN_SECONDS = 1.5
 # A stopping clock (SIGTERM: a deploy, a restart) lets the workspaces in hand finish for this long, then exits anyway:
 # a step waiting on Slack (a slow or unreachable API, retried by slack-sdk) must not keep it alive until the
 # platform's SIGKILL. Whatever was cut short is resumed by the next clock from the ledger, exactly once.
@@ -408,9 +404,11 @@ def reconcile_tick(runner: WorkspaceRunner) -> None:
 
 def first_tick_at(ctx: ClockContext, now: datetime) -> datetime:
     """When a starting clock ticks first: now alone (SQLite: one clock), after the join window where several
-    clocks share the workspaces (PostgreSQL), so that clocks started together split them evenly."""
+    clocks share the workspaces (PostgreSQL, SCHEDULER_JOIN_SECONDS): the clocks a deploy restarts together then
+    register their presence before the first of them counts the live clocks. Otherwise the first to tick counts
+    only itself, takes every workspace, and holds them for the round while the others find them all locked."""
     shared = ctx.engine is not None and ctx.engine.dialect.name == "postgresql"
-    return now + timedelta(seconds=CLOCK_JOIN_SECONDS) if shared else now
+    return now + timedelta(seconds=ctx.settings.scheduler_join_seconds) if shared else now
 
 
 def build_scheduler(ctx: ClockContext, *, blocking: bool = True, runner: WorkspaceRunner | None = None) -> Any:

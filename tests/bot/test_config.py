@@ -54,6 +54,7 @@ def test_api_url_gets_a_trailing_slash() -> None:
         ({"REVIEW_AFTER_DAYS": "soon"}, "REVIEW_AFTER_DAYS must be a whole number"),
         ({"CHECKIN_REMINDER_DAYS": "3,20"}, "must all come before CHECKIN_CLOSE_DAY"),
         ({"CHECKIN_OPEN_HOUR": "25"}, "CHECKIN_OPEN_HOUR must be an hour"),
+        ({"SCHEDULER_JOIN_SECONDS": "-1"}, "SCHEDULER_JOIN_SECONDS must be positive"),
     ],
 )
 def test_bad_settings_fail_in_one_line(env: dict[str, str], message: str) -> None:
@@ -85,3 +86,8 @@ def test_min_group_size_applies_only_with_anonymous_ratings() -> None:
     assert anonymous.evidence_rules.min_group == 5
     with pytest.raises(SettingsError):
         Settings.from_env({"MIN_GROUP_SIZE": "0"})
+
+
+def test_the_clocks_join_window_is_a_setting() -> None:
+    assert Settings.from_env({}).scheduler_join_seconds == 1.5
+    assert Settings.from_env({"SCHEDULER_JOIN_SECONDS": "4"}).scheduler_join_seconds == 4.0

@@ -169,7 +169,15 @@ def test_two_clocks_started_together_split_the_workspaces_between_them(
     workspaces = seed_workspaces(postgres_url, standin, teams=6, reps=30)
     for w in workspaces:  # about 3 s of fan-out per workspace: long enough to see who holds what
         standin.rate_limit("chat.postMessage", 10, burst=5, retry_after_precision=0.01, team_id=w.team_id)
-    env = clock_env(postgres_url, standin, SCHEDULER_PARALLEL_WORKSPACES="6", SLACK_POST_START_RATE="10")
+    # A join window wider than the default: two processes started one after the other on a loaded CI machine
+    # finish their imports up to a few seconds apart (a deploy's dynos start on machines of their own).
+    env = clock_env(
+        postgres_url,
+        standin,
+        SCHEDULER_PARALLEL_WORKSPACES="6",
+        SLACK_POST_START_RATE="10",
+        SCHEDULER_JOIN_SECONDS="5",
+    )
     watch = WorkspaceLockWatch(postgres_url)
     watch.start()
     try:
