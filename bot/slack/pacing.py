@@ -124,15 +124,21 @@ class AdaptivePacer:
             return PacerState(self._rate, self._estimate, self._accepted, self._limited)
 
     def acquire(self) -> float:
-        """Wait for this caller's slot; returns the slot's time (pass it to `limited`)."""
-        with self._lock:
-            now = self._clock()
-            self._grow(now)
-            slot = max(now, self._next_slot, self._hold_until)  # no credit for idle time: never a burst
-            self._next_slot = slot + 1.0 / self._rate
-        if slot > now:
+        """Wait for the next slot; returns the time it was taken (pass it to `limited`).
+
+        A slot is never booked ahead: a caller sleeps until the next free slot and then looks again, so a rate
+        that grew meanwhile (slow start) counts for every sender at once, and a 429 that came meanwhile holds
+        them all. (Booked slots kept each of a fan-out's workers at the rate of the moment it booked: in slow
+        start's first 1.5 s, four workers sent 7 messages where one alone sent 17.)"""
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._grow(now)
+                slot = max(self._next_slot, self._hold_until)
+                if slot <= now:  # the next slot is counted from this one: idle time earns no credit, never a burst
+                    self._next_slot = now + 1.0 / self._rate
+                    return now
             self._sleep(slot - now)
-        return slot
 
     def accepted(self) -> None:
         with self._lock:

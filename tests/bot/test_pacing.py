@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -176,3 +177,89 @@ def test_a_pace_learnt_by_an_earlier_process_is_where_the_next_one_starts() -> N
     (saved,) = {(team, method) for team, method, _ in memory.saved}
     assert saved == ("T2", "chat.postMessage"), "each new estimate is handed back to be remembered"
     assert 15 <= memory.saved[-1][2] <= 25
+
+
+def test_a_429_that_comes_while_a_sender_waits_for_its_slot_holds_that_sender_too() -> None:
+    clock = FakeClock()
+    refused_at: list[float] = []
+
+    def sleep(seconds: float) -> None:  # while this sender sleeps, another one's call is refused
+        if not refused_at:
+            refused_at.append(clock.now)
+            pacer.limited(2, first)
+        clock.sleep(seconds)
+
+    pacer = AdaptivePacer(clock=clock, sleep=sleep)
+    first = pacer.acquire()
+    taken = pacer.acquire()
+    assert refused_at and taken >= refused_at[0] + 2, "no call goes out during Slack's pause"
+
+
+class SteppedClock:
+    """A fake clock for several real threads: time moves on only when every sender is asleep, to the earliest wake."""
+
+    def __init__(self, senders: int) -> None:
+        self.now = 0.0
+        self._senders = senders
+        self._waking: list[float] = []
+        self._moved = threading.Condition()
+
+    def __call__(self) -> float:
+        with self._moved:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._moved:
+            wake = self.now + max(0.0, seconds)
+            self._waking.append(wake)
+            if len(self._waking) == self._senders:  # everyone waits: jump to the first to wake
+                self.now = max(self.now, min(self._waking))
+                self._moved.notify_all()
+            self._moved.wait_for(lambda: self.now >= wake)
+            self._waking.remove(wake)
+
+    def leave(self) -> None:
+        with self._moved:
+            self._senders -= 1
+            if self._waking and len(self._waking) == self._senders:
+                self.now = max(self.now, min(self._waking))
+                self._moved.notify_all()
+
+
+def senders_sharing_one_pacer(senders: int, count: int) -> list[float]:
+    """`senders` threads sending `count` messages in all through one pacer, to a Slack that accepts everything
+    and answers in 5 ms; returns when each message went out."""
+    clock = SteppedClock(senders)
+    pacer = AdaptivePacer(clock=clock, sleep=clock.sleep)
+    left = [count]
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def sender() -> None:
+        try:
+            while True:
+                with lock:
+                    if not left[0]:
+                        return
+                    left[0] -= 1
+                sent.append(pacer.acquire())
+                clock.sleep(0.005)  # Slack answers
+                pacer.accepted()
+        finally:
+            clock.leave()
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sent
+
+
+def test_slow_start_speeds_up_every_sender_at_once() -> None:
+    """Four senders sharing a workspace's pacer get as far in slow start's first 1.5 s as one sender alone: none
+    of them keeps the slow rate of the moment it took its place in line."""
+    alone, four = senders_sharing_one_pacer(1, 100), senders_sharing_one_pacer(4, 100)
+    assert len(alone) == len(four) == 100
+    early_alone, early_four = sum(1 for t in alone if t < 1.5), sum(1 for t in four if t < 1.5)
+    assert early_four >= early_alone >= 15, f"in the first 1.5 s: {early_four} sent by four, {early_alone} by one"
