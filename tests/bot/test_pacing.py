@@ -226,11 +226,15 @@ class SteppedClock:
                 self._moved.notify_all()
 
 
-def senders_sharing_one_pacer(senders: int, count: int) -> list[float]:
-    """`senders` threads sending `count` messages in all through one pacer, to a Slack that accepts everything
-    and answers in 5 ms; returns when each message went out."""
+def senders_sharing_one_pacer(
+    senders: int, count: int, slack_rate: float | None = None, known: float | None = None
+) -> tuple[list[float], int]:
+    """`senders` threads sending `count` messages in all through one pacer (remembering `known`), to a Slack that
+    answers in 5 ms and allows `slack_rate` a second (None: everything); returns when each message went out, and
+    how many calls Slack refused."""
     clock = SteppedClock(senders)
-    pacer = AdaptivePacer(clock=clock, sleep=clock.sleep)
+    pacer = AdaptivePacer(clock=clock, sleep=clock.sleep, known=known)
+    slack = SimulatedSlack(clock, slack_rate) if slack_rate is not None else None  # type: ignore[arg-type]
     left = [count]
     sent: list[float] = []
     lock = threading.Lock()
@@ -242,9 +246,17 @@ def senders_sharing_one_pacer(senders: int, count: int) -> list[float]:
                     if not left[0]:
                         return
                     left[0] -= 1
-                sent.append(pacer.acquire())
-                clock.sleep(0.005)  # Slack answers
+                while True:
+                    slot = pacer.acquire()
+                    clock.sleep(0.005)  # Slack answers
+                    with lock:
+                        retry_after = slack.call() if slack is not None else None
+                    if retry_after is None:
+                        break
+                    clock.sleep(pacer.limited(retry_after, slot))
                 pacer.accepted()
+                with lock:
+                    sent.append(slot)
         finally:
             clock.leave()
 
@@ -253,13 +265,23 @@ def senders_sharing_one_pacer(senders: int, count: int) -> list[float]:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    return sent
+    return sorted(sent), slack.refused if slack is not None else 0
 
 
 def test_slow_start_speeds_up_every_sender_at_once() -> None:
     """Four senders sharing a workspace's pacer get as far in slow start's first 1.5 s as one sender alone: none
     of them keeps the slow rate of the moment it took its place in line."""
-    alone, four = senders_sharing_one_pacer(1, 100), senders_sharing_one_pacer(4, 100)
+    (alone, _), (four, _) = senders_sharing_one_pacer(1, 100), senders_sharing_one_pacer(4, 100)
     assert len(alone) == len(four) == 100
     early_alone, early_four = sum(1 for t in alone if t < 1.5), sum(1 for t in four if t < 1.5)
     assert early_four >= early_alone >= 15, f"in the first 1.5 s: {early_four} sent by four, {early_alone} by one"
+
+
+def test_a_remembered_pace_a_little_too_high_costs_one_429_and_little_time() -> None:
+    """A pace remembered 10% above Slack's limit (a slow start that ended with Slack's whole burst in its window)
+    is refused soon after the start; the step down is small, and the round still ends near the floor."""
+    sent, refused = senders_sharing_one_pacer(4, 1000, slack_rate=50, known=55)
+    assert len(sent) == 1000
+    floor = 1000 / 50
+    assert sent[-1] <= 1.2 * floor, f"{sent[-1]:.1f} s against a floor of {floor:.0f} s"
+    assert 1 <= refused <= 3
