@@ -34,7 +34,6 @@ log = logging.getLogger("persona_bot.pacing")
 
 START_RATE = 4.0  # calls per second before Slack has said anything: above Slack's 1/s per channel, well below limits
 MIN_RATE = 0.2
-LATE_CREDIT = 0.5  # share of a slot a sender that woke late may make up
 DOUBLING_SECONDS = 0.5  # slow start: the rate doubles this often while everything is accepted
 BACKOFF = 0.93  # after a 429, resume at this share of the rate Slack accepted
 PLATEAU = 0.98  # and climb back to a plateau just below it (a measured rate includes Slack's burst allowance)
@@ -139,11 +138,8 @@ class AdaptivePacer:
                 now = self._clock()
                 self._grow(now)
                 slot = max(self._next_slot, self._hold_until)
-                if slot <= now:
-                    # The next slot follows this one's, so a sender that woke a little late (a busy process) costs
-                    # no pace; but idle time earns no credit beyond half a slot: never a burst.
-                    interval = 1.0 / self._rate
-                    self._next_slot = max(slot, now - LATE_CREDIT * interval) + interval
+                if slot <= now:  # the next slot is counted from this one: idle time earns no credit, never a burst
+                    self._next_slot = now + 1.0 / self._rate
                     return now
             self._sleep(slot - now)
 

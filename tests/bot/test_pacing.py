@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -286,18 +285,3 @@ def test_a_remembered_pace_a_little_too_high_costs_one_429_and_little_time() -> 
     floor = 1000 / 50
     assert sent[-1] <= 1.2 * floor, f"{sent[-1]:.1f} s against a floor of {floor:.0f} s"
     assert 1 <= refused <= 3
-
-
-def test_a_sender_that_wakes_a_little_late_keeps_the_pace_and_idle_time_earns_no_burst() -> None:
-    clock = FakeClock()
-
-    def late_sleep(seconds: float) -> None:  # a busy process: every sleep ends 30 ms late
-        clock.sleep(seconds + 0.03)
-
-    pacer = AdaptivePacer(start=10, ceiling=10, clock=clock, sleep=late_sleep)
-    slots = [pacer.acquire() for _ in range(101)]
-    assert slots[-1] - slots[0] == pytest.approx(10.0, abs=0.1), "100 slots at 10/s take 10 s, not 13"
-    clock.now += 5.0  # nothing to send for a while
-    after_idle = [pacer.acquire() for _ in range(3)]
-    gaps = [b - a for a, b in itertools.pairwise(after_idle)]
-    assert min(gaps) >= 0.05, f"no burst after idle time: {gaps}"
