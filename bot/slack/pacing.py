@@ -138,7 +138,10 @@ class AdaptivePacer:
                 now = self._clock()
                 self._grow(now)
                 slot = max(self._next_slot, self._hold_until)
-                if slot <= now:  # the next slot is counted from this one: idle time earns no credit, never a burst
+                if slot <= now:
+                    # Counted from now: idle time earns no credit (never a burst), and a sender that woke late
+                    # doesn't catch up. Catching up ran a busy process at exactly its pace, and near Slack's
+                    # limit its jitter bunched calls into an empty bucket (bench/README.md, 2026-12-07).
                     self._next_slot = now + 1.0 / self._rate
                     return now
             self._sleep(slot - now)

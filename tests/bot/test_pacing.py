@@ -260,7 +260,7 @@ def senders_sharing_one_pacer(
         finally:
             clock.leave()
 
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
     for thread in threads:
         thread.start()
     for thread in threads:
