@@ -265,6 +265,7 @@ def senders_sharing_one_pacer(
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+        assert not thread.is_alive(), "a sender is stuck: the pacer never gave it a slot"
     return sorted(sent), slack.refused if slack is not None else 0
 
 
@@ -272,7 +273,6 @@ def test_slow_start_speeds_up_every_sender_at_once() -> None:
     """Four senders sharing a workspace's pacer get as far in slow start's first 1.5 s as one sender alone: none
     of them keeps the slow rate of the moment it took its place in line."""
     (alone, _), (four, _) = senders_sharing_one_pacer(1, 100), senders_sharing_one_pacer(4, 100)
-    assert len(alone) == len(four) == 100
     early_alone, early_four = sum(1 for t in alone if t < 1.5), sum(1 for t in four if t < 1.5)
     assert early_four >= early_alone >= 15, f"in the first 1.5 s: {early_four} sent by four, {early_alone} by one"
 
@@ -281,7 +281,6 @@ def test_a_remembered_pace_a_little_too_high_costs_one_429_and_little_time() -> 
     """A pace remembered 10% above Slack's limit (a slow start that ended with Slack's whole burst in its window)
     is refused soon after the start; the step down is small, and the round still ends near the floor."""
     sent, refused = senders_sharing_one_pacer(4, 1000, slack_rate=50, known=55)
-    assert len(sent) == 1000
     floor = 1000 / 50
     assert sent[-1] <= 1.2 * floor, f"{sent[-1]:.1f} s against a floor of {floor:.0f} s"
     assert 1 <= refused <= 3
