@@ -87,6 +87,9 @@ class Workspace(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     uninstalled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set by every import of deals or campaign results: the lookup's catalogue version reads it (one row by its
+    # key) instead of scanning the outcome tables, to know when the card's outcome line must be worked out again.
+    outcomes_changed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     @property
     def active(self) -> bool:

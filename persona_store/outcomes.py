@@ -38,12 +38,12 @@ from typing import Any, Literal
 
 import yaml
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from persona_store.files import FileError
-from persona_store.models import CampaignResult, Deal, Feedback, Persona, utcnow
+from persona_store.models import CampaignResult, Deal, Feedback, Persona, Workspace, utcnow
 from persona_store.quarters import Period, Quarter, QuarterError, parse_quarter, quarter_of, quarters_between
 from persona_store.search import normalise
 
@@ -759,7 +759,14 @@ def import_deals(
     report.new = after - before
     report.updated = report.written - report.new
     report.committed = True
+    if report.written:
+        _mark_changed(session, workspace_id)
     return report
+
+
+def _mark_changed(session: Session, workspace_id: int) -> None:
+    """Note in the workspace's row that its outcome data changed (cards read it: `catalogue_version`)."""
+    session.execute(update(Workspace).where(Workspace.id == workspace_id).values(outcomes_changed_at=utcnow()))
 
 
 def _chunks(rows: Iterable[Sequence[str]], size: int) -> Iterator[Sequence[Sequence[str]]]:
@@ -1147,6 +1154,7 @@ def import_campaigns(
         report.written = len(values)
         report.new = after - before
         report.updated = report.written - report.new
+        _mark_changed(session, workspace_id)
     report.committed = True
     return report
 
@@ -1335,6 +1343,17 @@ def _median(session: Session, where: Sequence[ColumnElement[bool]], value: Any) 
     return {int(pid): float(median) for pid, median in session.execute(query)}
 
 
+def _closed_outcomes(session: Session, closed_in: ColumnElement[bool]) -> dict[int, Counter[str]]:
+    """persona id (or _NO_PERSONA) -> how many of its deals matching `closed_in` ended in each outcome."""
+    group = _persona_key(Deal.persona_id)
+    outcomes: dict[int, Counter[str]] = defaultdict(Counter)
+    for pid, outcome, count in session.execute(
+        select(group, Deal.outcome, func.count()).where(closed_in).group_by(group, Deal.outcome)
+    ):
+        outcomes[int(pid)][outcome] += int(count)
+    return outcomes
+
+
 def _deal_figures(session: Session, workspace_id: int, labels: Sequence[str]) -> dict[int, DealFigures]:
     """persona id (or _NO_PERSONA) -> its DealFigures for the quarters `labels`."""
     scope = Deal.workspace_id == workspace_id
@@ -1346,11 +1365,7 @@ def _deal_figures(session: Session, workspace_id: int, labels: Sequence[str]) ->
         )
     }
     closed_in = and_(scope, Deal.closed_quarter.in_(labels))
-    outcomes: dict[int, Counter[str]] = defaultdict(Counter)
-    for pid, outcome, count in session.execute(
-        select(group, Deal.outcome, func.count()).where(closed_in).group_by(group, Deal.outcome)
-    ):
-        outcomes[int(pid)][outcome] += int(count)
+    outcomes = _closed_outcomes(session, closed_in)
     won_in = [closed_in, Deal.outcome == WON]
     cycles = _median(session, won_in, Deal.cycle_days)
     amounts = _median(session, won_in, Deal.amount_cents)
@@ -1550,17 +1565,15 @@ def load_outcomes(session: Session, workspace_id: int, period: Period) -> Outcom
     )
 
 
-def persona_win_counts(session: Session, workspace_id: int, persona_id: int, labels: Sequence[str]) -> tuple[int, int]:
-    """(won, won + lost) for one persona's deals closed in `labels`: one small query, for the card's line."""
-    won, closed = session.execute(
-        select(func.coalesce(func.sum(case((Deal.outcome == WON, 1), else_=0)), 0), func.count()).where(
-            Deal.workspace_id == workspace_id,
-            Deal.persona_id == persona_id,
-            Deal.closed_quarter.in_(list(labels)),
-            Deal.outcome.in_((WON, LOST)),
-        )
-    ).one()
-    return int(won), int(closed)
+def closed_deals(session: Session, workspace_id: int, labels: Sequence[str]) -> dict[int, DealFigures]:
+    """persona id -> its won and lost deals closed in `labels` (nothing else filled in): the card's one line, in
+    one grouped query over the whole workspace."""
+    closed_in = and_(Deal.workspace_id == workspace_id, Deal.closed_quarter.in_(labels))
+    return {
+        pid: DealFigures(won=counts[WON], lost=counts[LOST])
+        for pid, counts in _closed_outcomes(session, closed_in).items()
+        if pid != _NO_PERSONA
+    }
 
 
 def latest_outcome_period(session: Session, workspace_id: int) -> Period | None:
@@ -1599,6 +1612,7 @@ __all__ = [
     "RowsRejected",
     "StageShare",
     "Unmatched",
+    "closed_deals",
     "detect_preset",
     "guess_kind",
     "import_campaigns",

@@ -13,7 +13,16 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from persona_store.files import fold_name
-from persona_store.models import Feedback, Persona, PersonaReview, PersonaRevision, PersonaStatus, utcnow
+from persona_store.models import (
+    Feedback,
+    Persona,
+    PersonaReview,
+    PersonaRevision,
+    PersonaStatus,
+    Workspace,
+    WorkspaceSettingsRow,
+    utcnow,
+)
 from persona_store.persona_spec import LIST_FIELDS, PERSONA_FIELDS, PersonaSpec
 
 __all__ = [
@@ -114,20 +123,28 @@ _VERSION_QUERY = select(
     # Any answer saved, edited or deleted changes the cards' figures: the count and the latest save say so.
     select(func.count(Feedback.id)).where(Feedback.workspace_id == bindparam("workspace_id")).scalar_subquery(),
     select(func.max(Feedback.updated_at)).where(Feedback.workspace_id == bindparam("workspace_id")).scalar_subquery(),
+    # The workspace's `/persona settings` (the evidence rules, whether the card shows outcomes) and its latest
+    # outcome import: one row each, read by its key.
+    select(WorkspaceSettingsRow.updated_at)
+    .where(WorkspaceSettingsRow.workspace_id == bindparam("workspace_id"))
+    .scalar_subquery(),
+    select(Workspace.outcomes_changed_at).where(Workspace.id == bindparam("workspace_id")).scalar_subquery(),
 ).where(Persona.workspace_id == bindparam("workspace_id"))
 
-CatalogueVersion = tuple[int, int, str, str]
+CatalogueVersion = tuple[int, int, str, str, str]
 
 
 def catalogue_version(connection: Connection | Session, workspace_id: int) -> CatalogueVersion:
-    """Changes whenever a persona of the workspace is added or revised (every change makes a revision), or any
-    answer about one is saved, edited or deleted.
+    """Changes whenever anything a card shows may have changed: a persona of the workspace added or revised (every
+    change makes a revision), any answer about one saved, edited or deleted, the workspace's settings saved, or
+    its outcome data imported.
 
     Cheap enough to ask on every lookup, so a cache of the catalogue can be checked instead of reloaded.
     """
     conn = connection.connection() if isinstance(connection, Session) else connection
-    count, revisions_total, latest, answers, saved = conn.execute(_VERSION_QUERY, {"workspace_id": workspace_id}).one()
-    return int(count), int(revisions_total), str(latest), f"{answers}:{saved}"
+    row = conn.execute(_VERSION_QUERY, {"workspace_id": workspace_id}).one()
+    count, revisions_total, latest, answers, saved, settings_saved, outcomes_changed = row
+    return int(count), int(revisions_total), str(latest), f"{answers}:{saved}", f"{settings_saved}:{outcomes_changed}"
 
 
 def get_persona(session: Session, workspace_id: int, persona_id: int) -> Persona | None:

@@ -28,24 +28,13 @@ CARD_SECTIONS = (
 STATEMENT_KINDS = {"goals": "goal", "pain_points": "pain_point", "objections": "objection"}  # checked statements
 
 
-def build_card(
-    card: PersonaCard,
-    *,
-    shared_by: str | None = None,
-    with_actions: bool = True,
-    outcome: tuple[str, float | None, int] | None = None,
-) -> list[dict[str, Any]]:
+def build_card(card: PersonaCard, *, shared_by: str | None = None, with_actions: bool = True) -> list[dict[str, Any]]:
     """The persona card. Shared copies carry who shared them and no buttons.
 
-    `outcome` (period, win rate, closed deals): the one outcome line a card may show, when OUTCOMES_ON_CARD allows.
+    `card.outcome`, when there is one: the one outcome line a card may show, when the workspace's settings allow.
     """
     # Cards are looked up far more often than personas change: render each version once, hand out fresh copies.
-    blocks: list[dict[str, Any]] = json.loads(_card_json(card, shared_by, with_actions))
-    if outcome is not None:
-        line = to_dicts([context(render_part("outcomes", "card_line", *outcome))])
-        at = next((i for i, b in enumerate(blocks) if b.get("type") == "actions"), len(blocks))
-        blocks[at:at] = line
-    return blocks
+    return json.loads(_card_json(card, shared_by, with_actions))
 
 
 @lru_cache(maxsize=256)
@@ -65,6 +54,9 @@ def _card_json(card: PersonaCard, shared_by: str | None, with_actions: bool) -> 
     blocks.append(context(render_part("persona_card", "footer", card)))
     if shared_by:
         blocks.append(context(render_part("persona_card", "shared_by", shared_by)))
+    if card.outcome is not None:
+        deals = card.outcome.deals
+        blocks.append(context(render_part("outcomes", "card_line", card.outcome.period, deals.win_rate, deals.closed)))
     if with_actions:
         blocks.append(
             actions(

@@ -26,9 +26,7 @@ def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, services: Ser
     respond(
         response_type="in_channel",
         replace_original=False,
-        blocks=build_card(
-            card, shared_by=req.user_id, with_actions=False, outcome=services.outcomes.card_line(req.team_id, card.id)
-        ),
+        blocks=build_card(card, shared_by=req.user_id, with_actions=False),
         text=card_fallback(card),
     )
     respond(delete_original=True)

@@ -30,9 +30,7 @@ def show_lookup(req: CommandRequest, services: Services, ack: Ack, client: WebCl
     # Lookups are answered in the acknowledgement itself: one round trip, ephemeral, well inside 3 s.
     answer = services.lookup.lookup(req.team_id, req.text)
     if answer.outcome is LookupOutcome.CARD and answer.card is not None:
-        outcome = services.outcomes.card_line(req.team_id, answer.card.id)  # None unless OUTCOMES_ON_CARD
-        blocks = build_card(answer.card, outcome=outcome)
-        ack(response_type="ephemeral", blocks=blocks, text=card_fallback(answer.card))
+        ack(response_type="ephemeral", blocks=build_card(answer.card), text=card_fallback(answer.card))
     elif answer.outcome is LookupOutcome.PICK:
         ack(response_type="ephemeral", blocks=build_pick_list(answer), text=render_part("fallbacks", "which_persona"))
     else:

@@ -64,11 +64,12 @@ class Services:
     ) -> Services:
         """`roles`: Slack's own admins and owners (`bot.slack.roles.SlackRoleCache`), when this process can ask."""
         access = Access(sessions, settings, roles)
+        outcomes = OutcomesService(sessions, settings, access)
         return cls(
             settings=settings,
             sessions=sessions,
             background=background,
-            lookup=LookupService(sessions, rules=settings.rules_in),
+            lookup=LookupService(sessions, rules=settings.rules_in, outcome_lines=outcomes.card_lines),
             personas_admin=PersonaAdminService(sessions, settings, access),
             reviews=ReviewService(sessions, settings, access),
             checkins=CheckinService(sessions, settings, access=access),
@@ -78,7 +79,7 @@ class Services:
             home=HomeService(sessions, settings, access),
             access=access,
             installs=InstallService(sessions),
-            outcomes=OutcomesService(sessions, settings, access),
+            outcomes=outcomes,
             roster=RosterService(sessions, settings, access=access),
             workspace_settings=SettingsService(sessions, settings, access=access),
             persona_files=PersonaFileService(sessions),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -15,9 +15,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from persona_store.db import make_readonly_session_factory
 from persona_store.evidence import EvidenceRules, PersonaEvidence, load_evidence
 from persona_store.models import Persona, Workspace, utcnow
+from persona_store.outcomes import DealFigures
 from persona_store.personas import CatalogueVersion, catalogue_version, list_personas
 from persona_store.quarters import Period, current_quarter
 from persona_store.search import SearchResult, search_personas
+
+
+@dataclass(frozen=True)
+class CardOutcome:
+    """The one outcome line a card may show (when the workspace's settings allow): the persona's deals that closed
+    in the latest quarter with outcome data."""
+
+    period: str
+    deals: DealFigures
 
 
 @dataclass(frozen=True)
@@ -41,9 +51,12 @@ class PersonaCard:
     revised_at: datetime
     # The current quarter's figures (fit, verdict, last validated), from the evidence model; None: not loaded.
     figures: PersonaEvidence | None = None
+    outcome: CardOutcome | None = None
 
     @classmethod
-    def from_persona(cls, persona: Persona, figures: PersonaEvidence | None = None) -> PersonaCard:
+    def from_persona(
+        cls, persona: Persona, figures: PersonaEvidence | None = None, outcome: CardOutcome | None = None
+    ) -> PersonaCard:
         return cls(
             id=persona.id,
             key=persona.key,
@@ -61,6 +74,7 @@ class PersonaCard:
             revision_number=persona.revision_number,
             revised_at=persona.revised_at,
             figures=figures,
+            outcome=outcome,
         )
 
 
@@ -120,6 +134,7 @@ class LookupService:
         fresh_for: float = CATALOGUE_FRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         rules: EvidenceRules | Callable[[Session, int], EvidenceRules] | None = None,
+        outcome_lines: Callable[[Session, int], Mapping[int, CardOutcome]] | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = make_readonly_session_factory(sessions)
@@ -128,6 +143,8 @@ class LookupService:
         self._clock = clock
         # fixed rules, or a workspace's own (`Settings.rules_in`: its `/persona settings` over the environment)
         self._rules = rules or EvidenceRules()
+        # persona id -> the card's outcome line, for the personas that have one (`OutcomesService.card_lines`)
+        self._outcome_lines = outcome_lines
         self._now = now
         self._workspace_ids: dict[str, int] = {}  # a team's row id never changes once created
         self._catalogues: dict[int, _Catalogue] = {}
@@ -167,6 +184,7 @@ class LookupService:
             personas = list_personas(s, workspace_id)
             rules = self._rules(s, workspace_id) if callable(self._rules) else self._rules
             figures = load_evidence(s, workspace_id, Period.single(quarter), now=wall, rules=rules)
+            lines = self._outcome_lines(s, workspace_id) if self._outcome_lines is not None else {}
             s.expunge_all()
         # Read in a later transaction than the version: if something changed in between, the next lookup sees a
         # newer version and reloads, so a stale catalogue never outlives one request.
@@ -174,7 +192,7 @@ class LookupService:
             version,
             wall.date(),
             personas,
-            {p.id: PersonaCard.from_persona(p, figures.persona(p.id)) for p in personas},
+            {p.id: PersonaCard.from_persona(p, figures.persona(p.id), lines.get(p.id)) for p in personas},
         )
         with self._lock:
             self._catalogues[workspace_id] = catalogue

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.access import Service
+from bot.services.lookup import CardOutcome
 from persona_store import effects, evidence, outcomes
 from persona_store.models import Persona, utcnow
 from persona_store.outcomes import Columns, ImportReport, Kind, OutcomesData, PersonaOutcomes, RowsRejected
@@ -218,20 +219,17 @@ class OutcomesService(Service):
         view = self.load_for_workspace(workspace_id, period)
         return period.label, {pid: view.signals_for(pid) for pid in persona_ids}
 
-    def card_line(self, team_id: str, persona_id: int) -> tuple[str, float | None, int] | None:
-        """(period, win rate, closed deals) for the public card, only when the workspace's `/persona settings` allow
-        it (default: OUTCOMES_ON_CARD)."""
-        with self._sessions.begin() as s:
-            workspace_id = ensure_workspace(s, team_id).id
-            if not load_settings(s, workspace_id, self._settings.workspace_defaults()).outcomes_on_card:
-                return None
-            period = outcomes.latest_outcome_period(s, workspace_id)
-            if period is None:
-                return None
-            won, closed = outcomes.persona_win_counts(s, workspace_id, persona_id, period.labels)
-        if closed == 0:
-            return None
-        return period.label, won / closed, closed
+    def card_lines(self, session: Session, workspace_id: int) -> dict[int, CardOutcome]:
+        """persona id -> the card's outcome line (deals closed in the latest quarter with outcome data), for the
+        personas that have closed deals there; empty unless the workspace's `/persona settings` allow it (default:
+        OUTCOMES_ON_CARD). Read inside the lookup's own read-only transaction, when it loads its catalogue."""
+        if not load_settings(session, workspace_id, self._settings.workspace_defaults()).outcomes_on_card:
+            return {}
+        period = outcomes.latest_outcome_period(session, workspace_id)
+        if period is None:
+            return {}
+        closed = outcomes.closed_deals(session, workspace_id, period.labels)
+        return {pid: CardOutcome(period.label, deals) for pid, deals in closed.items() if deals.closed}
 
 
 def _find_persona(s: Session, workspace_id: int, persona: str | int) -> int | None:

@@ -8,13 +8,12 @@ import yaml
 from click.testing import CliRunner
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData, Table, inspect
+from sqlalchemy import Engine, MetaData, Table, inspect, text
 
 from bot.cli import cli
 from bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
-from persona_store.db import make_engine, make_session_factory, upgrade
+from persona_store.db import make_engine, upgrade
 from persona_store.models import slack_bots, slack_installations, slack_oauth_states
-from persona_store.workspaces import ensure_workspace
 
 
 def shape(table: Table) -> dict[str, tuple[str, bool, bool]]:
@@ -51,8 +50,8 @@ def test_serve_in_oauth_mode_on_a_database_without_the_oauth_tables_says_to_upgr
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = make_engine(url)
     upgrade(old, "0001")  # a database from before multi-workspace support, with data in it
-    with make_session_factory(old).begin() as s:
-        ensure_workspace(s, "T0OLD")
+    with old.begin() as conn:  # that day's columns, not today's model
+        conn.execute(text("INSERT INTO workspaces (team_id, created_at) VALUES ('T0OLD', CURRENT_TIMESTAMP)"))
     old.dispose()
     env = {
         "DATABASE_URL": url,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,24 @@ from bot.blocks.persona import build_card
 from bot.blocks.reviews import build_review_dm
 from bot.config import Settings
 from bot.services import Services
+from bot.services.lookup import LookupService, PersonaCard
+from persona_store.db import make_session_factory
 from persona_store.evidence import Verdict
-from persona_store.models import Persona
+from persona_store.models import Persona, Workspace
 from persona_store.signals import SignalKind
-from tests.outcomes_seed import MANAGER, MARY, OMAR, OWNER, REP, World, seed_world, write_campaigns, write_hubspot
+from tests.outcomes_seed import (
+    MANAGER,
+    MARY,
+    OMAR,
+    OWNER,
+    REP,
+    DealRow,
+    World,
+    deal_rows,
+    seed_world,
+    write_campaigns,
+    write_hubspot,
+)
 
 
 def build(sessions: sessionmaker[Session], pool: ThreadPoolExecutor, **env: str) -> Services:
@@ -111,30 +126,91 @@ def test_the_review_digest_carries_the_personas_signals(
     assert "Rule: mean fit 4.0 or more" in text and "never change it" in text
 
 
+def outcome_line(card: PersonaCard | None) -> tuple[str, float | None, int] | None:
+    assert card is not None
+    return (
+        None if card.outcome is None else (card.outcome.period, card.outcome.deals.win_rate, card.outcome.deals.closed)
+    )
+
+
 def test_the_card_shows_one_outcome_line_only_when_allowed(
     sessions: sessionmaker[Session], pool: ThreadPoolExecutor, services: Services, world: World
 ) -> None:
     card = services.lookup.card(world.team_id, world.personas[MARY])
-    assert card is not None
-    assert services.outcomes.card_line(world.team_id, card.id) is None  # the default: off
+    assert outcome_line(card) is None  # the default: off
+    assert card is not None and not [b for b in build_card(card) if "Deals in" in str(b)]
     allowed = build(sessions, pool, OUTCOMES_ON_CARD="true")
-    line = allowed.outcomes.card_line(world.team_id, card.id)
-    assert line == ("2026-Q3", pytest.approx(0.2), 10)
-    blocks = build_card(card, outcome=line)
+    card = allowed.lookup.card(world.team_id, world.personas[MARY])
+    assert outcome_line(card) == ("2026-Q3", pytest.approx(0.2), 10)
+    assert card is not None
+    blocks = build_card(card)
     assert_valid_blocks(blocks)
     outcome_blocks = [b for b in blocks if "Deals in" in str(b)]
     assert len(outcome_blocks) == 1 and "Deals in 2026-Q3: 20% won (n=10)." in str(outcome_blocks[0])
     assert blocks[-1]["type"] == "actions"  # the line sits above the buttons
+    shared = build_card(card, shared_by="U0REP", with_actions=False)
+    assert [b for b in shared if "Deals in 2026-Q3: 20% won (n=10)." in str(b)], "a shared copy reads the same"
+    found = allowed.lookup.lookup(world.team_id, "mary")
+    assert found.card == card, "a lookup, a pick and a share all read the one cached card"
 
 
 def test_the_workspace_setting_decides_whether_the_card_shows_the_outcome_line(
-    services: Services, world: World
+    services: Services, world: World, tmp_path: Path
 ) -> None:
     import dataclasses
 
-    card = services.lookup.card(world.team_id, world.personas[MARY])
-    assert card is not None and services.outcomes.card_line(world.team_id, card.id) is None
+    elsewhere = seed_world(services.sessions, "T0ELSEWHERE")
+    services.outcomes.import_file(elsewhere.team_id, write_hubspot(tmp_path / "elsewhere.csv"))
+    assert outcome_line(services.lookup.card(world.team_id, world.personas[MARY])) is None
     allowed = dataclasses.replace(services.workspace_settings.current(world.team_id), outcomes_on_card=True)
     services.workspace_settings.save(world.team_id, "U0ADMIN", allowed)
-    assert services.outcomes.card_line(world.team_id, card.id) == ("2026-Q3", pytest.approx(0.2), 10)
-    assert services.outcomes.card_line("T0ELSEWHERE", card.id) is None, "another workspace's setting is its own"
+    mary = services.lookup.card(world.team_id, world.personas[MARY])
+    assert outcome_line(mary) == ("2026-Q3", pytest.approx(0.2), 10), "the next lookup after saving shows it"
+    there = services.lookup.card(elsewhere.team_id, elsewhere.personas[MARY])
+    assert there is not None and outcome_line(there) is None, "another workspace's setting is its own"
+
+
+def test_an_import_by_another_process_shows_on_the_card_once_the_short_window_has_passed(
+    sessions: sessionmaker[Session], pool: ThreadPoolExecutor, world: World, tmp_path: Path
+) -> None:
+    allowed = build(sessions, pool, OUTCOMES_ON_CARD="true")
+    now = [100.0]
+    lookup = LookupService(sessions, fresh_for=0.25, clock=lambda: now[0], outcome_lines=allowed.outcomes.card_lines)
+    assert outcome_line(lookup.card(world.team_id, world.personas[MARY])) == ("2026-Q3", pytest.approx(0.2), 10)
+    # `persona-bot outcomes import` in another process: its own sessions, so no commit is seen here.
+    other = build(make_session_factory(sessions.kw["bind"]), pool)
+    won = [DealRow(f"OPP-NEW{n}", MARY, "won", date(2026, 7, 1), date(2026, 9, 1), 1000) for n in range(10)]
+    other.outcomes.import_file(world.team_id, write_hubspot(tmp_path / "more.csv", [*deal_rows(), *won]))
+    assert outcome_line(lookup.card(world.team_id, world.personas[MARY])) == ("2026-Q3", pytest.approx(0.2), 10)
+    now[0] += 0.3
+    assert outcome_line(lookup.card(world.team_id, world.personas[MARY])) == ("2026-Q3", pytest.approx(0.6), 20)
+
+
+def test_a_card_with_its_outcome_line_is_answered_while_another_request_holds_the_write_lock(
+    sessions: sessionmaker[Session], pool: ThreadPoolExecutor, world: World
+) -> None:
+    """Lookups only read: on SQLite they never queue behind a feedback save for the one write lock."""
+    allowed = build(sessions, pool, OUTCOMES_ON_CARD="true")
+    holding, release, answered = threading.Event(), threading.Event(), threading.Event()
+    cards: list[PersonaCard | None] = []
+
+    def writer() -> None:
+        with sessions.begin() as s:
+            s.execute(update(Workspace).where(Workspace.id == world.workspace_id).values(name="Renamed Co"))
+            holding.set()
+            release.wait(30)
+
+    def looker() -> None:
+        cards.append(allowed.lookup.lookup(world.team_id, "mary").card)
+        answered.set()
+
+    held = threading.Thread(target=writer, daemon=True)
+    held.start()
+    assert holding.wait(10)
+    threading.Thread(target=looker, daemon=True).start()
+    try:
+        assert answered.wait(10), "the lookup waited for the writer"  # a hang guard: it needs no time at all
+    finally:
+        release.set()
+        held.join(10)
+    assert outcome_line(cards[0]) == ("2026-Q3", pytest.approx(0.2), 10)
