@@ -10,6 +10,7 @@ import time
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import render
 from bot.cli.root import CLIError, Runtime, cli, friendly_errors, pass_runtime
 from bot.cli.slack_check import SlackWatch, refusal, retry_delays, unreachable_line, wait_for_slack
 from bot.doctor import unreachable_reason
@@ -54,6 +55,7 @@ def serve(runtime: Runtime, host: str, port: int | None, threads: int) -> None:
         raise CLIError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
     # A platform's SIGTERM (deploys, scale-downs) ends the loop like Ctrl-C does, instead of killing the process.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    render.warm()
     log.info("serving", extra={"host": host, "port": port})
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
