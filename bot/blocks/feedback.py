@@ -562,8 +562,9 @@ def read_feedback_draft(
 # --- the private confirmation ----------------------------------------------------------------------------------
 
 
-def build_confirmation(receipt: FeedbackReceipt, anonymous: bool) -> list[dict[str, Any]]:
-    """What the person sees after saving: a summary of what was recorded, with Edit and Delete."""
+def build_confirmation(receipt: FeedbackReceipt) -> list[dict[str, Any]]:
+    """What the person sees after saving: a summary of what was recorded, with Edit and Delete (and how the
+    workspace shows ratings to managers, `receipt.anonymous`)."""
     delete = button(_t("delete_button"), ids.ACTION_FEEDBACK_DELETE, str(receipt.id), style="danger")
     delete.confirm = ConfirmObject(
         title=_t("delete_confirm_title"),
@@ -575,8 +576,8 @@ def build_confirmation(receipt: FeedbackReceipt, anonymous: bool) -> list[dict[s
     edit: ButtonElement = button(_t("edit_button"), ids.ACTION_FEEDBACK_EDIT, str(receipt.id))
     return to_dicts(
         [
-            mrkdwn_section(_t("confirmation", receipt, anonymous)),
-            context(_t("confirmation_footer", anonymous)),
+            mrkdwn_section(_t("confirmation", receipt, receipt.anonymous)),
+            context(_t("confirmation_footer", receipt.anonymous)),
             actions([edit, delete], block_id=ids.BLOCK_FEEDBACK_CONFIRMATION),
         ]
     )

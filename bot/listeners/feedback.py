@@ -238,14 +238,12 @@ def handle_submission(ack: Ack, body: dict[str, Any], client: WebClient, service
         return
     ack()
     if outcome.created or outcome.updated:  # a repeated submission of the same form says nothing twice
-        after_ack(send_confirmation, client, user_id, meta.channel_id, outcome, services.feedback.anonymous(team_id))
+        after_ack(send_confirmation, client, user_id, meta.channel_id, outcome)
 
 
-def send_confirmation(
-    client: WebClient, user_id: str, channel_id: str | None, receipt: FeedbackReceipt, anonymous: bool
-) -> None:
+def send_confirmation(client: WebClient, user_id: str, channel_id: str | None, receipt: FeedbackReceipt) -> None:
     """Ephemeral where the person started; a DM from the app when there is no such place or it can't post there."""
-    blocks, text = build_confirmation(receipt, anonymous), confirmation_fallback(receipt)
+    blocks, text = build_confirmation(receipt), confirmation_fallback(receipt)
     if channel_id and not channel_id.startswith("D"):
         try:
             client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=blocks, text=text)

@@ -82,13 +82,17 @@ class FeedbackReceipt:
     evidence_message: str
     evidence_permalink: str
     journey_stage: str | None
+    anonymous: bool  # the workspace's anonymity when it was stored: what the confirmation tells the person
 
     @classmethod
-    def of(cls, feedback: Feedback, persona_name: str, *, created: bool, updated: bool = False) -> FeedbackReceipt:
+    def of(
+        cls, feedback: Feedback, persona_name: str, *, anonymous: bool, created: bool, updated: bool = False
+    ) -> FeedbackReceipt:
         counts = Counter(check.verdict for check in feedback.attribute_checks)
         return cls(
             id=feedback.id,
             persona_name=persona_name,
+            anonymous=anonymous,
             created=created,
             updated=updated,
             verdict_counts=tuple((v, counts[v]) for v in VERDICTS if counts[v]),
@@ -112,11 +116,6 @@ class FeedbackService:
     def _anonymous(self, s: Session, workspace_id: int) -> bool:
         """The workspace's anonymity (`/persona settings`), else ANONYMOUS_RATINGS."""
         return load_settings(s, workspace_id, self._settings.workspace_defaults()).anonymous
-
-    def anonymous(self, team_id: str) -> bool:
-        """Whether managers see ratings without names in this workspace (what people are told when they write)."""
-        with self._sessions.begin() as s:
-            return self._anonymous(s, ensure_workspace(s, team_id).id)
 
     def form(
         self, team_id: str, user_id: str, *, persona_id: int | None = None, query: str | None = None
@@ -188,7 +187,8 @@ class FeedbackService:
             feedback, created = record_feedback(
                 s, workspace.id, answers, submission_key=key, author_id=user_id, source=source
             )
-            return FeedbackReceipt.of(feedback, _persona_name(s, workspace.id, feedback), created=created)
+            name, anonymous = _persona_name(s, workspace.id, feedback), self._anonymous(s, workspace.id)
+            return FeedbackReceipt.of(feedback, name, anonymous=anonymous, created=created)
 
     def update(self, team_id: str, user_id: str, feedback_id: int, answers: FeedbackAnswers) -> FeedbackReceipt | None:
         """Overwrite the author's own answer (Edit); None when it was deleted meanwhile. Raises `NotAuthor`."""
@@ -201,12 +201,13 @@ class FeedbackService:
                 and not is_round_answer(stored)
                 and FeedbackAnswers.from_record(stored) == answers
             ):  # the same answers again (a double click on Save): nothing changes, and nothing is said twice
-                return FeedbackReceipt.of(stored, _persona_name(s, workspace.id, stored), created=False, updated=False)
+                name, anonymous = _persona_name(s, workspace.id, stored), self._anonymous(s, workspace.id)
+                return FeedbackReceipt.of(stored, name, anonymous=anonymous, created=False, updated=False)
             feedback = update_feedback(s, workspace.id, feedback_id, user_id, answers)
             if feedback is None:
                 return None
-            name = _persona_name(s, workspace.id, feedback)
-            return FeedbackReceipt.of(feedback, name, created=False, updated=True)
+            name, anonymous = _persona_name(s, workspace.id, feedback), self._anonymous(s, workspace.id)
+            return FeedbackReceipt.of(feedback, name, anonymous=anonymous, created=False, updated=True)
 
     def delete(self, team_id: str, user_id: str, feedback_id: int) -> str | None:
         """Delete the author's own answer; returns the persona's name, or None when it was already gone.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,14 +10,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.feedback import build_confirmation
 from bot.config import Settings
 from bot.services.feedback import FeedbackService
+from bot.services.settings import SettingsService
 from persona_store.feedback import FeedbackAnswers, FeedbackError, NotAuthor, PersonaUnavailable
 from persona_store.files import parse_persona_file
 from persona_store.models import Feedback
 from persona_store.personas import import_personas, list_personas, set_status
 from persona_store.roster import import_roster
 from persona_store.roster_file import parse_roster_csv
+from persona_store.workspace_settings import WorkspaceSettings
 from persona_store.workspaces import ensure_workspace
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"
@@ -153,3 +157,16 @@ def test_anonymous_ratings_setting_reaches_the_form(sessions: sessionmaker[Sessi
     anonymous = FeedbackService(sessions, Settings(anonymous_ratings=True))
     form = anonymous.form(TEAM, REP)
     assert form is not None and form.anonymous
+
+
+def test_the_confirmation_says_what_the_workspace_s_anonymity_is_when_the_answer_is_stored(
+    service: FeedbackService, sessions: sessionmaker[Session]
+) -> None:
+    mary = persona_id(sessions, "Marketing Director Mary")
+    named = service.record(TEAM, REP, answers(mary), form_key="before", source="adhoc")
+    assert not named.anonymous and "with your name" in json.dumps(build_confirmation(named))
+    SettingsService(sessions, Settings()).save(TEAM, "U0ADMIN", replace(WorkspaceSettings(), anonymous=True))
+    anonymous = service.record(TEAM, REP, answers(mary), form_key="after", source="adhoc")
+    assert anonymous.anonymous and "without your name" in json.dumps(build_confirmation(anonymous))
+    edited = service.update(TEAM, REP, named.id, answers(mary, fit=2))
+    assert edited is not None and edited.anonymous, "an edit is confirmed under today's setting"

@@ -213,10 +213,10 @@ def test_anonymity_and_the_review_interval_are_the_workspaces_own(sessions: sess
         yaml_text = "personas:\n  - name: Mary\n    owner: U0OWNER\n"
         import_personas(s, workspace_id, parse_persona_file(yaml_text), author="test", now=now - timedelta(days=10))
     feedback, reviews = FeedbackService(sessions, env), ReviewService(sessions, env)
-    assert not feedback.anonymous(TEAM) and reviews.due_reviews(TEAM, now) == []
+    before = feedback.form(TEAM, "U0REP")
+    assert before is not None and not before.anonymous and reviews.due_reviews(TEAM, now) == []
     strict = dataclasses.replace(WorkspaceSettings(), anonymous=True, review_after_days=7)
     SettingsService(sessions, env).save(TEAM, "U0ADMIN", strict)
-    assert feedback.anonymous(TEAM)
     form = feedback.form(TEAM, "U0REP")
     assert form is not None and form.anonymous, "the form tells people their ratings are anonymous"
     assert [r.name for r in reviews.due_reviews(TEAM, now)] == ["Mary"]

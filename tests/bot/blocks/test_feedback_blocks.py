@@ -334,6 +334,7 @@ def receipt(**changes: Any) -> FeedbackReceipt:
         evidence_message="",
         evidence_permalink="",
         journey_stage=None,
+        anonymous=False,
     )
     return replace(base, **changes)
 
@@ -348,8 +349,9 @@ def test_confirmation_echoes_every_text_escaped_and_within_limits(text: str) -> 
         evidence_message=text,
         evidence_permalink="https://t.slack.com/archives/C1/p1",
         journey_stage="renewal",
+        anonymous=True,
     )
-    blocks = build_confirmation(r, anonymous=True)
+    blocks = build_confirmation(r)
     assert_valid_blocks(blocks)
     shown = blocks[0]["text"]["text"] + confirmation_fallback(r)
     assert "<!channel>" not in shown and "<@U0123ABCD>" not in shown and "\x07" not in shown
@@ -357,7 +359,7 @@ def test_confirmation_echoes_every_text_escaped_and_within_limits(text: str) -> 
 
 
 def test_confirmation_summarises_and_offers_edit_and_delete_for_this_record() -> None:
-    blocks = build_confirmation(receipt(), anonymous=False)
+    blocks = build_confirmation(receipt(anonymous=False))
     text = json.dumps(blocks, ensure_ascii=False)
     assert "4/5" in text and "2 match, 1 doesn't match" in text and "Customer success" in text
     buttons = blocks[-1]["elements"]
@@ -366,5 +368,5 @@ def test_confirmation_summarises_and_offers_edit_and_delete_for_this_record() ->
         (ids.ACTION_FEEDBACK_DELETE, "12"),
     ]
     assert buttons[1]["confirm"]["title"]["text"] == "Delete this feedback?"
-    not_met = json.dumps(build_confirmation(receipt(fit=None, not_met=True, updated=True, created=False), False))
+    not_met = json.dumps(build_confirmation(receipt(fit=None, not_met=True, updated=True, created=False)))
     assert "haven't met" in not_met and "Updated" in not_met
