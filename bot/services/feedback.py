@@ -117,6 +117,13 @@ class FeedbackService:
         """The workspace's anonymity (`/persona settings`), else ANONYMOUS_RATINGS."""
         return load_settings(s, workspace_id, self._settings.workspace_defaults()).anonymous
 
+    def _receipt(
+        self, s: Session, workspace_id: int, feedback: Feedback, *, created: bool, updated: bool = False
+    ) -> FeedbackReceipt:
+        """What the confirmation says, read in the transaction that stored (or found) the answer."""
+        name, anonymous = _persona_name(s, workspace_id, feedback), self._anonymous(s, workspace_id)
+        return FeedbackReceipt.of(feedback, name, anonymous=anonymous, created=created, updated=updated)
+
     def form(
         self, team_id: str, user_id: str, *, persona_id: int | None = None, query: str | None = None
     ) -> FeedbackForm | None:
@@ -187,8 +194,7 @@ class FeedbackService:
             feedback, created = record_feedback(
                 s, workspace.id, answers, submission_key=key, author_id=user_id, source=source
             )
-            name, anonymous = _persona_name(s, workspace.id, feedback), self._anonymous(s, workspace.id)
-            return FeedbackReceipt.of(feedback, name, anonymous=anonymous, created=created)
+            return self._receipt(s, workspace.id, feedback, created=created)
 
     def update(self, team_id: str, user_id: str, feedback_id: int, answers: FeedbackAnswers) -> FeedbackReceipt | None:
         """Overwrite the author's own answer (Edit); None when it was deleted meanwhile. Raises `NotAuthor`."""
@@ -201,13 +207,11 @@ class FeedbackService:
                 and not is_round_answer(stored)
                 and FeedbackAnswers.from_record(stored) == answers
             ):  # the same answers again (a double click on Save): nothing changes, and nothing is said twice
-                name, anonymous = _persona_name(s, workspace.id, stored), self._anonymous(s, workspace.id)
-                return FeedbackReceipt.of(stored, name, anonymous=anonymous, created=False, updated=False)
+                return self._receipt(s, workspace.id, stored, created=False, updated=False)
             feedback = update_feedback(s, workspace.id, feedback_id, user_id, answers)
             if feedback is None:
                 return None
-            name, anonymous = _persona_name(s, workspace.id, feedback), self._anonymous(s, workspace.id)
-            return FeedbackReceipt.of(feedback, name, anonymous=anonymous, created=False, updated=True)
+            return self._receipt(s, workspace.id, feedback, created=False, updated=True)
 
     def delete(self, team_id: str, user_id: str, feedback_id: int) -> str | None:
         """Delete the author's own answer; returns the persona's name, or None when it was already gone.
