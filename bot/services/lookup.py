@@ -105,6 +105,7 @@ class _Catalogue:
     day: date  # the day the cards' figures are for ("last validated" can say today): a new day reloads them
     personas: list[Persona]  # detached and fully loaded: safe to read from any thread
     cards: dict[int, PersonaCard]
+    load: int = 0  # which load of this process made it (`LookupService._loads`): a later load began later
     answers: dict[str, SearchResult] = field(default_factory=dict)  # the same few names are asked all day
 
     def search(self, query: str) -> SearchResult:
@@ -125,6 +126,9 @@ class LookupService:
     that when the version was confirmed within the last `fresh_for` seconds. A commit through this process's
     sessions ends that window at once (an edit in Slack shows on the next lookup); a change made by another process
     shows up within the window (a quarter of a second: far quicker than anyone can type the next command).
+
+    A workspace's catalogue is loaded by one request at a time: the lookups that find it changed meanwhile (a
+    burst after a round of saves) wait for that load and use it, rather than each reloading the same cards.
     """
 
     def __init__(
@@ -150,6 +154,8 @@ class LookupService:
         self._catalogues: dict[int, _Catalogue] = {}
         self._confirmed_at: dict[int, float] = {}  # when each cached catalogue's version was last confirmed
         self._lock = threading.Lock()
+        self._loading: dict[int, threading.Lock] = {}  # held by the one request loading a workspace's catalogue
+        self._loads = 0  # loads begun in this process; numbers the catalogues
         event.listen(sessions, "after_commit", self._after_write)
 
     def _after_write(self, _session: Session) -> None:
@@ -159,14 +165,14 @@ class LookupService:
     def _catalogue(self, team_id: str) -> _Catalogue | None:
         now = self._clock()
         wall = self._now()
-        quarter = current_quarter(wall)
         workspace_id = self._workspace_ids.get(team_id)
-        if workspace_id is not None:
-            with self._lock:
+        with self._lock:
+            loads_before = self._loads  # a load numbered above this began after this request did
+            if workspace_id is not None:
                 cached = self._catalogues.get(workspace_id)
                 fresh = now - self._confirmed_at.get(workspace_id, float("-inf")) < self._fresh_for
-            if cached is not None and fresh and cached.day == wall.date():
-                return cached
+                if cached is not None and fresh and cached.day == wall.date():
+                    return cached
         with self._engine.connect() as conn, conn.begin():
             workspace_id = self._workspace_ids.get(team_id)
             if workspace_id is None:
@@ -176,10 +182,32 @@ class LookupService:
                 self._workspace_ids[team_id] = workspace_id
             version = catalogue_version(conn, workspace_id)
         with self._lock:
+            loading = self._loading.setdefault(workspace_id, threading.Lock())
+        with loading:  # one load per workspace at a time: the others wait here, then use it
+            return self._current(workspace_id, version, now, wall, loads_before) or self._load(
+                workspace_id, version, now, wall
+            )
+
+    def _current(
+        self, workspace_id: int, version: CatalogueVersion, now: float, wall: datetime, loads_before: int
+    ) -> _Catalogue | None:
+        """The cached catalogue when it has this version, or was loaded after this request began; else None."""
+        with self._lock:
             cached = self._catalogues.get(workspace_id)
-            if cached is not None and cached.version == version and cached.day == wall.date():
+            if cached is None or cached.day != wall.date():
+                return None
+            if cached.version == version:
                 self._confirmed_at[workspace_id] = now
                 return cached
+            # Loaded while this request waited, in a transaction that began after it: it holds every change this
+            # request could be expected to see (its version may be newer still; the next lookup confirms it).
+            return cached if cached.load > loads_before else None
+
+    def _load(self, workspace_id: int, version: CatalogueVersion, now: float, wall: datetime) -> _Catalogue:
+        quarter = current_quarter(wall)
+        with self._lock:
+            self._loads += 1
+            load = self._loads
         with self._sessions.begin() as s:
             personas = list_personas(s, workspace_id)
             rules = self._rules(s, workspace_id) if callable(self._rules) else self._rules
@@ -193,6 +221,7 @@ class LookupService:
             wall.date(),
             personas,
             {p.id: PersonaCard.from_persona(p, figures.persona(p.id), lines.get(p.id)) for p in personas},
+            load,
         )
         with self._lock:
             self._catalogues[workspace_id] = catalogue

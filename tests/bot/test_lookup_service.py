@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.lookup import LookupOutcome, LookupService
+from bot.services.lookup import CardOutcome, LookupOutcome, LookupService
 from persona_store.db import make_session_factory
 from persona_store.models import Feedback, Workspace
 from persona_store.persona_spec import PersonaSpec
@@ -130,3 +134,32 @@ def test_a_change_made_in_this_process_shows_at_once(sessions: sessionmaker[Sess
     with sessions.begin() as s:
         apply_persona(s, workspace_id, dataclasses.replace(MARY, goals=("Prove ROI",)), author="U0ADMIN")
     assert service.lookup("T0TEST", "mary").card.goals == ("Prove ROI",)  # type: ignore[union-attr]
+
+
+def test_lookups_arriving_together_after_a_change_load_the_catalogue_once_and_all_see_the_change(
+    sessions: sessionmaker[Session],
+) -> None:
+    workspace_id = seed(sessions, MARY)
+    loads: list[int] = []
+
+    def slow_outcome_lines(_session: Session, workspace: int) -> Mapping[int, CardOutcome]:
+        loads.append(workspace)  # once per catalogue load
+        time.sleep(0.5)  # a big workspace's cards: every other lookup arrives while this one loads
+        return {}
+
+    service = LookupService(sessions, fresh_for=0, outcome_lines=slow_outcome_lines)
+    assert service.lookup("T0TEST", "mary").card is not None
+    with sessions.begin() as s:
+        apply_persona(s, workspace_id, dataclasses.replace(MARY, goals=("Prove ROI",)), author="U0ADMIN")
+    together = threading.Barrier(8)
+
+    def look() -> tuple[str, ...]:
+        together.wait()
+        card = service.lookup("T0TEST", "mary").card
+        assert card is not None
+        return card.goals
+
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(lambda _: look(), range(8)))
+    assert seen == [("Prove ROI",)] * 8, "every lookup that began after the change shows it"
+    assert len(loads) == 2, "the first lookup's load, then one load for the eight that found the catalogue changed"
