@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
@@ -268,21 +269,21 @@ class UrlVerification(_Model):
     challenge: ShortText
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
+# A JSON string, escapes and all (the unrolled form: linear, no backtracking), and a run of anything but brackets.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON `text` nests deeper than `limit` (checked before parsing: json.loads recurses)."""
-    depth = 0
-    for match in _BRACKETS.finditer(_STRING.sub('""', text)):
-        if match.group() in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
+    """Whether JSON `text` nests deeper than `limit` (checked before parsing: json.loads recurses).
+
+    Strings go first (a bracket inside one nests nothing), then everything but brackets; the deepest point is the
+    running sum of what is left. All of it runs inside `re` and `itertools`: a feedback form's payload takes a
+    fraction of a millisecond.
+    """
+    brackets = _NOT_BRACKETS.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_NESTING.__getitem__, brackets)), default=0) > limit
 
 
 class BadRequest(ValueError):

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +40,30 @@ def test_deep_nesting_is_refused_before_parsing() -> None:
     assert too_deep("[" * 49 + "]" * 49) and not too_deep('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')
     with pytest.raises(BadRequest):
         check_body("[" * 100_000, "application/json")
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_TEXT = st.text(alphabet=st.sampled_from('ab"\\[]{}\né'), max_size=6)  # brackets, quotes and escapes in strings
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=60,
+)
+
+
+@given(value=_JSON, limit=st.integers(min_value=0, max_value=12), indent=st.sampled_from([None, 1]))
+def test_the_depth_check_agrees_with_the_parsed_value_whatever_the_strings_hold(
+    value: object, limit: int, indent: int | None
+) -> None:
+    text = json.dumps(value, indent=indent, ensure_ascii=indent is None)
+    assert too_deep(text, limit) is (_depth(value) > limit)
 
 
 @pytest.mark.parametrize(
