@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
+import time
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
@@ -12,10 +17,11 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import untrusted
+from bot import ids, untrusted
 from bot.app import create_app
 from bot.config import Settings
 from bot.listeners.requests import BadRequest, check_body, too_deep
+from bot.server import PersonaBotWSGI
 from bot.services import Services
 from slack_standin import SlackStandin
 from tests.bot.test_fuzz_requests import InlineExecutor
@@ -105,3 +111,64 @@ def test_a_socket_mode_request_of_the_wrong_shape_gets_400_not_an_index_error(
     body = {"type": "block_actions", "team": {"id": "T1A"}, "user": {"id": "U1A"}, "actions": [], "trigger_id": "t"}
     response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))  # type: ignore[attr-defined]
     assert response.status == 400
+
+
+def _signed_post(wsgi: PersonaBotWSGI, body: str, content_type: str) -> tuple[str, bytes]:
+    timestamp = str(int(time.time()))
+    digest = hmac.new(b"s", f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body.encode())),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
+        "HTTP_X_SLACK_SIGNATURE": f"v0={digest}",
+        "wsgi.input": io.BytesIO(body.encode()),
+    }
+    status: list[str] = []
+    data = b"".join(wsgi(environ, lambda line, _headers, _exc=None: status.append(line)))
+    return status[0], data
+
+
+def test_a_signed_body_is_parsed_once_by_the_door_and_bolt_reads_that(
+    app_and_standin: tuple[object, SlackStandin], sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import slack_bolt.request.request as bolt_request
+
+    app, _ = app_and_standin
+    parsed_again: list[str] = []
+    original = bolt_request.parse_body
+    monkeypatch.setattr(bolt_request, "parse_body", lambda raw, kind: parsed_again.append(raw) or original(raw, kind))
+    wsgi = PersonaBotWSGI(app, sessions.kw["bind"], "s")  # type: ignore[arg-type]
+    command = urlencode(
+        {"command": "/persona", "text": "help", "team_id": "T1A", "user_id": "U1A", "channel_id": "C1A"}
+    )
+    status, data = _signed_post(wsgi, command, "application/x-www-form-urlencoded")
+    assert status.startswith("200") and b"persona" in data.lower(), data
+    submission = {  # a feedback form whose metadata was tampered with: the form says so, inline
+        "type": "view_submission",
+        "team": {"id": "T1A"},
+        "user": {"id": "U1A", "team_id": "T1A"},
+        "api_app_id": "A1",
+        "trigger_id": "1.1.t",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "team_id": "T1A",
+            "app_id": "A1",
+            "callback_id": ids.VIEW_FEEDBACK,
+            "private_metadata": "{}",
+            "hash": "1.h",
+            "blocks": [],
+            "state": {"values": {}},
+        },
+        "response_urls": [],
+    }
+    status, data = _signed_post(
+        wsgi, urlencode({"payload": json.dumps(submission)}), "application/x-www-form-urlencoded"
+    )
+    assert status.startswith("200") and json.loads(data)["response_action"] == "errors", data
+    assert [raw for raw in parsed_again if raw] == [], "Bolt never parses a body the door has parsed"
+    status, _ = _signed_post(wsgi, command.replace("help", "h" * 10), "application/x-www-form-urlencoded; charset=x")
+    assert status.startswith("200"), "a content type with parameters is read as Bolt reads it"
