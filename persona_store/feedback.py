@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from persona_store.db import insert_ignore
 from persona_store.models import (
@@ -242,7 +243,7 @@ def record_feedback(
     persona = _persona_for(session, workspace_id, answers)
     checks = _checks(session, persona, answers)  # validate positions before claiming the key
     now = now or utcnow()
-    inserted_id = session.scalar(
+    inserted = session.scalar(
         insert_ignore(session, Feedback)
         .values(
             workspace_id=workspace_id,
@@ -254,13 +255,14 @@ def record_feedback(
             updated_at=now,
             **_answer_columns(answers),
         )
-        .returning(Feedback.id)  # no row comes back when the key was already taken
+        .returning(Feedback)  # the new record itself; nothing comes back when the key was already taken
     )
-    feedback = _by_key(session, workspace_id, submission_key)
-    if inserted_id is not None:
-        feedback.attribute_checks.extend(checks)
+    if inserted is not None:
+        set_committed_value(inserted, "attribute_checks", [])  # a new record has none yet: nothing to load
+        inserted.attribute_checks.extend(checks)
         session.flush()
-        return feedback, True
+        return inserted, True
+    feedback = _by_key(session, workspace_id, submission_key)
     if replace:
         if feedback.author_id != author_id:
             raise NotAuthor("only the author may change this feedback")

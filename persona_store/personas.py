@@ -148,7 +148,9 @@ def catalogue_version(connection: Connection | Session, workspace_id: int) -> Ca
 
 
 def get_persona(session: Session, workspace_id: int, persona_id: int) -> Persona | None:
-    return session.scalar(select(Persona).where(Persona.workspace_id == workspace_id, Persona.id == persona_id))
+    """This workspace's persona by id, or None; one already read in this session costs no query."""
+    persona = session.get(Persona, persona_id)
+    return persona if persona is not None and persona.workspace_id == workspace_id else None
 
 
 def get_persona_by_key(session: Session, workspace_id: int, key: str) -> Persona | None:

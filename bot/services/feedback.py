@@ -118,10 +118,18 @@ class FeedbackService:
         return load_settings(s, workspace_id, self._settings.workspace_defaults()).anonymous
 
     def _receipt(
-        self, s: Session, workspace_id: int, feedback: Feedback, *, created: bool, updated: bool = False
+        self,
+        s: Session,
+        workspace_id: int,
+        feedback: Feedback,
+        *,
+        created: bool,
+        updated: bool = False,
+        persona: Persona | None = None,
     ) -> FeedbackReceipt:
         """What the confirmation says, read in the transaction that stored (or found) the answer."""
-        name, anonymous = _persona_name(s, workspace_id, feedback), self._anonymous(s, workspace_id)
+        name = persona.name if persona is not None else _persona_name(s, workspace_id, feedback)
+        anonymous = self._anonymous(s, workspace_id)
         return FeedbackReceipt.of(feedback, name, anonymous=anonymous, created=created, updated=updated)
 
     def form(
@@ -191,10 +199,11 @@ class FeedbackService:
         key = submission_key(source, user_id, form_key)
         with self._sessions.begin() as s:
             workspace = ensure_workspace(s, team_id)
+            persona = get_persona(s, workspace.id, answers.persona_id)  # read once: the record checks this one
             feedback, created = record_feedback(
                 s, workspace.id, answers, submission_key=key, author_id=user_id, source=source
             )
-            return self._receipt(s, workspace.id, feedback, created=created)
+            return self._receipt(s, workspace.id, feedback, created=created, persona=persona)
 
     def update(self, team_id: str, user_id: str, feedback_id: int, answers: FeedbackAnswers) -> FeedbackReceipt | None:
         """Overwrite the author's own answer (Edit); None when it was deleted meanwhile. Raises `NotAuthor`."""

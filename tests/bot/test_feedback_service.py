@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.feedback import build_confirmation
@@ -92,6 +92,29 @@ def test_the_same_form_submitted_twice_is_one_record(service: FeedbackService, s
     assert first.created and not again.created and again.id == first.id and other.id != first.id
     assert first.persona_name == "Marketing Director Mary" and first.verdict_counts == (("matches", 1),)
     assert count(sessions) == 2
+
+
+def test_a_new_answer_is_stored_in_one_transaction_of_five_statements(
+    service: FeedbackService, sessions: sessionmaker[Session]
+) -> None:
+    """A burst of submissions is as fast as its round trips to the database: the workspace, the persona, the record,
+    its verdicts and the workspace's anonymity for the confirmation; nothing read twice, nothing read back."""
+    mary = persona_id(sessions, "Marketing Director Mary")
+    statements: list[str] = []
+    engine = sessions.kw["bind"]
+
+    def listener(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        receipt = service.record(TEAM, REP, answers(mary), form_key="f", source="adhoc")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert receipt.created and receipt.persona_name == "Marketing Director Mary"
+    assert receipt.verdict_counts == (("matches", 1),)
+    real = [sql for sql in statements if not sql.lstrip().upper().startswith(("BEGIN", "PRAGMA"))]
+    assert len(real) == 5, "\n".join(real)
 
 
 def test_someone_else_reusing_a_form_key_gets_their_own_record(
