@@ -247,31 +247,42 @@ def is_manager(session: Session, workspace_id: int, user_id: str) -> bool:
     return member is not None and member.active and member.is_manager
 
 
-def record_slack_profile(
+PROFILES_PER_QUERY = 500  # members read per query when recording profiles (well inside every driver's limits)
+
+
+def record_slack_profiles(
     session: Session,
     workspace_id: int,
-    user_id: str,
+    profiles: Iterable[ProfileFacts],
     *,
-    deleted: bool,
-    timezone: str | None = None,
-    name: str | None = None,
     now: datetime | None = None,
+    names: bool = True,
 ) -> None:
-    """Remember what Slack's profile says: deactivated or not (for the admin's Home), its time zone for a member
-    who has none, and its name for a member known only by their user id."""
-    member = get_member(session, workspace_id, user_id)
-    if member is None:
-        return
+    """Remember what Slack's profiles say, for the members already on the roster (anyone else is left alone):
+    deactivated or not (for the admin's Home), its time zone for a member who has none, and (with `names`) its
+    name for a member known only by their user id. The members are read in one query per `PROFILES_PER_QUERY`."""
+    facts = list(profiles)
     now = now or utcnow()
+    for start in range(0, len(facts), PROFILES_PER_QUERY):
+        chunk = facts[start : start + PROFILES_PER_QUERY]
+        query = _members(workspace_id).where(RosterMember.slack_user_id.in_({f.slack_user_id for f in chunk}))
+        members = {m.slack_user_id: m for m in session.scalars(query)}
+        for profile in chunk:
+            member = members.get(profile.slack_user_id)
+            if member is not None:
+                _record_profile(member, profile, now, names=names)
+
+
+def _record_profile(member: RosterMember, profile: ProfileFacts, now: datetime, *, names: bool) -> None:
     member.slack_checked_at = now
-    if deleted and member.slack_deactivated_at is None:
+    if profile.deleted and member.slack_deactivated_at is None:
         member.slack_deactivated_at = now
-    elif not deleted:
+    elif not profile.deleted:
         member.slack_deactivated_at = None
-    if timezone and not member.timezone:
-        member.timezone = timezone
-    if name and member.name == member.slack_user_id:
-        member.name = name[:255]
+    if profile.timezone and not member.timezone:
+        member.timezone = profile.timezone
+    if names and profile.name and member.name == member.slack_user_id:
+        member.name = profile.name[:255]
 
 
 def profiles_to_check(session: Session, workspace_id: int, limit: int) -> list[str]:

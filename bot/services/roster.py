@@ -120,10 +120,7 @@ class RosterService(ClockedService):
                 ws = self._workspace_id(s, team_id)
                 now = self._clock()
                 summary = store.apply_changes(s, ws, changes, now, replace=replace)
-                for facts in profiles:
-                    store.record_slack_profile(
-                        s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, now=now
-                    )
+                store.record_slack_profiles(s, ws, profiles, now=now, names=False)
                 if dry_run:
                     s.rollback()
             return summary
@@ -134,11 +131,7 @@ class RosterService(ClockedService):
         """Remember what Slack's profiles say (deactivated, time zone) for members already on the roster."""
         with self._sessions.begin() as s:
             ws = self._workspace_id(s, team_id)
-            now = self._clock()
-            for facts in profiles:
-                store.record_slack_profile(
-                    s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, name=facts.name, now=now
-                )
+            store.record_slack_profiles(s, ws, profiles, now=self._clock())
 
     def profiles_to_check(self, team_id: str, limit: int) -> list[str]:
         with self._sessions.begin() as s:
@@ -227,10 +220,7 @@ class RosterService(ClockedService):
             listed = {c.slack_user_id for c in members}
             keep = [RosterChange(u) for u, m in known.items() if m.link_id == link.id and m.active and u in listed]
             summary = store.apply_changes(s, ws, [*changes, *keep], now, replace_link=link.id)
-            for facts in profiles:
-                store.record_slack_profile(
-                    s, ws, facts.slack_user_id, deleted=facts.deleted, timezone=facts.timezone, now=now
-                )
+            store.record_slack_profiles(s, ws, profiles, now=now, names=False)
             link.synced_at, link.last_error = now, None
             return summary
 

@@ -6,10 +6,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Workspace
-from persona_store.roster import RosterSummary, get_member, import_roster, is_manager, list_roster
+from persona_store.roster import (
+    ProfileFacts,
+    RosterSummary,
+    get_member,
+    import_roster,
+    is_manager,
+    list_roster,
+    record_slack_profiles,
+)
 from persona_store.roster_file import RosterEntry, parse_roster_csv
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data" / "roster.csv"
@@ -141,3 +150,54 @@ def test_the_roster_is_scoped_by_workspace(sessions: sessionmaker[Session], work
 def test_duplicate_entries_are_refused(sessions: sessionmaker[Session], workspace_id: int) -> None:
     with sessions() as s, pytest.raises(ValueError, match="U0ALEX appears twice"):
         import_roster(s, workspace_id, [ALEX, ALEX])
+
+
+def test_slack_profiles_are_recorded_for_roster_members_in_one_read(
+    sessions: sessionmaker[Session], workspace_id: int
+) -> None:
+    """The clock records a batch of profiles every tick in every workspace: one read for them all, not one each.
+    Each member gets what Slack said; people not on the roster (or on another workspace's) are left alone."""
+    with sessions.begin() as s:
+        other = Workspace(team_id="T0OTHER")
+        s.add(other)
+        s.flush()
+        other_id = other.id
+        nameless = RosterEntry("U0NONAME", "U0NONAME", "success", False, None)
+        import_roster(s, workspace_id, [ALEX, JONAS, YUKI, nameless], now=T0)
+        import_roster(s, other_id, [YUKI], now=T0)
+    profiles = [
+        ProfileFacts("U0ALEX", deleted=True, timezone="Asia/Tokyo"),  # keeps the zone the roster gave
+        ProfileFacts("U0YUKI", deleted=False, timezone="Asia/Tokyo", name="Yuki T."),  # zone filled, name kept
+        ProfileFacts("U0NONAME", deleted=False, name="Noor Ahmed"),  # known only by id until now
+        ProfileFacts("U0STRANGER", deleted=True),  # not on the roster
+    ]
+    selects: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    engine = sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with sessions.begin() as s:
+            record_slack_profiles(s, workspace_id, profiles, now=T1)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(selects) == 1, "\n".join(selects)
+    with sessions() as s:
+        by_id = {m.slack_user_id: m for m in list_roster(s, workspace_id, include_inactive=True)}
+        assert set(by_id) == {"U0ALEX", "U0JONAS", "U0YUKI", "U0NONAME"}
+        alex, jonas, yuki, noor = by_id["U0ALEX"], by_id["U0JONAS"], by_id["U0YUKI"], by_id["U0NONAME"]
+        assert _utc(alex.slack_deactivated_at) == T1 and alex.timezone == "America/New_York"
+        assert yuki.slack_deactivated_at is None and yuki.timezone == "Asia/Tokyo" and yuki.name == "Yuki Tanaka"
+        assert noor.name == "Noor Ahmed"
+        assert jonas.slack_checked_at is None, "someone not in the batch is not marked as read"
+        assert all(_utc(m.slack_checked_at) == T1 for m in (alex, yuki, noor))
+        (theirs,) = list_roster(s, other_id)
+        assert theirs.slack_checked_at is None and theirs.timezone is None, "another workspace's Yuki is untouched"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands stored times back without their zone (they are stored in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
