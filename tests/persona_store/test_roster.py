@@ -156,7 +156,7 @@ def test_slack_profiles_are_recorded_for_roster_members_in_one_read(
     sessions: sessionmaker[Session], workspace_id: int
 ) -> None:
     """The clock records a batch of profiles every tick in every workspace: one read for them all, not one each.
-    Each member gets what Slack said; people not on the roster (or on another workspace's) are left alone."""
+    Each member gets what Slack said; people not on this workspace's roster are left alone."""
     with sessions.begin() as s:
         other = Workspace(team_id="T0OTHER")
         s.add(other)
